@@ -1,0 +1,56 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "archive/layer.h"
+
+namespace strata::archive {
+
+Result<LayerInfo> unpack_layer_blob(Reader& blob, Writer* blob_copy, int dest_fd) {
+  HashingReader raw(blob, blob_copy);
+  auto tar = TRY(DecompressReader::open(raw));
+  HashingReader diff(*tar);
+  TRY(extract_tar(diff, dest_fd));
+  // The tar end marker may come before the end of the stream (padding blocks): the
+  // digests cover the whole blob, so read it to the end.
+  TRY(drain(diff));
+  TRY(drain(raw));
+  LayerInfo info;
+  info.compression = tar->compression();
+  info.blob_size = raw.bytes();
+  info.blob_digest = raw.digest();
+  info.diff_size = diff.bytes();
+  info.diff_id = diff.digest();
+  return info;
+}
+
+Result<LayerInfo> import_tar(Reader& in, Compression c, Writer& blob_out, int dest_fd) {
+  auto tar = TRY(DecompressReader::open(in));
+  HashingWriter blob_hash(&blob_out);
+  auto compressor = TRY(make_compressor(c, blob_hash));
+  HashingReader diff(*tar, compressor.get());
+  TRY(extract_tar(diff, dest_fd));
+  TRY(drain(diff));
+  TRY(compressor->close());
+  LayerInfo info;
+  info.compression = c;
+  info.diff_size = diff.bytes();
+  info.diff_id = diff.digest();
+  info.blob_size = blob_hash.bytes();
+  info.blob_digest = blob_hash.digest();
+  return info;
+}
+
+Result<LayerInfo> pack_layer(int dir_fd, Compression c, Writer& blob_out) {
+  HashingWriter blob_hash(&blob_out);
+  auto compressor = TRY(make_compressor(c, blob_hash));
+  HashingWriter diff(compressor.get());
+  TRY(pack_dir(dir_fd, diff));
+  TRY(compressor->close());
+  LayerInfo info;
+  info.compression = c;
+  info.diff_size = diff.bytes();
+  info.diff_id = diff.digest();
+  info.blob_size = blob_hash.bytes();
+  info.blob_digest = blob_hash.digest();
+  return info;
+}
+
+}  // namespace strata::archive

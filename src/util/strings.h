@@ -1,0 +1,24 @@
+// SPDX-License-Identifier: Apache-2.0
+// Small string helpers shared by every module.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace strata {
+
+std::vector<std::string> split(std::string_view s, char sep);
+std::string_view trim(std::string_view s);
+bool starts_with(std::string_view s, std::string_view prefix);
+// "1.5MB" style, as Docker prints sizes (decimal units, 3 significant digits).
+std::string human_size(uint64_t bytes);
+// "2 hours ago" style, as Docker prints CREATED.
+std::string human_duration_ago(int64_t then_unix, int64_t now_unix);
+// RFC 3339 with nanoseconds and a Z, as image configs carry.
+std::string format_rfc3339(int64_t unix_seconds, int64_t nanos = 0);
+// Parses RFC 3339 (with optional fraction and offset); false if malformed.
+bool parse_rfc3339(std::string_view text, int64_t* unix_seconds);
+
+}  // namespace strata

@@ -1,0 +1,42 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "util/strings.h"
+
+#include <gtest/gtest.h>
+
+namespace strata {
+namespace {
+
+TEST(StringsTest, SplitKeepsEmptyFields) {
+  EXPECT_EQ(split("a//b", '/'), (std::vector<std::string>{"a", "", "b"}));
+  EXPECT_EQ(split("", '/'), (std::vector<std::string>{""}));
+}
+
+TEST(StringsTest, HumanSizeMatchesDocker) {
+  EXPECT_EQ(human_size(0), "0B");
+  EXPECT_EQ(human_size(999), "999B");
+  EXPECT_EQ(human_size(1000), "1kB");
+  EXPECT_EQ(human_size(1234567), "1.235MB");
+  EXPECT_EQ(human_size(4261550), "4.262MB");
+  EXPECT_EQ(human_size(77800000), "77.8MB");
+}
+
+TEST(StringsTest, DurationAgo) {
+  EXPECT_EQ(human_duration_ago(100, 100), "Less than a second ago");
+  EXPECT_EQ(human_duration_ago(0, 5), "5 seconds ago");
+  EXPECT_EQ(human_duration_ago(0, 90), "About a minute ago");
+  EXPECT_EQ(human_duration_ago(0, 3 * 3600), "3 hours ago");
+  EXPECT_EQ(human_duration_ago(0, 3 * 86400), "3 days ago");
+}
+
+TEST(StringsTest, Rfc3339RoundTrip) {
+  int64_t t = 0;
+  ASSERT_TRUE(parse_rfc3339("2024-01-02T03:04:05.123456789Z", &t));
+  EXPECT_EQ(t, 1704164645);
+  EXPECT_EQ(format_rfc3339(t), "2024-01-02T03:04:05Z");
+  ASSERT_TRUE(parse_rfc3339("2024-01-02T05:04:05+02:00", &t));
+  EXPECT_EQ(t, 1704164645);
+  EXPECT_FALSE(parse_rfc3339("yesterday", &t));
+}
+
+}  // namespace
+}  // namespace strata
