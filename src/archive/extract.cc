@@ -337,10 +337,11 @@ Result<void> Extractor::finish() {
   for (const auto& dt : dir_times_) {
     auto fd = sys::open_in_root(root_, dt.path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW);
     // A later entry may have replaced the directory (by a file, a link or a whiteout).
-    if (!fd.ok() && (fd.error().sys_errno() == ENOTDIR || fd.error().sys_errno() == ENOENT ||
-                     fd.error().sys_errno() == ELOOP))
-      continue;
-    TRY(std::move(fd));
+    if (!fd.ok()) {
+      int err = fd.error().sys_errno();
+      if (err == ENOTDIR || err == ENOENT || err == ELOOP) continue;
+      return std::move(fd).error();
+    }
     if (::futimens(fd->get(), dt.times) < 0)
       return Error::from_errno(errno, fmt::format("set times on `{}`", dt.path));
   }
