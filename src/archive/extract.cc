@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "archive/tar.h"
+#include "archive/tar_io.h"
 #include "sys/fs.h"
 #include "util/strings.h"
 
@@ -34,24 +35,6 @@ Result<std::string> clean_entry_path(std::string_view name) {
 }
 
 namespace {
-
-struct ReadCtx {
-  Reader* reader;
-  std::vector<uint8_t> buf = std::vector<uint8_t>(1 << 18);
-  std::optional<Error> err;
-};
-
-la_ssize_t read_cb(struct archive* a, void* ud, const void** out) {
-  auto* c = static_cast<ReadCtx*>(ud);
-  auto n = c->reader->read(c->buf);
-  if (!n.ok()) {
-    c->err = std::move(n).error();
-    archive_set_error(a, EIO, "source read failed");
-    return -1;
-  }
-  *out = c->buf.data();
-  return static_cast<la_ssize_t>(*n);
-}
 
 std::pair<std::string, std::string> split_parent(const std::string& path) {
   auto slash = path.rfind('/');
@@ -77,7 +60,7 @@ struct DirTimes {
 
 class Extractor {
  public:
-  Extractor(struct archive* a, ReadCtx* ctx, int root) : a_(a), ctx_(ctx), root_(root) {}
+  Extractor(TarReader* tar, int root) : tar_(tar), root_(root) {}
 
   Result<void> apply(struct archive_entry* e);
   Result<void> finish();
@@ -94,8 +77,7 @@ class Extractor {
   Result<void> make_link(int parent, const std::string& name, const char* target);
   Result<void> set_owner_mode_xattrs(int fd, struct archive_entry* e);
 
-  struct archive* a_;
-  ReadCtx* ctx_;
+  TarReader* tar_;
   int root_;
   // The last parent directory opened; invalidated whenever an entry removes a name.
   std::string cached_dir_;
@@ -191,12 +173,9 @@ Result<void> Extractor::write_file(int parent, const std::string& name, struct a
   la_int64_t offset;
   int64_t end = 0;
   while (true) {
-    int rc = archive_read_data_block(a_, &buf, &size, &offset);
+    int rc = archive_read_data_block(tar_->raw(), &buf, &size, &offset);
     if (rc == ARCHIVE_EOF) break;
-    if (rc != ARCHIVE_OK && rc != ARCHIVE_WARN) {
-      if (ctx_->err) return std::move(*ctx_->err);
-      return Error::make(Errc::kCorrupt, fmt::format("tar data: {}", archive_error_string(a_)));
-    }
+    if (rc != ARCHIVE_OK && rc != ARCHIVE_WARN) return tar_->fail("tar data");
     const char* p = static_cast<const char*>(buf);
     size_t done = 0;
     while (done < size) {
@@ -351,32 +330,9 @@ Result<void> Extractor::finish() {
 }  // namespace
 
 Result<ExtractStats> extract_tar(Reader& in, int dest_fd) {
-  struct archive* a = archive_read_new();
-  STRATA_CHECK(a != nullptr);
-  archive_read_support_format_tar(a);
-  archive_read_support_format_empty(a);
-  ReadCtx ctx;
-  ctx.reader = &in;
-  auto fail = [&](std::string_view what) -> Error {
-    if (ctx.err) return std::move(*ctx.err);
-    const char* msg = archive_error_string(a);
-    return Error::make(Errc::kCorrupt, fmt::format("{}: {}", what, msg ? msg : "corrupt tar"));
-  };
-  struct Closer {
-    struct archive* a;
-    ~Closer() { archive_read_free(a); }
-  } closer{a};
-  if (archive_read_open(a, &ctx, nullptr, read_cb, nullptr) != ARCHIVE_OK)
-    return fail("tar");
-  Extractor x(a, &ctx, dest_fd);
-  while (true) {
-    struct archive_entry* e;
-    int rc = archive_read_next_header(a, &e);
-    if (rc == ARCHIVE_EOF) break;
-    if (rc != ARCHIVE_OK && rc != ARCHIVE_WARN)
-      return fail(fmt::format("tar header after {} entries", x.stats.entries));
-    TRY(x.apply(e));
-  }
+  TarReader tar(in);
+  Extractor x(&tar, dest_fd);
+  while (struct archive_entry* e = TRY(tar.next())) TRY(x.apply(e));
   TRY(x.finish());
   return x.stats;
 }

@@ -7,12 +7,13 @@ Result<LayerInfo> unpack_layer_blob(Reader& blob, Writer* blob_copy, int dest_fd
   HashingReader raw(blob, blob_copy);
   auto tar = TRY(DecompressReader::open(raw));
   HashingReader diff(*tar);
-  TRY(extract_tar(diff, dest_fd));
+  ExtractStats stats = TRY(extract_tar(diff, dest_fd));
   // The tar end marker may come before the end of the stream (padding blocks): the
   // digests cover the whole blob, so read it to the end.
   TRY(drain(diff));
   TRY(drain(raw));
   LayerInfo info;
+  info.file_bytes = stats.file_bytes;
   info.compression = tar->compression();
   info.blob_size = raw.bytes();
   info.blob_digest = raw.digest();
@@ -26,10 +27,11 @@ Result<LayerInfo> import_tar(Reader& in, Compression c, Writer& blob_out, int de
   HashingWriter blob_hash(&blob_out);
   auto compressor = TRY(make_compressor(c, blob_hash));
   HashingReader diff(*tar, compressor.get());
-  TRY(extract_tar(diff, dest_fd));
+  ExtractStats stats = TRY(extract_tar(diff, dest_fd));
   TRY(drain(diff));
   TRY(compressor->close());
   LayerInfo info;
+  info.file_bytes = stats.file_bytes;
   info.compression = c;
   info.diff_size = diff.bytes();
   info.diff_id = diff.digest();

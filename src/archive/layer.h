@@ -13,6 +13,7 @@ struct LayerInfo {
   uint64_t blob_size = 0;
   oci::Digest diff_id;
   uint64_t diff_size = 0;
+  uint64_t file_bytes = 0;  // bytes of regular-file data in the tree (Docker's layer size)
   Compression compression = Compression::kNone;
 };
 

@@ -15,33 +15,18 @@
 #include <vector>
 
 #include "archive/tar.h"
+#include "archive/tar_io.h"
 #include "util/defer.h"
 
 namespace strata::archive {
 
 namespace {
 
-struct WriteCtx {
-  Writer* out;
-  std::optional<Error> err;
-};
-
-la_ssize_t write_cb(struct archive* a, void* ud, const void* buf, size_t n) {
-  auto* c = static_cast<WriteCtx*>(ud);
-  auto r = c->out->write({static_cast<const uint8_t*>(buf), n});
-  if (!r.ok()) {
-    c->err = std::move(r).error();
-    archive_set_error(a, EIO, "sink write failed");
-    return -1;
-  }
-  return static_cast<la_ssize_t>(n);
-}
-
 using Entry = std::unique_ptr<struct archive_entry, decltype(&archive_entry_free)>;
 
 class Packer {
  public:
-  Packer(struct archive* a, WriteCtx* ctx) : a_(a), ctx_(ctx) {}
+  explicit Packer(TarWriter* tar) : tar_(tar) {}
   Result<void> walk(int dir_fd, const std::string& prefix);
 
  private:
@@ -49,21 +34,11 @@ class Packer {
   Result<void> add_xattrs(int fd, struct archive_entry* e);
   Result<void> add_file_data(int fd, const struct stat& st, struct archive_entry* e);
   Result<void> write_data(int fd, const struct stat& st);
-  Error fail(std::string_view what) {
-    if (ctx_->err) return std::move(*ctx_->err);
-    return Error::make(Errc::kInternal, fmt::format("{}: {}", what, archive_error_string(a_)));
-  }
-
-  struct archive* a_;
-  WriteCtx* ctx_;
+  TarWriter* tar_;
   std::map<std::pair<dev_t, ino_t>, std::string> links_;
 };
 
-Result<void> Packer::emit(Entry& e) {
-  if (archive_write_header(a_, e.get()) != ARCHIVE_OK)
-    return fail(fmt::format("tar header `{}`", archive_entry_pathname(e.get())));
-  return {};
-}
+Result<void> Packer::emit(Entry& e) { return tar_->write_header(e.get()); }
 
 Result<void> Packer::add_xattrs(int fd, struct archive_entry* e) {
   char names[65536];
@@ -116,7 +91,7 @@ Result<void> Packer::write_data(int fd, const struct stat& st) {
       return Error::from_errno(errno, "read");
     }
     if (n == 0) return Error::make(Errc::kCorrupt, "file shrank while being archived");
-    if (archive_write_data(a_, buf.data(), static_cast<size_t>(n)) < 0) return fail("tar data");
+    TRY(tar_->write_data({reinterpret_cast<const uint8_t*>(buf.data()), static_cast<size_t>(n)}));
     pos += n;
   }
   return {};
@@ -217,27 +192,10 @@ Result<void> Packer::walk(int dir_fd, const std::string& prefix) {
 }  // namespace
 
 Result<void> pack_dir(int dir_fd, Writer& out) {
-  struct archive* a = archive_write_new();
-  STRATA_CHECK(a != nullptr);
-  struct Closer {
-    struct archive* a;
-    ~Closer() { archive_write_free(a); }
-  } closer{a};
-  // Full PAX: nanosecond times and xattrs always travel (restricted PAX drops sub-second
-  // times when nothing else needs an extended header).
-  archive_write_set_format_pax(a);
-  archive_write_set_bytes_per_block(a, 512);
-  archive_write_set_bytes_in_last_block(a, 1);
-  WriteCtx ctx{&out, std::nullopt};
-  if (archive_write_open(a, &ctx, nullptr, write_cb, nullptr) != ARCHIVE_OK)
-    return Error::make(Errc::kInternal, "tar writer: open");
-  Packer p(a, &ctx);
+  TarWriter tar(out);
+  Packer p(&tar);
   TRY(p.walk(dir_fd, ""));
-  if (archive_write_close(a) != ARCHIVE_OK) {
-    if (ctx.err) return std::move(*ctx.err);
-    return Error::make(Errc::kInternal, fmt::format("tar close: {}", archive_error_string(a)));
-  }
-  return {};
+  return tar.close();
 }
 
 }  // namespace strata::archive
