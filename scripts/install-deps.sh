@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Installs what Strata needs from Debian, idempotently: build dependencies always, and
+# with --test the peers and tools the test suite and benchmarks use.
+set -euo pipefail
+
+build_pkgs=(build-essential cmake ninja-build pkg-config git
+  libarchive-dev nlohmann-json3-dev libcli11-dev libfmt-dev libzstd-dev zlib1g-dev
+  libdeflate-dev libssl-dev libsqlite3-dev libgtest-dev libgmock-dev busybox-static)
+test_pkgs=(bats jq podman skopeo umoci pigz zstd uidmap python3)
+
+want=("${build_pkgs[@]}")
+if [[ "${1:-}" == "--test" ]]; then want+=("${test_pkgs[@]}"); fi
+
+missing=()
+for p in "${want[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]} == 0)); then exit 0; fi
+
+if [[ $(id -u) -ne 0 ]]; then
+  echo "install-deps: missing packages (${missing[*]}); run as root to install them" >&2
+  exit 1
+fi
+echo "install-deps: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+# Update the package lists once, then only when an install fails for want of them.
+if ! apt-get install -y -q --no-install-recommends "${missing[@]}" >/tmp/strata-apt.log 2>&1; then
+  apt-get update -q >>/tmp/strata-apt.log 2>&1
+  apt-get install -y -q --no-install-recommends "${missing[@]}" >>/tmp/strata-apt.log 2>&1 ||
+    { tail -20 /tmp/strata-apt.log >&2; exit 1; }
+fi

@@ -1,0 +1,48 @@
+// SPDX-License-Identifier: Apache-2.0
+// What every command shares: global flags, opening the store, and registration hooks.
+// Each command file registers its subcommands on the CLI11 app and runs one library call.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "store/store.h"
+#include "util/result.h"
+
+namespace strata::cli {
+
+struct Globals {
+  std::string root;
+  std::string log_level = "warn";
+};
+
+// The command to run once parsing succeeds; returns the process exit code or an error.
+using Action = std::function<Result<int>()>;
+
+struct Context {
+  Globals globals;
+  Action action;
+  Result<std::unique_ptr<store::Store>> open_store() const {
+    return store::Store::open(globals.root);
+  }
+};
+
+// Docker's confirmation prompt; true if the user typed y or yes.
+bool confirm(const char* question);
+
+// Adds a subcommand both as `strata NAME` (if top_name is not empty) and as
+// `strata image IMAGE_NAME`, running the same setup on each.
+void add_command_pair(CLI::App& app, CLI::App& image, const std::string& top_name,
+                      const std::vector<std::string>& image_names, const std::string& help,
+                      const std::function<void(CLI::App&)>& setup);
+
+// `image` is the `strata image` group; commands register on it and on the top level.
+void register_images_command(CLI::App& app, CLI::App& image, Context& ctx);  // images, image ls
+void register_image_commands(CLI::App& app, CLI::App& image, Context& ctx);  // tag rmi inspect history prune
+void register_io_commands(CLI::App& app, CLI::App& image, Context& ctx);     // import save load
+void register_system_commands(CLI::App& app, Context& ctx);                  // system df
+
+}  // namespace strata::cli

@@ -1,0 +1,273 @@
+// SPDX-License-Identifier: Apache-2.0
+// `tag`, `rmi`, `image inspect`, `history` and `image prune`.
+#include <ctime>
+
+#include "cli/command.h"
+#include "cli/output.h"
+#include "oci/reference.h"
+#include "util/strings.h"
+
+namespace strata::cli {
+
+namespace {
+
+Result<int> tag_image(const Context& ctx, const std::string& source, const std::string& target) {
+  auto store = TRY(ctx.open_store());
+  auto ref = TRY(oci::parse_tag_reference(target));
+  auto img = TRY(store->resolve(source));
+  TRY(store->tag(img.id, ref));
+  return 0;
+}
+
+Result<void> remove_one(store::Store& store, const std::string& name, bool force) {
+  auto img = TRY(store.resolve(name));
+  auto ref = oci::parse_reference(name);
+  bool by_tag = ref.ok() && !ref->digest &&
+                std::find(img.tags.begin(), img.tags.end(), ref->str()) != img.tags.end();
+  if (by_tag) {
+    bool last = TRY(store.untag(*ref));
+    std::printf("Untagged: %s\n", ref->familiar().c_str());
+    if (!last) return {};  // other tags still need the image
+  } else {
+    if (img.tags.size() > 1 && !force)
+      return Error::make(Errc::kExists,
+                         fmt::format("conflict: unable to delete {} (must be forced) - image is "
+                                     "referenced in multiple repositories",
+                                     img.id.short_str()));
+    for (const auto& t : img.tags) {
+      auto tr = MUST(oci::parse_reference(t));
+      TRY(store.untag(tr));
+      std::printf("Untagged: %s\n", tr.familiar().c_str());
+    }
+  }
+  TRY(store.delete_image(img.id));
+  std::printf("Deleted: %s\n", img.id.str().c_str());
+  return {};
+}
+
+Result<int> remove_images(const Context& ctx, const std::vector<std::string>& names, bool force) {
+  auto store = TRY(ctx.open_store());
+  auto lock = TRY(store->lock_exclusive());
+  int rc = 0;
+  for (const auto& n : names) {
+    auto r = remove_one(*store, n, force);
+    if (!r.ok()) {
+      // Docker goes on with the other names and fails at the end.
+      std::fprintf(stderr, "strata: %s\n", r.error().message().c_str());
+      rc = 1;
+    }
+  }
+  TRY(store->sweep());
+  return rc;
+}
+
+Result<oci::Json> inspect_json(store::Store& store, const store::ImageRecord& img) {
+  auto config = TRY(store.load_config(img));
+  oci::Json repo_tags = oci::Json::array(), repo_digests = oci::Json::array();
+  std::vector<std::string> repos;
+  for (const auto& t : img.tags) {
+    auto ref = MUST(oci::parse_reference(t));
+    repo_tags.push_back(ref.familiar());
+    std::string d = ref.familiar_repository() + "@" + img.manifest_digest.str();
+    if (std::find(repos.begin(), repos.end(), d) == repos.end()) repos.push_back(d);
+  }
+  for (const auto& d : repos) repo_digests.push_back(d);
+  oci::Json layers = oci::Json::array();
+  std::string lower;
+  for (const auto& id : config.diff_ids) layers.push_back(id.str());
+  for (auto it = img.layers.rbegin(); it != img.layers.rend(); ++it)
+    lower += (lower.empty() ? "" : ":") + store.layer_dir(it->diff_id);
+  const oci::Json& doc = config.doc;
+  auto str_or_empty = [&](const char* k) {
+    return doc.contains(k) && doc[k].is_string() ? doc[k].get<std::string>() : std::string();
+  };
+  return oci::Json{{"Id", img.id.str()},
+                   {"RepoTags", repo_tags},
+                   {"RepoDigests", repo_digests},
+                   {"Parent", ""},
+                   {"Comment", str_or_empty("comment")},
+                   {"Created", config.created},
+                   {"Author", str_or_empty("author")},
+                   {"Config", doc.contains("config") ? doc["config"] : oci::Json::object()},
+                   {"Architecture", config.architecture},
+                   {"Os", config.os},
+                   {"Size", img.size()},
+                   {"GraphDriver", {{"Name", "overlay"}, {"Data", {{"LowerDir", lower}}}}},
+                   {"RootFS", {{"Type", "layers"}, {"Layers", layers}}},
+                   {"Metadata", {{"LastTagTime", format_rfc3339(img.added)}}}};
+}
+
+Result<int> inspect_images(const Context& ctx, const std::vector<std::string>& names,
+                           const std::string& format) {
+  auto store = TRY(ctx.open_store());
+  oci::Json all = oci::Json::array();
+  std::optional<Error> missing;
+  for (const auto& n : names) {
+    auto img = store->resolve(n);
+    if (!img.ok()) {
+      if (img.error().code() != Errc::kNotFound) return std::move(img).error();
+      missing = std::move(img).error();
+      continue;
+    }
+    all.push_back(TRY(inspect_json(*store, *img)));
+  }
+  if (format.empty()) {
+    std::printf("%s\n", oci::dump_json_pretty(all).c_str());
+  } else {
+    for (const auto& j : all) std::printf("%s\n", TRY(render_template(format, j)).c_str());
+  }
+  if (missing) return std::move(*missing);
+  return 0;
+}
+
+struct HistoryOptions {
+  std::string image, format;
+  bool quiet = false, no_trunc = false, human = true;
+};
+
+std::string ellipsis(const std::string& s, size_t max) {
+  if (s.size() <= max) return s;
+  return s.substr(0, max - 1) + "…";
+}
+
+Result<int> show_history(const Context& ctx, const HistoryOptions& o) {
+  auto store = TRY(ctx.open_store());
+  auto img = TRY(store->resolve(o.image));
+  auto config = TRY(store->load_config(img));
+  auto history = config.history;
+  if (history.empty()) {  // optional in the spec: one row per layer then
+    for (size_t i = 0; i < img.layers.size(); ++i) history.push_back({config.created, "", "", "", false});
+  }
+  struct Row {
+    std::string id;
+    const oci::HistoryEntry* h;
+    int64_t size;
+  };
+  std::vector<Row> rows;
+  size_t layer = 0;
+  for (const auto& h : history) {
+    int64_t size = 0;
+    if (!h.empty_layer && layer < img.layers.size()) size = img.layers[layer++].unpacked_size;
+    rows.push_back({"<missing>", &h, size});
+  }
+  std::reverse(rows.begin(), rows.end());
+  if (!rows.empty()) rows[0].id = o.no_trunc ? img.id.str() : img.id.short_str();
+  if (o.quiet) {
+    for (const auto& r : rows) std::printf("%s\n", r.id.c_str());
+    return 0;
+  }
+  int64_t now = static_cast<int64_t>(::time(nullptr));
+  std::vector<oci::Json> data;
+  for (const auto& r : rows) {
+    int64_t created = 0;
+    parse_rfc3339(r.h->created, &created);
+    std::string by = r.h->created_by;
+    if (!o.no_trunc) by = ellipsis(by, 45);
+    data.push_back({{"ID", r.id},
+                    {"CreatedSince", o.human ? human_duration_ago(created, now) : r.h->created},
+                    {"CreatedAt", r.h->created},
+                    {"CreatedBy", by},
+                    {"Size", o.human ? human_size(static_cast<uint64_t>(r.size)) : std::to_string(r.size)},
+                    {"Comment", r.h->comment}});
+  }
+  std::string format = o.format.empty()
+                           ? "table {{.ID}}\t{{.CreatedSince}}\t{{.CreatedBy}}\t{{.Size}}\t{{.Comment}}"
+                           : o.format;
+  TRY(print_formatted(format, data,
+                      {{"ID", "IMAGE"}, {"CreatedSince", "CREATED"}, {"CreatedAt", "CREATED AT"},
+                       {"CreatedBy", "CREATED BY"}, {"Size", "SIZE"}, {"Comment", "COMMENT"}},
+                      stdout));
+  return 0;
+}
+
+Result<int> prune_images(const Context& ctx, bool all, bool force) {
+  if (!force && !confirm(all ? "WARNING! This will remove all images without at least one "
+                               "container associated to them.\nAre you sure you want to continue?"
+                             : "WARNING! This will remove all dangling images.\nAre you sure you "
+                               "want to continue?"))
+    return 0;
+  auto store = TRY(ctx.open_store());
+  auto lock = TRY(store->lock_exclusive());
+  std::vector<std::string> lines;
+  for (const auto& img : TRY(store->list_images())) {
+    if (!all && !img.tags.empty()) continue;
+    for (const auto& t : img.tags) {
+      auto ref = MUST(oci::parse_reference(t));
+      TRY(store->untag(ref));
+      lines.push_back("untagged: " + ref.familiar());
+    }
+    TRY(store->delete_image(img.id));
+    lines.push_back("deleted: " + img.id.str());
+  }
+  auto stats = TRY(store->sweep());
+  if (!lines.empty()) {
+    std::printf("Deleted Images:\n");
+    for (const auto& l : lines) std::printf("%s\n", l.c_str());
+    std::printf("\n");
+  }
+  std::printf("Total reclaimed space: %s\n", human_size(stats.bytes).c_str());
+  return 0;
+}
+
+}  // namespace
+
+void register_image_commands(CLI::App& app, CLI::App& image, Context& ctx) {
+  auto tag_args = std::make_shared<std::pair<std::string, std::string>>();
+  add_command_pair(app, image, "tag", {"tag"}, "Create a tag TARGET_IMAGE that refers to SOURCE_IMAGE",
+                   [&ctx, tag_args](CLI::App& c) {
+                     c.add_option("SOURCE_IMAGE", tag_args->first)->required();
+                     c.add_option("TARGET_IMAGE", tag_args->second)->required();
+                     c.callback([&ctx, tag_args] {
+                       ctx.action = [&ctx, tag_args] { return tag_image(ctx, tag_args->first, tag_args->second); };
+                     });
+                   });
+
+  auto rm = std::make_shared<std::pair<std::vector<std::string>, bool>>();
+  add_command_pair(app, image, "rmi", {"rm", "remove"}, "Remove one or more images",
+                   [&ctx, rm](CLI::App& c) {
+                     c.add_option("IMAGE", rm->first)->required();
+                     c.add_flag("-f,--force", rm->second, "Force removal of the image");
+                     c.callback([&ctx, rm] {
+                       ctx.action = [&ctx, rm] { return remove_images(ctx, rm->first, rm->second); };
+                     });
+                   });
+
+  auto insp = std::make_shared<std::pair<std::vector<std::string>, std::string>>();
+  add_command_pair(app, image, "", {"inspect"}, "Display detailed information on one or more images",
+                   [&ctx, insp](CLI::App& c) {
+                     c.add_option("IMAGE", insp->first)->required();
+                     c.add_option("-f,--format", insp->second, "Format output with a Go template");
+                     c.callback([&ctx, insp] {
+                       ctx.action = [&ctx, insp] { return inspect_images(ctx, insp->first, insp->second); };
+                     });
+                   });
+  // `strata inspect` takes images too (containers join it later).
+  CLI::App* top_inspect = app.add_subcommand("inspect", "Display detailed information on images");
+  top_inspect->add_option("NAME", insp->first)->required();
+  top_inspect->add_option("-f,--format", insp->second, "Format output with a Go template");
+  top_inspect->callback([&ctx, insp] {
+    ctx.action = [&ctx, insp] { return inspect_images(ctx, insp->first, insp->second); };
+  });
+
+  auto hist = std::make_shared<HistoryOptions>();
+  add_command_pair(app, image, "history", {"history"}, "Show the history of an image",
+                   [&ctx, hist](CLI::App& c) {
+                     c.add_option("IMAGE", hist->image)->required();
+                     c.add_flag("-q,--quiet", hist->quiet, "Only show image IDs");
+                     c.add_flag("--no-trunc", hist->no_trunc, "Don't truncate output");
+                     c.add_option("-H,--human", hist->human, "Print sizes and dates in human readable format")
+                         ->default_val(true);
+                     c.add_option("--format", hist->format, "Format output with a Go template");
+                     c.callback([&ctx, hist] { ctx.action = [&ctx, hist] { return show_history(ctx, *hist); }; });
+                   });
+
+  auto prune = std::make_shared<std::pair<bool, bool>>();
+  CLI::App* p = image.add_subcommand("prune", "Remove unused images");
+  p->add_flag("-a,--all", prune->first, "Remove all unused images, not just dangling ones");
+  p->add_flag("-f,--force", prune->second, "Do not prompt for confirmation");
+  p->callback([&ctx, prune] {
+    ctx.action = [&ctx, prune] { return prune_images(ctx, prune->first, prune->second); };
+  });
+}
+
+}  // namespace strata::cli

@@ -1,0 +1,75 @@
+// SPDX-License-Identifier: Apache-2.0
+// The strata engine CLI: Docker's command line over the Strata library. Errors are
+// printed once, here, as "strata: <what failed>: <why>", with exit code 1 (125 for a
+// command-line usage error, as Docker).
+#include <cstdio>
+#include <iostream>
+
+#include "cli/command.h"
+#include "util/log.h"
+
+namespace strata::cli {
+
+bool confirm(const char* question) {
+  std::fprintf(stderr, "%s [y/N] ", question);
+  std::string answer;
+  if (!std::getline(std::cin, answer)) return false;
+  return answer == "y" || answer == "Y" || answer == "yes";
+}
+
+void add_command_pair(CLI::App& app, CLI::App& image, const std::string& top_name,
+                      const std::vector<std::string>& image_names, const std::string& help,
+                      const std::function<void(CLI::App&)>& setup) {
+  if (!top_name.empty()) setup(*app.add_subcommand(top_name, help));
+  CLI::App* sub = image.add_subcommand(image_names.front(), help);
+  for (size_t i = 1; i < image_names.size(); ++i) sub->alias(image_names[i]);
+  setup(*sub);
+}
+
+namespace {
+
+int run(int argc, char** argv) {
+  CLI::App app{"Strata: a container engine with Docker's command line", "strata"};
+  app.require_subcommand(1);
+  app.set_version_flag("-v,--version", "strata version " STRATA_VERSION);
+  Context ctx;
+  ctx.globals.root = store::default_root();
+  app.add_option("--root", ctx.globals.root, "Root of the image store (env STRATA_ROOT)");
+  app.add_option("--log-level", ctx.globals.log_level, "debug, info, warn or error");
+  CLI::App* image = app.add_subcommand("image", "Manage images");
+  image->require_subcommand(1);
+  register_images_command(app, *image, ctx);
+  register_image_commands(app, *image, ctx);
+  register_io_commands(app, *image, ctx);
+  register_system_commands(app, ctx);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    std::fprintf(stderr, "strata: %s\nSee 'strata --help'.\n", e.what());
+    return 125;
+  }
+  log::Level level;
+  if (!log::parse_level(ctx.globals.log_level, &level)) {
+    std::fprintf(stderr, "strata: invalid --log-level \"%s\"\n", ctx.globals.log_level.c_str());
+    return 125;
+  }
+  log::set_level(level);
+  if (!ctx.action) return 0;
+  auto r = ctx.action();
+  if (!r.ok()) {
+    std::fprintf(stderr, "strata: %s\n", r.error().message().c_str());
+    return 1;
+  }
+  return *r;
+}
+
+}  // namespace
+}  // namespace strata::cli
+
+int main(int argc, char** argv) { return strata::cli::run(argc, argv); }

@@ -1,0 +1,30 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "cli/output.h"
+
+#include <gtest/gtest.h>
+
+namespace strata::cli {
+namespace {
+
+TEST(TemplateTest, FieldsAndEscapes) {
+  oci::Json d = {{"Repository", "busybox"}, {"Tag", "latest"}};
+  EXPECT_EQ(render_template("{{.Repository}}:{{.Tag}}", d).value(), "busybox:latest");
+  EXPECT_EQ(render_template("{{ .Repository }}\\t{{.Tag}}", d).value(), "busybox\tlatest");
+}
+
+TEST(TemplateTest, NestedValuesPrintLikeGo) {
+  oci::Json d = {{"Config", {{"Cmd", {"/bin/sh", "-c", "x"}}, {"Env", nullptr}}}};
+  EXPECT_EQ(render_template("{{.Config.Cmd}}", d).value(), "[/bin/sh -c x]");
+  EXPECT_EQ(render_template("{{json .Config.Cmd}}", d).value(), R"(["/bin/sh","-c","x"])");
+  EXPECT_EQ(render_template("{{.Config.Env}}", d).value(), "<nil>");
+}
+
+TEST(TemplateTest, UnknownFieldIsAnError) {
+  auto r = render_template("{{.Nope}}", oci::Json::object());
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().message(), "template: can't evaluate field Nope in .Nope");
+  EXPECT_FALSE(render_template("{{.A", oci::Json::object()).ok());
+}
+
+}  // namespace
+}  // namespace strata::cli
