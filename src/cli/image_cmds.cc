@@ -53,6 +53,7 @@ Result<int> remove_images(const Context& ctx, const std::vector<std::string>& na
     auto r = remove_one(*store, n, force);
     if (!r.ok()) {
       // Docker goes on with the other names and fails at the end.
+      std::fflush(stdout);
       std::fprintf(stderr, "strata: %s\n", r.error().message().c_str());
       rc = 1;
     }

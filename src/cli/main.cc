@@ -28,6 +28,24 @@ void add_command_pair(CLI::App& app, CLI::App& image, const std::string& top_nam
 
 namespace {
 
+// Docker's flag library takes "-X=value" for short flags too; CLI11 does not, so split
+// such arguments into "-X" "value" (up to a "--").
+std::vector<std::string> pflag_compatible(int argc, char** argv) {
+  std::vector<std::string> out;
+  bool options_done = false;
+  for (int i = 0; i < argc; ++i) {
+    std::string a = argv[i];
+    if (a == "--") options_done = true;
+    if (!options_done && i > 0 && a.size() > 3 && a[0] == '-' && a[1] != '-' && a[2] == '=') {
+      out.push_back(a.substr(0, 2));
+      out.push_back(a.substr(3));
+    } else {
+      out.push_back(std::move(a));
+    }
+  }
+  return out;
+}
+
 int run(int argc, char** argv) {
   CLI::App app{"Strata: a container engine with Docker's command line", "strata"};
   app.require_subcommand(1);
@@ -42,8 +60,11 @@ int run(int argc, char** argv) {
   register_image_commands(app, *image, ctx);
   register_io_commands(app, *image, ctx);
   register_system_commands(app, ctx);
+  std::vector<std::string> args = pflag_compatible(argc, argv);
+  std::vector<char*> cargs;
+  for (auto& a : args) cargs.push_back(a.data());
   try {
-    app.parse(argc, argv);
+    app.parse(static_cast<int>(cargs.size()), cargs.data());
   } catch (const CLI::CallForHelp& e) {
     return app.exit(e);
   } catch (const CLI::CallForAllHelp& e) {
@@ -62,6 +83,7 @@ int run(int argc, char** argv) {
   log::set_level(level);
   if (!ctx.action) return 0;
   auto r = ctx.action();
+  std::fflush(stdout);  // what the command printed comes before its error
   if (!r.ok()) {
     std::fprintf(stderr, "strata: %s\n", r.error().message().c_str());
     return 1;

@@ -7,18 +7,30 @@
 
 namespace strata::cli {
 
+namespace {
+
+// Display width in code points (good enough for the "…" we print and most UTF-8 text).
+size_t display_width(const std::string& s) {
+  size_t n = 0;
+  for (unsigned char c : s) n += (c & 0xC0) != 0x80;
+  return n;
+}
+
+}  // namespace
+
 void Table::print(std::FILE* out) const {
   constexpr size_t kMinWidth = 10, kPadding = 3;
   std::vector<size_t> widths;
   for (const auto& row : rows_) {
     if (widths.size() < row.size()) widths.resize(row.size(), 0);
-    for (size_t i = 0; i < row.size(); ++i) widths[i] = std::max(widths[i], row[i].size());
+    for (size_t i = 0; i < row.size(); ++i) widths[i] = std::max(widths[i], display_width(row[i]));
   }
   for (const auto& row : rows_) {
     std::string line;
     for (size_t i = 0; i < row.size(); ++i) {
       line += row[i];
-      if (i + 1 < row.size()) line.append(std::max(kMinWidth, widths[i] + kPadding) - row[i].size(), ' ');
+      if (i + 1 < row.size())
+        line.append(std::max(kMinWidth, widths[i] + kPadding) - display_width(row[i]), ' ');
     }
     std::fprintf(out, "%s\n", line.c_str());
   }

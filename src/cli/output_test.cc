@@ -26,5 +26,20 @@ TEST(TemplateTest, UnknownFieldIsAnError) {
   EXPECT_FALSE(render_template("{{.A", oci::Json::object()).ok());
 }
 
+TEST(TableTest, AlignsLikeDockerTabwriter) {
+  Table t;
+  t.add({"REPOSITORY", "TAG", "SIZE"});
+  t.add({"a", "latest…", "1MB"});
+  char* buf = nullptr;
+  size_t len = 0;
+  std::FILE* f = open_memstream(&buf, &len);
+  t.print(f);
+  std::fclose(f);
+  EXPECT_EQ(std::string(buf, len),
+            "REPOSITORY   TAG       SIZE\n"
+            "a            latest…   1MB\n");
+  free(buf);
+}
+
 }  // namespace
 }  // namespace strata::cli
