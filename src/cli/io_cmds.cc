@@ -118,7 +118,8 @@ void register_io_commands(CLI::App& app, CLI::App& image, Context& ctx) {
                    [&ctx, imp](CLI::App& c) {
                      c.add_option("FILE", imp->source, "Tarball, or - for stdin")->required();
                      c.add_option("REPOSITORY", imp->repository, "REPOSITORY[:TAG]");
-                     c.add_option("-c,--change", imp->changes, "Apply Dockerfile instruction to the image");
+                     c.add_option("-c,--change", imp->changes, "Apply Dockerfile instruction to the image")
+                         ->allow_extra_args(false);  // one value per -c, as Docker
                      c.add_option("-m,--message", imp->message, "Set commit message for imported image");
                      c.add_option("--compression", imp->compression, "Layer compression: gzip or zstd");
                      c.callback([&ctx, imp] { ctx.action = [&ctx, imp] { return import(ctx, *imp); }; });

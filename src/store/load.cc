@@ -43,6 +43,23 @@ class PrefixReader : public archive::Reader {
   archive::Reader& src_;
 };
 
+// Remembers an error of the archive stream itself, so that it is not mistaken for a
+// problem with the member being read (a truncated archive is fatal, a bad member is not).
+class SourceGuard : public archive::Reader {
+ public:
+  explicit SourceGuard(archive::Reader& src) : src_(src) {}
+  Result<size_t> read(std::span<uint8_t> buf) override {
+    auto n = src_.read(buf);
+    if (!n.ok()) failed_ = n.error();
+    return n;
+  }
+  const std::optional<Error>& failed() const { return failed_; }
+
+ private:
+  archive::Reader& src_;
+  std::optional<Error> failed_;
+};
+
 bool looks_like_layer(std::string_view head) {
   auto bytes = std::span(reinterpret_cast<const uint8_t*>(head.data()), head.size());
   if (archive::detect_compression(bytes) != archive::Compression::kNone) return true;
@@ -135,12 +152,14 @@ Result<void> Loader::read_member(archive::TarReader& tar, const std::string& pat
     while (size_t n = TRY(tar.read_data(buf))) m.json.append(reinterpret_cast<char*>(buf.data()), n);
     return {};
   }
-  PrefixReader in(head, tar.data());
+  SourceGuard source(tar.data());
+  PrefixReader in(head, source);
   auto staged = stage_layer_blob(in, area_, std::to_string(staged_count_++));
   if (staged.ok()) {
     m.layer = std::move(staged).value();
     return {};
   }
+  if (source.failed()) return *source.failed();
   Errc code = staged.error().code();
   if (code != Errc::kCorrupt && code != Errc::kInvalidArgument) return std::move(staged).error();
   // Hostile or broken content is an error only if a manifest names this member as a layer.

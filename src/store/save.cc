@@ -22,19 +22,28 @@ struct SaveItem {
   std::vector<oci::Reference> tags;
 };
 
-// A name without tag or digest ("busybox") saves every tag of that repository.
-Result<SaveItem> resolve_for_save(Store& store, const std::string& name) {
-  SaveItem item{TRY(store.resolve(name)), {}};
+// A name without tag or digest ("busybox") saves every tag of that repository, as Docker
+// does; a tag saves that tag; an ID or name@digest saves the image without tags.
+Result<std::vector<SaveItem>> resolve_for_save(Store& store, const std::string& name) {
   auto ref = oci::parse_reference(name);
-  if (!ref.ok() || name.find('@') != std::string::npos) return item;
-  if (item.image.id.hex().starts_with(name) || name.starts_with("sha256:")) return item;
   auto last = name.rfind('/');
-  bool has_tag = name.find(':', last == std::string::npos ? 0 : last) != std::string::npos;
-  for (const auto& t : item.image.tags) {
-    auto tr = MUST(oci::parse_reference(t));
-    if (has_tag ? tr.str() == ref->str() : tr.repository() == ref->repository()) item.tags.push_back(tr);
+  bool bare_repo = ref.ok() && name.find('@') == std::string::npos &&
+                   name.find(':', last == std::string::npos ? 0 : last) == std::string::npos;
+  if (bare_repo) {
+    std::vector<SaveItem> items;
+    for (auto& img : TRY(store.list_images())) {
+      SaveItem item{img, {}};
+      for (const auto& t : img.tags) {
+        auto tr = MUST(oci::parse_reference(t));
+        if (tr.repository() == ref->repository()) item.tags.push_back(tr);
+      }
+      if (!item.tags.empty()) items.push_back(std::move(item));
+    }
+    if (!items.empty()) return items;
   }
-  return item;
+  SaveItem item{TRY(store.resolve(name)), {}};
+  if (ref.ok() && !ref->digest && !bare_repo) item.tags.push_back(*ref);
+  return std::vector<SaveItem>{std::move(item)};
 }
 
 Result<void> write_layer(Store& store, archive::TarWriter& tar, const LayerRecord& l) {
@@ -65,7 +74,8 @@ Result<void> write_layer(Store& store, archive::TarWriter& tar, const LayerRecor
 
 Result<void> save_images(Store& store, const std::vector<std::string>& names, archive::Writer& out) {
   std::vector<SaveItem> items;
-  for (const auto& n : names) items.push_back(TRY(resolve_for_save(store, n)));
+  for (const auto& n : names)
+    for (auto& item : TRY(resolve_for_save(store, n))) items.push_back(std::move(item));
 
   archive::TarWriter tar(out);
   TRY(tar.add_dir("blobs/"));

@@ -1,0 +1,238 @@
+#!/usr/bin/env bats
+# Bad input gets a clear error naming what and where, and changes nothing: after each
+# failure the store holds exactly what it held before.
+
+load helpers
+
+setup() {
+  ensure_fixtures
+  export STRATA_ROOT=$BATS_TEST_TMPDIR/root
+  W=$BATS_TEST_TMPDIR
+  # Every test starts from a store that already holds an image.
+  import_busybox
+  BEFORE=$(store_state)
+}
+
+assert_unchanged() {
+  local now
+  now=$(store_state)
+  if [[ "$now" != "$BEFORE" ]]; then
+    diff <(echo "$BEFORE") <(echo "$now") >&2
+    return 1
+  fi
+}
+
+@test "bad input: a truncated gzip tarball on import" {
+  gzip -c "$BUSYBOX_TAR" | head -c 300000 >"$W/trunc.tar.gz"
+  run strata import "$W/trunc.tar.gz" broken
+  [ "$status" -eq 1 ]
+  [[ "$output" == "strata: import \`$W/trunc.tar.gz\`: tar entry \`"*"\`: gzip stream: unexpected end of data (truncated)" ]]
+  assert_unchanged
+}
+
+@test "bad input: a truncated gzip archive on load" {
+  strata save busybox | gzip -c | head -c 200000 >"$W/trunc.tar.gz"
+  run strata load -i "$W/trunc.tar.gz"
+  [ "$status" -eq 1 ]
+  assert_output_has "gzip stream: unexpected end of data (truncated)"
+  assert_unchanged
+}
+
+@test "bad input: a corrupt tar on import and on load" {
+  head -c 100000 /dev/urandom >"$W/noise.bin"
+  run strata import "$W/noise.bin" broken
+  [ "$status" -eq 1 ]
+  assert_output_has "strata: import \`$W/noise.bin\`: tar"
+  run strata load -i "$W/noise.bin"
+  [ "$status" -eq 1 ]
+  assert_output_has "strata: load \`$W/noise.bin\`: tar"
+  # A tar whose header checksum is broken partway through.
+  cp "$BUSYBOX_TAR" "$W/corrupt.tar"
+  off=$(python3 -c "import tarfile,sys; print(tarfile.open(sys.argv[1]).getmembers()[40].offset)" "$W/corrupt.tar")
+  printf 'XXXXXXXX' | dd of="$W/corrupt.tar" bs=1 seek=$((off + 148)) conv=notrunc 2>/dev/null
+  run strata import "$W/corrupt.tar" broken
+  [ "$status" -eq 1 ]
+  assert_output_has "tar header after"
+  assert_unchanged
+}
+
+@test "bad input: a blob whose digest does not match its descriptor" {
+  python3 "$MKARCHIVE" oci "$W/bad.tar" "$BUSYBOX_TAR" digest-mismatch
+  run strata load -i "$W/bad.tar"
+  [ "$status" -eq 1 ]
+  assert_output_has "blob digest mismatch: manifest says sha256:"
+  assert_unchanged
+}
+
+@test "bad input: a layer whose content does not match the config's diff ID" {
+  python3 "$MKARCHIVE" oci "$W/bad.tar" "$BUSYBOX_TAR" diff-id-mismatch
+  run strata load -i "$W/bad.tar"
+  [ "$status" -eq 1 ]
+  assert_output_has "diff ID mismatch: config says sha256:"
+  assert_unchanged
+}
+
+@test "bad input: a manifest that is not JSON" {
+  python3 "$MKARCHIVE" oci "$W/bad.tar" "$BUSYBOX_TAR" manifest-not-json
+  run strata load -i "$W/bad.tar"
+  [ "$status" -eq 1 ]
+  [[ "$output" == "strata: load \`$W/bad.tar\`: index.json: manifests[0]: manifest: not valid JSON (byte "* ]]
+  assert_unchanged
+}
+
+@test "bad input: a manifest missing a required field" {
+  python3 "$MKARCHIVE" oci "$W/bad.tar" "$BUSYBOX_TAR" missing-config
+  run strata load -i "$W/bad.tar"
+  [ "$status" -eq 1 ]
+  [ "$output" = "strata: load \`$W/bad.tar\`: index.json: manifests[0]: manifest: config: missing" ]
+  assert_unchanged
+}
+
+@test "bad input: an unknown layer media type" {
+  python3 "$MKARCHIVE" oci "$W/bad.tar" "$BUSYBOX_TAR" unknown-media-type
+  run strata load -i "$W/bad.tar"
+  [ "$status" -eq 1 ]
+  assert_output_has "layers[0]: unknown media type \"application/x-rar-compressed\""
+  assert_unchanged
+}
+
+@test "bad input: not an image archive at all" {
+  tar -C "$W" -cf "$W/plain.tar" --files-from /dev/null
+  run strata load -i "$W/plain.tar"
+  [ "$status" -eq 1 ]
+  assert_output_has "neither manifest.json nor index.json found: not a Docker or OCI image archive"
+  assert_unchanged
+}
+
+@test "bad input: a Docker archive naming a layer it does not contain" {
+  mkdir -p "$W/arch"
+  echo '{"architecture":"amd64","os":"linux","rootfs":{"type":"layers","diff_ids":["sha256:'"$(printf %064d 0)"'"]}}' >"$W/arch/c.json"
+  echo '[{"Config":"c.json","RepoTags":["x:1"],"Layers":["missing/layer.tar"]}]' >"$W/arch/manifest.json"
+  tar -C "$W/arch" -cf "$W/bad.tar" manifest.json c.json
+  run strata load -i "$W/bad.tar"
+  [ "$status" -eq 1 ]
+  [ "$output" = "strata: load \`$W/bad.tar\`: manifest.json: [0]: layer \`missing/layer.tar\`: missing from the archive" ]
+  assert_unchanged
+}
+
+# A layer that tries to leave the layer directory, each way. Nothing may appear outside.
+escape_case() {
+  local kind=$1 want=$2
+  mkdir -p "$W/host-target"
+  python3 "$MKARCHIVE" layer "$kind" "$W/evil.tar" "$W/host-target"
+  run strata import "$W/evil.tar" evil
+  [ "$status" -eq 1 ]
+  assert_output_has "$want"
+  python3 "$MKARCHIVE" oci "$W/evil-oci.tar" "$W/evil.tar"
+  run strata load -i "$W/evil-oci.tar"
+  [ "$status" -eq 1 ]
+  assert_output_has "$want"
+  [ ! -e "$W/host-target/evil" ]
+  [ ! -e /tmp/strata-evil-abs ]
+  [ ! -e "$W/evil" ] && [ ! -e "$STRATA_ROOT/evil" ] && [ ! -e "$STRATA_ROOT/layers/evil" ]
+  assert_unchanged
+}
+
+@test "bad input: tar entry with .. is refused" {
+  escape_case dotdot "tar entry \`../../evil\`: \"..\" escapes the layer"
+}
+
+@test "bad input: tar entry with an absolute path is refused" {
+  escape_case absolute "tar entry \`/tmp/strata-evil-abs\`: absolute path"
+}
+
+@test "bad input: writing through a symlink to a host directory stays inside (refused)" {
+  escape_case symlink-write "tar entry \`escape/evil\`: openat2 \`escape\`: No such file or directory"
+}
+
+@test "bad input: a hard link to a file outside is refused" {
+  escape_case hardlink-outside "hard link target: tar entry \`../../../../../../etc/passwd\`: \"..\" escapes the layer"
+  [ "$(stat -c %h /etc/passwd)" -eq 1 ]
+}
+
+@test "bad input: a whiteout of a path outside is refused" {
+  escape_case whiteout-outside "tar entry \`../.wh.evil\`: \"..\" escapes the layer"
+}
+
+@test "bad input: references with invalid characters" {
+  for ref in 'UPPER' 'a b' 'x:' 'x@sha256:12' 'a//b' 'a/-b' 'name:tag!'; do
+    run strata import "$BUSYBOX_TAR" "$ref"
+    [ "$status" -eq 1 ]
+    assert_output_has "invalid reference format \"$ref\""
+  done
+  run strata rmi 'bad name!'
+  [ "$status" -eq 1 ]
+  assert_output_has "invalid reference format"
+  assert_unchanged
+}
+
+@test "bad input: a bad --change and a bad --compression are refused before reading input" {
+  run bash -c "'$STRATA_BIN' import -c 'RUN make' - x < '$BUSYBOX_TAR'"
+  [ "$status" -eq 1 ]
+  assert_output_has "--change \"RUN make\": unknown instruction RUN"
+  run strata import --compression lz4 "$BUSYBOX_TAR" x
+  [ "$status" -eq 1 ]
+  assert_output_has "--compression \"lz4\": want gzip or zstd"
+  run strata import "$W/no-such-file.tar" x
+  [ "$status" -eq 1 ]
+  [ "$output" = "strata: open \`$W/no-such-file.tar\`: No such file or directory" ]
+  assert_unchanged
+}
+
+@test "bad input: disk full during import and load leaves the store as it was" {
+  [ "$(id -u)" -eq 0 ] || skip "mounting a tmpfs needs root"
+  python3 "$MKARCHIVE" layer big "$W/big.tar" $((12 * 1024 * 1024))
+  STRATA_ROOT=$W/other strata import --compression zstd "$W/big.tar" big >/dev/null
+  STRATA_ROOT=$W/other strata save -o "$W/big-save.tar" big
+  mkdir "$W/small"
+  mount -t tmpfs -o size=8m tmpfs "$W/small"
+  export STRATA_ROOT=$W/small/root
+  import_busybox
+  BEFORE=$(store_state)
+  run strata import "$W/big.tar" big
+  status_import=$status out_import=$output after_import=$(store_state)
+  run strata load -i "$W/big-save.tar"
+  status_load=$status out_load=$output after_load=$(store_state)
+  run strata images --format '{{.Repository}}'
+  images=$output
+  umount "$W/small"
+  [ "$status_import" -eq 1 ]
+  [[ "$out_import" == *"No space left on device"* ]]
+  [ "$after_import" = "$BEFORE" ]
+  [ "$status_load" -eq 1 ]
+  [[ "$out_load" == *"No space left on device"* ]]
+  [ "$after_load" = "$BEFORE" ]
+  [ "$images" = "busybox" ]
+}
+
+@test "crash: kill -9 during load leaves a usable store; prune reclaims the leftovers" {
+  # A load that stalls halfway: the archive is fed through a pipe that pauses.
+  python3 "$MKARCHIVE" layer big "$W/big.tar" $((40 * 1024 * 1024))
+  strata import --compression zstd "$W/big.tar" big >/dev/null
+  strata save -o "$W/big-save.tar" big
+  export STRATA_ROOT=$W/crash
+  strata images >/dev/null
+  half=$(($(stat -c %s "$W/big-save.tar") / 2))
+  mkfifo "$W/pipe"
+  (head -c "$half" "$W/big-save.tar"; sleep 30) >"$W/pipe" &
+  feeder=$!
+  "$STRATA_BIN" load -i "$W/pipe" &
+  loader=$!
+  for _ in $(seq 100); do
+    [ -n "$(find "$STRATA_ROOT/tmp" -mindepth 2 -type f -size +1M 2>/dev/null)" ] && break
+    sleep 0.1
+  done
+  kill -9 "$loader"
+  wait "$loader" || true
+  kill "$feeder" 2>/dev/null || true
+  [ -n "$(ls "$STRATA_ROOT/tmp")" ]   # the killed load left its temp area
+  run strata images -q
+  [ "$status" -eq 0 ]
+  [ "$output" = "" ]
+  run strata image prune -f
+  [ "$status" -eq 0 ]
+  [ -z "$(ls "$STRATA_ROOT/tmp")" ]
+  run strata load -i "$W/big-save.tar"
+  [ "$status" -eq 0 ]
+  [ "$output" = "Loaded image: big:latest" ]
+}
