@@ -6,7 +6,9 @@ namespace strata::archive {
 Result<LayerInfo> unpack_layer_blob(Reader& blob, Writer* blob_copy, int dest_fd) {
   HashingReader raw(blob, blob_copy);
   auto tar = TRY(DecompressReader::open(raw));
-  HashingReader diff(*tar);
+  // An uncompressed blob is its own tar: one hash serves as blob digest and diff ID.
+  bool plain = tar->compression() == Compression::kNone;
+  HashingReader diff(*tar, nullptr, !plain);
   ExtractStats stats = TRY(extract_tar(diff, dest_fd));
   // The tar end marker may come before the end of the stream (padding blocks): the
   // digests cover the whole blob, so read it to the end.
@@ -18,7 +20,7 @@ Result<LayerInfo> unpack_layer_blob(Reader& blob, Writer* blob_copy, int dest_fd
   info.blob_size = raw.bytes();
   info.blob_digest = raw.digest();
   info.diff_size = diff.bytes();
-  info.diff_id = diff.digest();
+  info.diff_id = plain ? info.blob_digest : diff.digest();
   return info;
 }
 

@@ -61,7 +61,8 @@ Result<size_t> StringReader::read(std::span<uint8_t> buf) {
 Result<size_t> HashingReader::read(std::span<uint8_t> buf) {
   size_t n = TRY(src_.read(buf));
   if (n > 0) {
-    hash_.update(buf.data(), n);
+    if (hash_on_) hash_.update(buf.data(), n);
+    bytes_ += n;
     if (tee_ != nullptr) TRY(tee_->write({buf.data(), n}));
   }
   return n;

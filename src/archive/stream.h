@@ -74,17 +74,21 @@ class StringReader : public Reader {
   size_t pos_ = 0;
 };
 
-// Passes bytes through from `src`, hashing them, and copying them to `tee` if set.
+// Passes bytes through from `src`, hashing them (unless hash is false: then it only
+// counts), and copying them to `tee` if set.
 class HashingReader : public Reader {
  public:
-  explicit HashingReader(Reader& src, Writer* tee = nullptr) : src_(src), tee_(tee) {}
+  explicit HashingReader(Reader& src, Writer* tee = nullptr, bool hash = true)
+      : src_(src), tee_(tee), hash_on_(hash) {}
   Result<size_t> read(std::span<uint8_t> buf) override;
   oci::Digest digest() { return hash_.finish(); }
-  uint64_t bytes() const { return hash_.bytes(); }
+  uint64_t bytes() const { return bytes_; }
 
  private:
   Reader& src_;
   Writer* tee_;
+  bool hash_on_;
+  uint64_t bytes_ = 0;
   oci::Sha256 hash_;
 };
 

@@ -1,0 +1,75 @@
+#!/usr/bin/env bash
+# Side-by-side benchmark of the image store's I/O paths (issue: foundation).
+#   import: tar | strata import -          vs  tar | pigz | sha256sum   (gzip)
+#           tar | strata import --compression zstd -  vs  tar | zstd -T0 | sha256sum
+#   load:   strata load (+ unpack)         vs  skopeo copy + umoci unpack
+# Every tool's input and store live on the same tmpfs (/dev/shm): disk timings on these
+# machines swing 2-3x within a minute. Each figure is the best of $RUNS runs; ratios are
+# peer time / strata time (above 1 means strata is faster). Peak RSS is from GNU time.
+set -euo pipefail
+top=$(cd "$(dirname "$0")/.." && pwd)
+strata=${STRATA_BIN:-$top/build/src/cli/strata}
+B=${BENCH_DIR:-/dev/shm/strata-bench}
+RUNS=${RUNS:-3}
+SIZE_MIB=${SIZE_MIB:-1024}
+
+for tool in pigz zstd skopeo umoci /usr/bin/time python3; do
+  command -v "$tool" >/dev/null || { echo "bench: $tool is missing (scripts/install-deps.sh --test)" >&2; exit 1; }
+done
+[[ -x "$strata" ]] || "$top/scripts/build.sh" strata
+
+mkdir -p "$B"
+if [[ ! -d "$B/tree" ]]; then python3 "$top/bench/make_tree.py" "$B/tree" "$SIZE_MIB"; fi
+echo "tree: $(du -sm --apparent-size "$B/tree" | cut -f1) MiB in $(find "$B/tree" -type f | wc -l) files, on $(df --output=fstype "$B" | tail -1)"
+
+# best_of NAME CMD...: runs CMD (a shell string) RUNS times with fresh scratch state,
+# records the best wall time (s) and the peak RSS (KiB) of that run in T[NAME], M[NAME].
+declare -A T M
+best_of() {
+  local name=$1 cmd=$2 best="" rss=""
+  for ((i = 0; i < RUNS; i++)); do
+    rm -rf "$B/scratch" && mkdir -p "$B/scratch"
+    /usr/bin/time -f "%e %M" -o "$B/time.out" bash -c "$cmd" >/dev/null
+    read -r t m <"$B/time.out"
+    if [[ -z "$best" ]] || awk "BEGIN{exit !($t < $best)}"; then best=$t rss=$m; fi
+  done
+  T[$name]=$best M[$name]=$rss
+  printf '  %-34s %7.2f s  peak RSS %6d KiB\n' "$name" "$best" "$rss"
+}
+ratio() { awk "BEGIN{printf \"%.2fx\", $1 / $2}"; }
+
+tarcmd="tar -C '$B/tree' -cf - ."
+echo
+echo "import (read tar, compress, hash; strata also hashes the tar and unpacks it):"
+best_of "tar | pigz | sha256sum" "$tarcmd | pigz | sha256sum"
+best_of "tar | strata import (gzip)" "$tarcmd | '$strata' --root '$B/scratch/root' import - bench:gz"
+best_of "tar | zstd -T0 | sha256sum" "$tarcmd | zstd -q -T0 | sha256sum"
+best_of "tar | strata import (zstd)" "$tarcmd | '$strata' --root '$B/scratch/root' import --compression zstd - bench:zst"
+
+# Inputs for the load benchmark: strata's own archive (uncompressed layers, as Docker
+# saves) and an OCI archive with a gzip layer (as registries serve).
+if [[ ! -f "$B/image.tar" ]]; then
+  rm -rf "$B/src-root"
+  bash -c "$tarcmd" | "$strata" --root "$B/src-root" import - bench:latest >/dev/null
+  "$strata" --root "$B/src-root" save -o "$B/image.tar" bench:latest
+  skopeo copy -q docker-archive:"$B/image.tar" oci-archive:"$B/image-gzip.tar:bench:latest"
+  rm -rf "$B/src-root"
+fi
+echo
+echo "load + unpack (docker-archive, uncompressed layer):"
+best_of "skopeo copy + umoci unpack" \
+  "skopeo copy -q docker-archive:'$B/image.tar' oci:'$B/scratch/oci:bench' && umoci unpack --image '$B/scratch/oci:bench' '$B/scratch/bundle'"
+best_of "strata load" "'$strata' --root '$B/scratch/root' load -q -i '$B/image.tar'"
+echo "load + unpack (oci-archive, gzip layer):"
+best_of "skopeo copy + umoci unpack (gzip)" \
+  "skopeo copy -q oci-archive:'$B/image-gzip.tar' oci:'$B/scratch/oci:bench' && umoci unpack --image '$B/scratch/oci:bench' '$B/scratch/bundle'"
+best_of "strata load (gzip)" "'$strata' --root '$B/scratch/root' load -q -i '$B/image-gzip.tar'"
+
+echo
+echo "ratios (peer / strata; above 1.00x strata is faster):"
+echo "  import gzip vs tar|pigz|sha256sum:      $(ratio "${T[tar | pigz | sha256sum]}" "${T[tar | strata import (gzip)]}")   (target >= 1)"
+echo "  import zstd vs tar|zstd -T0|sha256sum:  $(ratio "${T[tar | zstd -T0 | sha256sum]}" "${T[tar | strata import (zstd)]}")   (target >= 1)"
+echo "  load vs skopeo+umoci (tar layer):       $(ratio "${T[skopeo copy + umoci unpack]}" "${T[strata load]}")   (target >= 2)"
+echo "  load vs skopeo+umoci (gzip layer):      $(ratio "${T[skopeo copy + umoci unpack (gzip)]}" "${T[strata load (gzip)]}")   (target >= 2)"
+echo "  strata peak RSS: import $((M[tar | strata import (gzip)] / 1024)) MiB, load $((M[strata load] / 1024)) MiB for a $SIZE_MIB MiB layer"
+rm -rf "$B/scratch"
