@@ -4,7 +4,8 @@
 #           tar | strata import --compression zstd -  vs  tar | zstd -T0 | sha256sum
 #   load:   strata load (+ unpack)         vs  skopeo copy + umoci unpack
 # Every tool's input and store live on the same tmpfs (/dev/shm): disk timings on these
-# machines swing 2-3x within a minute. Each figure is the best of $RUNS runs; ratios are
+# machines swing 2-3x within a minute (run nothing else meanwhile). Each figure is the
+# best of $RUNS runs; ratios are
 # peer time / strata time (above 1 means strata is faster). Peak RSS is from GNU time.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -52,8 +53,10 @@ if [[ ! -f "$B/image.tar" ]]; then
   rm -rf "$B/src-root"
   bash -c "$tarcmd" | "$strata" --root "$B/src-root" import - bench:latest >/dev/null
   "$strata" --root "$B/src-root" save -o "$B/image.tar" bench:latest
-  skopeo copy -q docker-archive:"$B/image.tar" oci-archive:"$B/image-gzip.tar:bench:latest"
   rm -rf "$B/src-root"
+fi
+if [[ ! -f "$B/image-gzip.tar" ]]; then
+  skopeo copy -q docker-archive:"$B/image.tar" oci-archive:"$B/image-gzip.tar:bench:latest"
 fi
 echo
 echo "load + unpack (docker-archive, uncompressed layer):"

@@ -198,8 +198,8 @@ Result<std::unique_ptr<Writer>> make_compressor(Compression c, Writer& dst, int 
     case Compression::kZstd:
       if (level < 0) level = 3;
       if (level > ZSTD_maxCLevel())
-        return Error::make(Errc::kInvalidArgument, fmt::format("zstd level {}: want 0-{}", level,
-                                                               ZSTD_maxCLevel()));
+        return Error::make(Errc::kInvalidArgument,
+                           fmt::format("zstd level {}: want 0-{}", level, ZSTD_maxCLevel()));
       return std::unique_ptr<Writer>(new ZstdWriter(dst, level, threads));
   }
   return Error::make(Errc::kInvalidArgument, "unknown compression");

@@ -120,8 +120,8 @@ Result<void> Extractor::make_room(int parent, const std::string& name, bool want
   return {};
 }
 
-Result<void> Extractor::apply_whiteout(int parent, const std::string& dir,
-                                       const std::string& base, struct archive_entry* e) {
+Result<void> Extractor::apply_whiteout(int parent, const std::string& dir, const std::string& base,
+                                       struct archive_entry* e) {
   if (base == kOpaqueWhiteout) {
     auto fd = TRY(sys::open_in_root(root_, dir, O_RDONLY | O_DIRECTORY));
     if (::fsetxattr(fd.get(), kOverlayOpaqueXattr, "y", 1, 0) < 0)
@@ -164,8 +164,8 @@ Result<void> Extractor::set_owner_mode_xattrs(int fd, struct archive_entry* e) {
 }
 
 Result<void> Extractor::write_file(int parent, const std::string& name, struct archive_entry* e) {
-  int fd = ::openat(parent, name.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
-                    0600);
+  int fd =
+      ::openat(parent, name.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
   if (fd < 0) return Error::from_errno(errno, "create");
   UniqueFd file(fd);
   const void* buf;
@@ -218,8 +218,8 @@ Result<void> Extractor::make_link(int parent, const std::string& name, const cha
   std::string t = TRY_CTX(clean_entry_path(target), "hard link target");
   if (t.empty()) return Error::make(Errc::kInvalidArgument, "hard link to the root");
   auto [tdir, tbase] = split_parent(t);
-  auto tparent = TRY_CTX(sys::open_in_root(root_, tdir, O_PATH | O_DIRECTORY),
-                         "hard link target `{}`", t);
+  auto tparent =
+      TRY_CTX(sys::open_in_root(root_, tdir, O_PATH | O_DIRECTORY), "hard link target `{}`", t);
   // No AT_SYMLINK_FOLLOW: a link to a symlink links the symlink itself.
   if (::linkat(tparent.get(), tbase.c_str(), parent, name.c_str(), 0) < 0)
     return Error::from_errno(errno, fmt::format("hard link to `{}`", t));

@@ -136,7 +136,8 @@ TEST_F(ExtractTest, HardLinkInsideWorks) {
 
 TEST_F(ExtractTest, WhiteoutThroughSymlinkStaysInside) {
   if (!strata::testing::is_root()) GTEST_SKIP() << "mknod needs root";
-  auto r = extract(TarBuilder().symlink("link", t_.sub("outside")).file("link/.wh.secret", "").finish());
+  auto r =
+      extract(TarBuilder().symlink("link", t_.sub("outside")).file("link/.wh.secret", "").finish());
   EXPECT_FALSE(r.ok());
   expect_outside_untouched();
   ASSERT_OK(extract(TarBuilder().symlink("root", "/").file("root/.wh.secret", "").finish()));
@@ -188,7 +189,8 @@ TEST_F(ExtractTest, GarbageIsCorrupt) {
 }
 
 TEST_F(ExtractTest, DirectoryReplacesFileAndFileReplacesDirectory) {
-  ASSERT_OK(extract(TarBuilder().file("x", "1").dir("x").file("x/in", "2").dir("y").file("y", "3").finish()));
+  ASSERT_OK(extract(
+      TarBuilder().file("x", "1").dir("x").file("x/in", "2").dir("y").file("y", "3").finish()));
   struct stat st;
   ASSERT_EQ(::lstat(t_.sub("dest/x").c_str(), &st), 0);
   EXPECT_TRUE(S_ISDIR(st.st_mode));

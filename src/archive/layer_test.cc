@@ -23,7 +23,8 @@ namespace {
 using strata::testing::TempDir;
 
 // One line per path describing everything a layer must preserve.
-void describe(const std::string& root, const std::string& rel, std::map<std::string, std::string>* out) {
+void describe(const std::string& root, const std::string& rel,
+              std::map<std::string, std::string>* out) {
   std::string p = rel.empty() ? root : root + "/" + rel;
   struct stat st;
   ASSERT_EQ(::lstat(p.c_str(), &st), 0) << p;

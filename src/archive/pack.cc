@@ -158,7 +158,8 @@ Result<void> Packer::walk(int dir_fd, const std::string& prefix) {
       std::vector<char> target(static_cast<size_t>(st.st_size) + 1);
       ssize_t n = ::readlinkat(dir_fd, name.c_str(), target.data(), target.size());
       if (n < 0) return Error::from_errno(errno, fmt::format("readlink `{}`", path));
-      archive_entry_set_symlink(e.get(), std::string(target.data(), static_cast<size_t>(n)).c_str());
+      archive_entry_set_symlink(e.get(),
+                                std::string(target.data(), static_cast<size_t>(n)).c_str());
       TRY(emit(e));
       continue;
     }

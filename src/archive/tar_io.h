@@ -30,7 +30,9 @@ class TarReader {
   Reader& data() { return data_; }
   // The error for a failed libarchive call: the stream's own error if it had one.
   Error fail(std::string_view what);
-  struct archive* raw() { return a_; }
+  struct archive* raw() {
+    return a_;
+  }
   uint64_t entries() const { return entries_; }
 
  private:

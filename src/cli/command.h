@@ -4,7 +4,6 @@
 #pragma once
 
 #include <CLI/CLI.hpp>
-
 #include <functional>
 #include <memory>
 #include <string>
@@ -41,8 +40,9 @@ void add_command_pair(CLI::App& app, CLI::App& image, const std::string& top_nam
 
 // `image` is the `strata image` group; commands register on it and on the top level.
 void register_images_command(CLI::App& app, CLI::App& image, Context& ctx);  // images, image ls
-void register_image_commands(CLI::App& app, CLI::App& image, Context& ctx);  // tag rmi inspect history prune
-void register_io_commands(CLI::App& app, CLI::App& image, Context& ctx);     // import save load
-void register_system_commands(CLI::App& app, Context& ctx);                  // system df
+void register_image_commands(CLI::App& app, CLI::App& image,
+                             Context& ctx);  // tag rmi inspect history prune
+void register_io_commands(CLI::App& app, CLI::App& image, Context& ctx);  // import save load
+void register_system_commands(CLI::App& app, Context& ctx);               // system df
 
 }  // namespace strata::cli

@@ -137,7 +137,8 @@ Result<int> show_history(const Context& ctx, const HistoryOptions& o) {
   auto config = TRY(store->load_config(img));
   auto history = config.history;
   if (history.empty()) {  // optional in the spec: one row per layer then
-    for (size_t i = 0; i < img.layers.size(); ++i) history.push_back({config.created, "", "", "", false});
+    for (size_t i = 0; i < img.layers.size(); ++i)
+      history.push_back({config.created, "", "", "", false});
   }
   struct Row {
     std::string id;
@@ -164,19 +165,24 @@ Result<int> show_history(const Context& ctx, const HistoryOptions& o) {
     parse_rfc3339(r.h->created, &created);
     std::string by = r.h->created_by;
     if (!o.no_trunc) by = ellipsis(by, 45);
-    data.push_back({{"ID", r.id},
-                    {"CreatedSince", o.human ? human_duration_ago(created, now) : r.h->created},
-                    {"CreatedAt", r.h->created},
-                    {"CreatedBy", by},
-                    {"Size", o.human ? human_size(static_cast<uint64_t>(r.size)) : std::to_string(r.size)},
-                    {"Comment", r.h->comment}});
+    data.push_back(
+        {{"ID", r.id},
+         {"CreatedSince", o.human ? human_duration_ago(created, now) : r.h->created},
+         {"CreatedAt", r.h->created},
+         {"CreatedBy", by},
+         {"Size", o.human ? human_size(static_cast<uint64_t>(r.size)) : std::to_string(r.size)},
+         {"Comment", r.h->comment}});
   }
-  std::string format = o.format.empty()
-                           ? "table {{.ID}}\t{{.CreatedSince}}\t{{.CreatedBy}}\t{{.Size}}\t{{.Comment}}"
-                           : o.format;
+  std::string format =
+      o.format.empty() ? "table {{.ID}}\t{{.CreatedSince}}\t{{.CreatedBy}}\t{{.Size}}\t{{.Comment}}"
+                       : o.format;
   TRY(print_formatted(format, data,
-                      {{"ID", "IMAGE"}, {"CreatedSince", "CREATED"}, {"CreatedAt", "CREATED AT"},
-                       {"CreatedBy", "CREATED BY"}, {"Size", "SIZE"}, {"Comment", "COMMENT"}},
+                      {{"ID", "IMAGE"},
+                       {"CreatedSince", "CREATED"},
+                       {"CreatedAt", "CREATED AT"},
+                       {"CreatedBy", "CREATED BY"},
+                       {"Size", "SIZE"},
+                       {"Comment", "COMMENT"}},
                       stdout));
   return 0;
 }
@@ -214,32 +220,37 @@ Result<int> prune_images(const Context& ctx, bool all, bool force) {
 
 void register_image_commands(CLI::App& app, CLI::App& image, Context& ctx) {
   auto tag_args = std::make_shared<std::pair<std::string, std::string>>();
-  add_command_pair(app, image, "tag", {"tag"}, "Create a tag TARGET_IMAGE that refers to SOURCE_IMAGE",
+  add_command_pair(app, image, "tag", {"tag"},
+                   "Create a tag TARGET_IMAGE that refers to SOURCE_IMAGE",
                    [&ctx, tag_args](CLI::App& c) {
                      c.add_option("SOURCE_IMAGE", tag_args->first)->required();
                      c.add_option("TARGET_IMAGE", tag_args->second)->required();
                      c.callback([&ctx, tag_args] {
-                       ctx.action = [&ctx, tag_args] { return tag_image(ctx, tag_args->first, tag_args->second); };
+                       ctx.action = [&ctx, tag_args] {
+                         return tag_image(ctx, tag_args->first, tag_args->second);
+                       };
                      });
                    });
 
   auto rm = std::make_shared<std::pair<std::vector<std::string>, bool>>();
-  add_command_pair(app, image, "rmi", {"rm", "remove"}, "Remove one or more images",
-                   [&ctx, rm](CLI::App& c) {
-                     c.add_option("IMAGE", rm->first)->required();
-                     c.add_flag("-f,--force", rm->second, "Force removal of the image");
-                     c.callback([&ctx, rm] {
-                       ctx.action = [&ctx, rm] { return remove_images(ctx, rm->first, rm->second); };
-                     });
-                   });
+  add_command_pair(
+      app, image, "rmi", {"rm", "remove"}, "Remove one or more images", [&ctx, rm](CLI::App& c) {
+        c.add_option("IMAGE", rm->first)->required();
+        c.add_flag("-f,--force", rm->second, "Force removal of the image");
+        c.callback([&ctx, rm] {
+          ctx.action = [&ctx, rm] { return remove_images(ctx, rm->first, rm->second); };
+        });
+      });
 
   auto insp = std::make_shared<std::pair<std::vector<std::string>, std::string>>();
-  add_command_pair(app, image, "", {"inspect"}, "Display detailed information on one or more images",
-                   [&ctx, insp](CLI::App& c) {
+  add_command_pair(app, image, "", {"inspect"},
+                   "Display detailed information on one or more images", [&ctx, insp](CLI::App& c) {
                      c.add_option("IMAGE", insp->first)->required();
                      c.add_option("-f,--format", insp->second, "Format output with a Go template");
                      c.callback([&ctx, insp] {
-                       ctx.action = [&ctx, insp] { return inspect_images(ctx, insp->first, insp->second); };
+                       ctx.action = [&ctx, insp] {
+                         return inspect_images(ctx, insp->first, insp->second);
+                       };
                      });
                    });
   // `strata inspect` takes images too (containers join it later).
@@ -251,16 +262,18 @@ void register_image_commands(CLI::App& app, CLI::App& image, Context& ctx) {
   });
 
   auto hist = std::make_shared<HistoryOptions>();
-  add_command_pair(app, image, "history", {"history"}, "Show the history of an image",
-                   [&ctx, hist](CLI::App& c) {
-                     c.add_option("IMAGE", hist->image)->required();
-                     c.add_flag("-q,--quiet", hist->quiet, "Only show image IDs");
-                     c.add_flag("--no-trunc", hist->no_trunc, "Don't truncate output");
-                     c.add_option("-H,--human", hist->human, "Print sizes and dates in human readable format")
-                         ->default_val(true);
-                     c.add_option("--format", hist->format, "Format output with a Go template");
-                     c.callback([&ctx, hist] { ctx.action = [&ctx, hist] { return show_history(ctx, *hist); }; });
-                   });
+  add_command_pair(
+      app, image, "history", {"history"}, "Show the history of an image",
+      [&ctx, hist](CLI::App& c) {
+        c.add_option("IMAGE", hist->image)->required();
+        c.add_flag("-q,--quiet", hist->quiet, "Only show image IDs");
+        c.add_flag("--no-trunc", hist->no_trunc, "Don't truncate output");
+        c.add_option("-H,--human", hist->human, "Print sizes and dates in human readable format")
+            ->default_val(true);
+        c.add_option("--format", hist->format, "Format output with a Go template");
+        c.callback(
+            [&ctx, hist] { ctx.action = [&ctx, hist] { return show_history(ctx, *hist); }; });
+      });
 
   auto prune = std::make_shared<std::pair<bool, bool>>();
   CLI::App* p = image.add_subcommand("prune", "Remove unused images");

@@ -71,9 +71,13 @@ Result<int> list_images(const Context& ctx, const ImagesOptions& o) {
                       {"Size", human_size(static_cast<uint64_t>(r.image->size()))}});
     }
     TRY(print_formatted(o.format, data,
-                        {{"ID", "IMAGE ID"}, {"Repository", "REPOSITORY"}, {"Tag", "TAG"},
-                         {"Digest", "DIGEST"}, {"CreatedSince", "CREATED"},
-                         {"CreatedAt", "CREATED AT"}, {"Size", "SIZE"}},
+                        {{"ID", "IMAGE ID"},
+                         {"Repository", "REPOSITORY"},
+                         {"Tag", "TAG"},
+                         {"Digest", "DIGEST"},
+                         {"CreatedSince", "CREATED"},
+                         {"CreatedAt", "CREATED AT"},
+                         {"Size", "SIZE"}},
                         stdout));
     return 0;
   }

@@ -76,7 +76,8 @@ class AtomicFileWriter : public archive::Writer {
   bool done_ = false;
 };
 
-Result<int> save(const Context& ctx, const std::vector<std::string>& images, const std::string& output) {
+Result<int> save(const Context& ctx, const std::vector<std::string>& images,
+                 const std::string& output) {
   if (output.empty() && ::isatty(STDOUT_FILENO))
     return Error::make(Errc::kInvalidArgument,
                        "cowardly refusing to save to a terminal. Use the -o flag or redirect");
@@ -94,8 +95,9 @@ Result<int> save(const Context& ctx, const std::vector<std::string>& images, con
 
 Result<int> load(const Context& ctx, const std::string& input, bool quiet) {
   if (input.empty() && ::isatty(STDIN_FILENO))
-    return Error::make(Errc::kInvalidArgument,
-                       "requested load from stdin, but stdin is a terminal: use -i FILE or redirect");
+    return Error::make(
+        Errc::kInvalidArgument,
+        "requested load from stdin, but stdin is a terminal: use -i FILE or redirect");
   auto store = TRY(ctx.open_store());
   std::string name = input.empty() ? "-" : input;
   auto fd = TRY(open_input(name));
@@ -113,33 +115,37 @@ Result<int> load(const Context& ctx, const std::string& input, bool quiet) {
 
 void register_io_commands(CLI::App& app, CLI::App& image, Context& ctx) {
   auto imp = std::make_shared<ImportArgs>();
-  add_command_pair(app, image, "import", {"import"},
-                   "Import the contents from a tarball to create a filesystem image",
-                   [&ctx, imp](CLI::App& c) {
-                     c.add_option("FILE", imp->source, "Tarball, or - for stdin")->required();
-                     c.add_option("REPOSITORY", imp->repository, "REPOSITORY[:TAG]");
-                     c.add_option("-c,--change", imp->changes, "Apply Dockerfile instruction to the image")
-                         ->allow_extra_args(false);  // one value per -c, as Docker
-                     c.add_option("-m,--message", imp->message, "Set commit message for imported image");
-                     c.add_option("--compression", imp->compression, "Layer compression: gzip or zstd");
-                     c.callback([&ctx, imp] { ctx.action = [&ctx, imp] { return import(ctx, *imp); }; });
-                   });
+  add_command_pair(
+      app, image, "import", {"import"},
+      "Import the contents from a tarball to create a filesystem image", [&ctx, imp](CLI::App& c) {
+        c.add_option("FILE", imp->source, "Tarball, or - for stdin")->required();
+        c.add_option("REPOSITORY", imp->repository, "REPOSITORY[:TAG]");
+        c.add_option("-c,--change", imp->changes, "Apply Dockerfile instruction to the image")
+            ->allow_extra_args(false);  // one value per -c, as Docker
+        c.add_option("-m,--message", imp->message, "Set commit message for imported image");
+        c.add_option("--compression", imp->compression, "Layer compression: gzip or zstd");
+        c.callback([&ctx, imp] { ctx.action = [&ctx, imp] { return import(ctx, *imp); }; });
+      });
 
   auto sv = std::make_shared<std::pair<std::vector<std::string>, std::string>>();
   add_command_pair(app, image, "save", {"save"}, "Save one or more images to a tar archive",
                    [&ctx, sv](CLI::App& c) {
                      c.add_option("IMAGE", sv->first)->required();
                      c.add_option("-o,--output", sv->second, "Write to a file, instead of STDOUT");
-                     c.callback([&ctx, sv] { ctx.action = [&ctx, sv] { return save(ctx, sv->first, sv->second); }; });
+                     c.callback([&ctx, sv] {
+                       ctx.action = [&ctx, sv] { return save(ctx, sv->first, sv->second); };
+                     });
                    });
 
   auto ld = std::make_shared<std::pair<std::string, bool>>();
-  add_command_pair(app, image, "load", {"load"}, "Load an image from a tar archive or STDIN",
-                   [&ctx, ld](CLI::App& c) {
-                     c.add_option("-i,--input", ld->first, "Read from tar archive file, instead of STDIN");
-                     c.add_flag("-q,--quiet", ld->second, "Suppress the load output");
-                     c.callback([&ctx, ld] { ctx.action = [&ctx, ld] { return load(ctx, ld->first, ld->second); }; });
-                   });
+  add_command_pair(
+      app, image, "load", {"load"}, "Load an image from a tar archive or STDIN",
+      [&ctx, ld](CLI::App& c) {
+        c.add_option("-i,--input", ld->first, "Read from tar archive file, instead of STDIN");
+        c.add_flag("-q,--quiet", ld->second, "Suppress the load output");
+        c.callback(
+            [&ctx, ld] { ctx.action = [&ctx, ld] { return load(ctx, ld->first, ld->second); }; });
+      });
 }
 
 }  // namespace strata::cli

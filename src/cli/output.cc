@@ -52,7 +52,8 @@ std::string go_value(const oci::Json& v) {
     for (auto it = v.begin(); it != v.end(); ++it) keys.push_back(it.key());
     std::sort(keys.begin(), keys.end());
     std::string s = "map[";
-    for (size_t i = 0; i < keys.size(); ++i) s += (i ? " " : "") + keys[i] + ":" + go_value(v[keys[i]]);
+    for (size_t i = 0; i < keys.size(); ++i)
+      s += (i ? " " : "") + keys[i] + ":" + go_value(v[keys[i]]);
     return s + "]";
   }
   return v.dump();
@@ -118,7 +119,8 @@ Result<void> print_formatted(std::string_view format, const std::vector<oci::Jso
                              const std::map<std::string, std::string>& headers, std::FILE* out) {
   bool table = format.starts_with("table");
   if (!table) {
-    for (const auto& row : rows) std::fprintf(out, "%s\n", TRY(render_template(format, row)).c_str());
+    for (const auto& row : rows)
+      std::fprintf(out, "%s\n", TRY(render_template(format, row)).c_str());
     return {};
   }
   std::string body(trim(format.substr(5)));

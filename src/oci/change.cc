@@ -11,8 +11,7 @@ namespace strata::oci {
 namespace {
 
 Error bad(std::string_view instruction, std::string_view why) {
-  return Error::make(Errc::kInvalidArgument,
-                     fmt::format("--change \"{}\": {}", instruction, why));
+  return Error::make(Errc::kInvalidArgument, fmt::format("--change \"{}\": {}", instruction, why));
 }
 
 // JSON array of strings ("exec form"), or nullopt if `args` is not one.
@@ -54,7 +53,8 @@ Result<std::vector<std::pair<std::string, std::string>>> key_values(std::string_
     size_t k = args.find('=', i);
     if (k == std::string_view::npos) return bad(instr, "want KEY=VALUE");
     std::string key(args.substr(i, k - i));
-    if (key.empty() || key.find_first_of(" \t") != std::string::npos) return bad(instr, "empty key");
+    if (key.empty() || key.find_first_of(" \t") != std::string::npos)
+      return bad(instr, "empty key");
     size_t v = k + 1, end = v;
     if (v < args.size() && (args[v] == '"' || args[v] == '\'')) {
       end = args.find(args[v], v + 1);
@@ -107,7 +107,8 @@ Result<void> apply_change(Json& cfg, std::string_view instruction) {
       std::string port = p.substr(0, slash);
       std::string proto = slash == std::string::npos ? "tcp" : p.substr(slash + 1);
       bool digits = !port.empty() && std::all_of(port.begin(), port.end(), ::isdigit);
-      if (!digits || std::stoul(port) > 65535 || (proto != "tcp" && proto != "udp" && proto != "sctp"))
+      if (!digits || std::stoul(port) > 65535 ||
+          (proto != "tcp" && proto != "udp" && proto != "sctp"))
         return bad(instruction, fmt::format("invalid port \"{}\"", p));
       cfg["ExposedPorts"][port + "/" + proto] = Json::object();
     }

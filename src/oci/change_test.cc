@@ -27,8 +27,8 @@ TEST(ChangeTest, EnvFormsAndReplacement) {
 }
 
 TEST(ChangeTest, ExposeLabelsVolumesUserWorkdir) {
-  Json cfg = apply_all({"EXPOSE 80 53/udp", "LABEL a=b", "VOLUME /data", "USER 1000:1000",
-                        "WORKDIR /srv"});
+  Json cfg = apply_all(
+      {"EXPOSE 80 53/udp", "LABEL a=b", "VOLUME /data", "USER 1000:1000", "WORKDIR /srv"});
   EXPECT_TRUE(cfg["ExposedPorts"].contains("80/tcp"));
   EXPECT_TRUE(cfg["ExposedPorts"].contains("53/udp"));
   EXPECT_EQ(cfg["Labels"]["a"], "b");

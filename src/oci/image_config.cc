@@ -28,7 +28,9 @@ Result<ImageConfig> parse_image_config(std::string_view text) {
     for (size_t i = 0; i < hist->size(); ++i) {
       const Json& h = (*hist)[i];
       HistoryEntry e;
-      auto ctx = [i](Error&& err) { return std::move(err).context(fmt::format("image config: history[{}]", i)); };
+      auto ctx = [i](Error&& err) {
+        return std::move(err).context(fmt::format("image config: history[{}]", i));
+      };
       auto created = get_string_or(h, "created", "");
       auto by = get_string_or(h, "created_by", "");
       auto author = get_string_or(h, "author", "");

@@ -89,8 +89,7 @@ Json Descriptor::to_json() const {
 
 static Result<void> check_schema_version(const Json& j) {
   int64_t v = TRY(get_int(j, "schemaVersion"));
-  if (v != 2)
-    return Error::make(Errc::kUnsupported, fmt::format("schemaVersion {}: want 2", v));
+  if (v != 2) return Error::make(Errc::kUnsupported, fmt::format("schemaVersion {}: want 2", v));
   return {};
 }
 
@@ -106,15 +105,17 @@ Result<Manifest> parse_manifest(std::string_view text) {
   const Json* config = TRY_CTX(get_object(j, "config"), "manifest");
   m.config = TRY_CTX(parse_descriptor(*config), "manifest: config");
   if (!media::is_config_type(m.config.media_type))
-    return Error::make(Errc::kUnsupported, fmt::format("manifest: config: unknown media type \"{}\"",
-                                                       m.config.media_type));
+    return Error::make(
+        Errc::kUnsupported,
+        fmt::format("manifest: config: unknown media type \"{}\"", m.config.media_type));
   const Json* layers = TRY_CTX(get_array(j, "layers"), "manifest");
   for (size_t i = 0; i < layers->size(); ++i) {
     Descriptor d = TRY_CTX(parse_descriptor((*layers)[i]), "manifest: layers[{}]", i);
     media::Compression c;
     if (!media::layer_compression(d.media_type, &c))
-      return Error::make(Errc::kUnsupported, fmt::format("manifest: layers[{}]: unknown media type \"{}\"",
-                                                         i, d.media_type));
+      return Error::make(
+          Errc::kUnsupported,
+          fmt::format("manifest: layers[{}]: unknown media type \"{}\"", i, d.media_type));
     m.layers.push_back(std::move(d));
   }
   m.annotations = TRY_CTX(parse_annotations(j), "manifest");

@@ -15,7 +15,8 @@ std::string manifest_with_layer_type(const std::string& type) {
   return R"({"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json",
     "config":{"mediaType":"application/vnd.oci.image.config.v1+json","digest":")" +
          kDigestA + R"(","size":10},
-    "layers":[{"mediaType":")" + type + R"(","digest":")" + kDigestB + R"(","size":20}]})";
+    "layers":[{"mediaType":")" +
+         type + R"(","digest":")" + kDigestB + R"(","size":20}]})";
 }
 
 TEST(ManifestTest, ParsesOciManifest) {
@@ -57,7 +58,8 @@ TEST(ManifestTest, RejectsMissingFieldsNamingThem) {
   ASSERT_FALSE(m.ok());
   EXPECT_EQ(m.error().message(), "manifest: config: missing");
   auto bad_size = parse_manifest(R"({"schemaVersion":2,"config":{"mediaType":
-    "application/vnd.oci.image.config.v1+json","digest":")" + kDigestA + R"("},"layers":[]})");
+    "application/vnd.oci.image.config.v1+json","digest":")" +
+                                 kDigestA + R"("},"layers":[]})");
   ASSERT_FALSE(bad_size.ok());
   EXPECT_EQ(bad_size.error().message(), "manifest: config: size: missing");
   auto v1 = parse_manifest(R"({"schemaVersion":1})");

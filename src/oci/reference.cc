@@ -91,8 +91,7 @@ std::string Reference::str() const {
 
 std::string Reference::familiar_repository() const {
   if (domain != kDefaultDomain) return repository();
-  if (path.starts_with("library/") && path.find('/', 8) == std::string::npos)
-    return path.substr(8);
+  if (path.starts_with("library/") && path.find('/', 8) == std::string::npos) return path.substr(8);
   return path;
 }
 
@@ -127,7 +126,8 @@ Result<Reference> parse_reference(std::string_view text) {
   std::string_view first = name.substr(0, first_slash);
   if (first_slash != std::string_view::npos &&
       (first.find('.') != std::string_view::npos || first.find(':') != std::string_view::npos ||
-       first == "localhost" || first.find_first_of("ABCDEFGHIJKLMNOPQRSTUVWXYZ") != std::string_view::npos)) {
+       first == "localhost" ||
+       first.find_first_of("ABCDEFGHIJKLMNOPQRSTUVWXYZ") != std::string_view::npos)) {
     if (!valid_domain(first)) return invalid(text, "bad registry host");
     ref.domain = std::string(first);
     name = name.substr(first_slash + 1);

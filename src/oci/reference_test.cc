@@ -36,9 +36,9 @@ TEST(ReferenceTest, FamiliarForms) {
 }
 
 TEST(ReferenceTest, RejectsInvalidCharacters) {
-  for (const char* bad : {"", "Busybox", "busy box", "busybox:", "busybox:-tag", "a//b", "-a",
-                          "a-", "a..b", "busybox@sha256:xyz", "a/b:c:d", "busybox:t@g",
-                          "host:port/x", ":tag", "UPPER.io/X"}) {
+  for (const char* bad :
+       {"", "Busybox", "busy box", "busybox:", "busybox:-tag", "a//b", "-a", "a-", "a..b",
+        "busybox@sha256:xyz", "a/b:c:d", "busybox:t@g", "host:port/x", ":tag", "UPPER.io/X"}) {
     auto r = parse_reference(bad);
     EXPECT_FALSE(r.ok()) << bad;
     if (!r.ok()) {

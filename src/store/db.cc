@@ -15,7 +15,8 @@ Error db_error(sqlite3* db, int rc, std::string_view what) {
   if (rc == SQLITE_FULL) code = Errc::kNoSpace;
   if (rc == SQLITE_CORRUPT || rc == SQLITE_NOTADB) code = Errc::kCorrupt;
   if (rc == SQLITE_READONLY || rc == SQLITE_PERM) code = Errc::kPermission;
-  return Error::make(code, fmt::format("database: {}: {}", what, db ? sqlite3_errmsg(db) : sqlite3_errstr(rc)));
+  return Error::make(
+      code, fmt::format("database: {}: {}", what, db ? sqlite3_errmsg(db) : sqlite3_errstr(rc)));
 }
 
 // Version 1: images, their layers and tags. Each step of a migration is one statement.
@@ -57,8 +58,9 @@ std::string Stmt::text(int col) const {
 
 Result<std::unique_ptr<Db>> Db::open(const std::string& path) {
   sqlite3* raw = nullptr;
-  int rc = sqlite3_open_v2(path.c_str(), &raw,
-                           SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
+  int rc =
+      sqlite3_open_v2(path.c_str(), &raw,
+                      SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
   if (rc != SQLITE_OK) {
     Error e = db_error(raw, rc, fmt::format("open `{}`", path));
     sqlite3_close(raw);
@@ -111,8 +113,9 @@ Result<void> Db::migrate() {
   TRY(st.step());
   int64_t version = st.integer(0);
   if (version > 1)
-    return Error::make(Errc::kUnsupported,
-                       fmt::format("database schema version {} is newer than this strata", version));
+    return Error::make(
+        Errc::kUnsupported,
+        fmt::format("database schema version {} is newer than this strata", version));
   if (version < 1) {
     log::debug("creating database schema v1");
     for (const char* sql : kSchemaV1) TRY(exec(sql));

@@ -21,19 +21,12 @@ Result<ImageRecord> import_image(Store& store, archive::Reader& in, const Import
 
   auto lock = TRY(store.lock_shared());
   TempArea area = TRY(store.make_temp());
-  StagedLayer staged;
-  staged.dir = area.path() + "/layer";
-  staged.blob_path = area.path() + "/layer.blob";
-  TRY(sys::mkdir_p(staged.dir + "/diff", 0755));
-  int fd = ::open(staged.blob_path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-  if (fd < 0) return Error::from_errno(errno, fmt::format("create `{}`", staged.blob_path));
-  UniqueFd blob(fd);
-  archive::FdWriter blob_out(fd, staged.blob_path);
-  auto diff = TRY(sys::open_dir(staged.dir + "/diff"));
-  staged.info = TRY_CTX(archive::import_tar(in, opts.compression, blob_out, diff.get()),
-                        "import `{}`", opts.source);
-  staged.unpacked_size = staged.info.file_bytes;
-  blob.reset();
+  StagedLayer staged =
+      TRY_CTX(stage_layer(area, "layer",
+                          [&](archive::Writer& blob, int diff_fd) {
+                            return archive::import_tar(in, opts.compression, blob, diff_fd);
+                          }),
+              "import `{}`", opts.source);
   TRY(store.place_blob(staged.blob_path, staged.info.blob_digest));
   TRY(store.place_layer(staged));
 
@@ -58,12 +51,15 @@ Result<ImageRecord> import_image(Store& store, archive::Reader& in, const Import
   layer.media_type = std::string(oci::media::oci_layer_type(opts.compression));
   layer.blob_size = static_cast<int64_t>(staged.info.blob_size);
   layer.diff_size = static_cast<int64_t>(staged.info.diff_size);
-  layer.unpacked_size = static_cast<int64_t>(staged.unpacked_size);
+  layer.unpacked_size = static_cast<int64_t>(staged.info.file_bytes);
 
   oci::Manifest m;
   m.media_type = std::string(oci::media::kOciManifest);
-  m.config = {std::string(oci::media::kOciConfig), oci::Digest::of(config),
-              static_cast<int64_t>(config.size()), {}, {}};
+  m.config = {std::string(oci::media::kOciConfig),
+              oci::Digest::of(config),
+              static_cast<int64_t>(config.size()),
+              {},
+              {}};
   m.layers.push_back({layer.media_type, layer.blob_digest, layer.blob_size, {}, {}});
 
   NewImage img{oci::dump_json(m.to_json()), config, {layer}, {}};

@@ -20,7 +20,8 @@ namespace strata::store {
 
 namespace {
 
-constexpr size_t kMaxJsonBytes = 16 << 20;
+constexpr size_t kMaxJsonBytes = 16 << 20;       // one member kept in memory
+constexpr size_t kMaxTotalJsonBytes = 64 << 20;  // all of them
 constexpr size_t kPeekBytes = 512;
 
 // Yields `prefix`, then the rest of `src`.
@@ -94,6 +95,7 @@ class Loader {
   std::map<std::string, Member> members_;
   std::map<std::string, std::string> links_;
   int staged_count_ = 0;
+  size_t json_bytes_ = 0;
   std::vector<NewImage> images_;
   std::vector<const StagedLayer*> to_place_;
 };
@@ -135,7 +137,8 @@ Result<void> Loader::read_member(archive::TarReader& tar, const std::string& pat
   std::string head(kPeekBytes, '\0');
   size_t have = 0;
   while (have < head.size()) {
-    size_t n = TRY(tar.read_data({reinterpret_cast<uint8_t*>(head.data()) + have, head.size() - have}));
+    size_t n =
+        TRY(tar.read_data({reinterpret_cast<uint8_t*>(head.data()) + have, head.size() - have}));
     if (n == 0) break;
     have += n;
   }
@@ -149,7 +152,8 @@ Result<void> Loader::read_member(archive::TarReader& tar, const std::string& pat
     }
     m.json = head;
     std::vector<uint8_t> buf(1 << 16);
-    while (size_t n = TRY(tar.read_data(buf))) m.json.append(reinterpret_cast<char*>(buf.data()), n);
+    while (size_t n = TRY(tar.read_data(buf)))
+      m.json.append(reinterpret_cast<char*>(buf.data()), n);
     return {};
   }
   SourceGuard source(tar.data());
@@ -231,7 +235,7 @@ Result<void> Loader::add(std::string manifest, std::string config,
     l.media_type = std::string(oci::media::oci_layer_type(s->info.compression));
     l.blob_size = static_cast<int64_t>(s->info.blob_size);
     l.diff_size = static_cast<int64_t>(s->info.diff_size);
-    l.unpacked_size = static_cast<int64_t>(s->unpacked_size);
+    l.unpacked_size = static_cast<int64_t>(s->info.file_bytes);
     img.layers.push_back(l);
     to_place_.push_back(s);
   }
@@ -239,17 +243,23 @@ Result<void> Loader::add(std::string manifest, std::string config,
     // Docker archives carry no manifest: describe the blobs as they are.
     oci::Manifest m;
     m.media_type = std::string(oci::media::kOciManifest);
-    m.config = {std::string(oci::media::kOciConfig), oci::Digest::of(config),
-                static_cast<int64_t>(config.size()), {}, {}};
-    for (const auto& l : img.layers) m.layers.push_back({l.media_type, l.blob_digest, l.blob_size, {}, {}});
+    m.config = {std::string(oci::media::kOciConfig),
+                oci::Digest::of(config),
+                static_cast<int64_t>(config.size()),
+                {},
+                {}};
+    for (const auto& l : img.layers)
+      m.layers.push_back({l.media_type, l.blob_digest, l.blob_size, {}, {}});
     manifest = oci::dump_json(m.to_json());
   } else {
     // An OCI manifest keeps its media types; each layer's blob must be the one named.
     oci::Manifest m = TRY(oci::parse_manifest(manifest));
     for (size_t i = 0; i < m.layers.size(); ++i) {
       if (m.layers[i].digest != img.layers[i].blob_digest)
-        return Error::make(Errc::kCorrupt, fmt::format("layer {}: blob digest mismatch: manifest says {}, content is {}",
-                                                       i, m.layers[i].digest.str(), img.layers[i].blob_digest.str()));
+        return Error::make(
+            Errc::kCorrupt,
+            fmt::format("layer {}: blob digest mismatch: manifest says {}, content is {}", i,
+                        m.layers[i].digest.str(), img.layers[i].blob_digest.str()));
       img.layers[i].media_type = m.layers[i].media_type;
     }
   }
@@ -277,10 +287,12 @@ Result<void> Loader::docker_images() {
     if (j[i].contains("RepoTags") && j[i]["RepoTags"].is_array()) {
       for (const auto& t : j[i]["RepoTags"]) {
         if (!t.is_string()) return Error::make(Errc::kCorrupt, ctx + ": RepoTags: want strings");
-        tags.push_back(TRY_CTX(oci::parse_tag_reference(t.get<std::string>()), "{}: RepoTags", ctx));
+        tags.push_back(
+            TRY_CTX(oci::parse_tag_reference(t.get<std::string>()), "{}: RepoTags", ctx));
       }
     }
-    std::string config = *TRY_CTX(json_member(TRY(archive::clean_entry_path(config_path))), "{}", ctx);
+    std::string config =
+        *TRY_CTX(json_member(TRY(archive::clean_entry_path(config_path))), "{}", ctx);
     TRY_CTX(add("", std::move(config), std::move(layer_paths), std::move(tags)), "{}", ctx);
   }
   return {};
@@ -288,12 +300,13 @@ Result<void> Loader::docker_images() {
 
 std::string blob_member(const oci::Digest& d) { return "blobs/sha256/" + d.hex(); }
 
-Result<std::string> verified_json(Loader* self, Result<const std::string*> (Loader::*get)(const std::string&),
+Result<std::string> verified_json(Loader* self,
+                                  Result<const std::string*> (Loader::*get)(const std::string&),
                                   const oci::Descriptor& d) {
   const std::string* text = TRY((self->*get)(blob_member(d.digest)));
   if (oci::Digest::of(*text) != d.digest || static_cast<int64_t>(text->size()) != d.size)
-    return Error::make(Errc::kCorrupt,
-                       fmt::format("blob {}: content does not match its descriptor", d.digest.str()));
+    return Error::make(Errc::kCorrupt, fmt::format("blob {}: content does not match its descriptor",
+                                                   d.digest.str()));
   return *text;
 }
 
@@ -304,11 +317,12 @@ Result<void> Loader::oci_manifest(const oci::Descriptor& d, const oci::Reference
     oci::Index idx = TRY(oci::parse_index(text));
     // Pick the entry for this machine, as a pull would.
     for (const auto& m : idx.manifests) {
-      if (!m.platform || (m.platform->os == "linux" && m.platform->architecture == oci::host_architecture()))
+      if (!m.platform ||
+          (m.platform->os == "linux" && m.platform->architecture == oci::host_architecture()))
         return oci_manifest(m, tag, depth + 1);
     }
-    return Error::make(Errc::kNotFound, fmt::format("index {}: no manifest for linux/{}", d.digest.str(),
-                                                    oci::host_architecture()));
+    return Error::make(Errc::kNotFound, fmt::format("index {}: no manifest for linux/{}",
+                                                    d.digest.str(), oci::host_architecture()));
   }
   if (!oci::media::is_manifest_type(d.media_type))
     return Error::make(Errc::kUnsupported, fmt::format("unknown media type \"{}\"", d.media_type));
@@ -341,12 +355,14 @@ Result<void> Loader::oci_images() {
   oci::Json lj = TRY(oci::parse_json(*layout, "oci-layout"));
   std::string version = TRY_CTX(oci::get_string(lj, "imageLayoutVersion"), "oci-layout");
   if (version != "1.0.0")
-    return Error::make(Errc::kUnsupported, fmt::format("oci-layout: version {} (want 1.0.0)", version));
+    return Error::make(Errc::kUnsupported,
+                       fmt::format("oci-layout: version {} (want 1.0.0)", version));
   const std::string* text = TRY(json_member("index.json"));
   oci::Index idx = TRY_CTX(oci::parse_index(*text), "index.json");
   for (size_t i = 0; i < idx.manifests.size(); ++i) {
     auto name = entry_name(idx.manifests[i]);
-    TRY_CTX(oci_manifest(idx.manifests[i], name ? &*name : nullptr, 0), "index.json: manifests[{}]", i);
+    TRY_CTX(oci_manifest(idx.manifests[i], name ? &*name : nullptr, 0), "index.json: manifests[{}]",
+            i);
   }
   return {};
 }
@@ -357,8 +373,9 @@ Result<std::vector<LoadedImage>> Loader::commit() {
   } else if (members_.count("index.json")) {
     TRY(oci_images());
   } else {
-    return Error::make(Errc::kCorrupt,
-                       "neither manifest.json nor index.json found: not a Docker or OCI image archive");
+    return Error::make(
+        Errc::kCorrupt,
+        "neither manifest.json nor index.json found: not a Docker or OCI image archive");
   }
   std::set<const StagedLayer*> placed;
   for (const StagedLayer* s : to_place_) {

@@ -49,7 +49,8 @@ Result<std::vector<SaveItem>> resolve_for_save(Store& store, const std::string& 
 Result<void> write_layer(Store& store, archive::TarWriter& tar, const LayerRecord& l) {
   std::string path = store.blob_path(l.blob_digest);
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return Error::from_errno(errno, fmt::format("open layer blob {}", l.blob_digest.str()));
+  if (fd < 0)
+    return Error::from_errno(errno, fmt::format("open layer blob {}", l.blob_digest.str()));
   UniqueFd guard(fd);
   archive::FdReader raw(fd, path);
   auto tarstream = TRY(archive::DecompressReader::open(raw));
@@ -65,14 +66,16 @@ Result<void> write_layer(Store& store, archive::TarWriter& tar, const LayerRecor
   std::vector<uint8_t> buf(1 << 20);
   while (size_t n = TRY(diff.read(buf))) TRY(tar.write_data({buf.data(), n}));
   if (diff.bytes() != static_cast<uint64_t>(l.diff_size) || diff.digest() != l.diff_id)
-    return Error::make(Errc::kCorrupt,
-                       fmt::format("layer {}: stored blob does not match its diff ID", l.diff_id.str()));
+    return Error::make(
+        Errc::kCorrupt,
+        fmt::format("layer {}: stored blob does not match its diff ID", l.diff_id.str()));
   return {};
 }
 
 }  // namespace
 
-Result<void> save_images(Store& store, const std::vector<std::string>& names, archive::Writer& out) {
+Result<void> save_images(Store& store, const std::vector<std::string>& names,
+                         archive::Writer& out) {
   std::vector<SaveItem> items;
   for (const auto& n : names)
     for (auto& item : TRY(resolve_for_save(store, n))) items.push_back(std::move(item));
@@ -89,11 +92,13 @@ Result<void> save_images(Store& store, const std::vector<std::string>& names, ar
     for (const auto& l : img.layers)
       if (written.insert(l.diff_id.hex()).second) TRY(write_layer(store, tar, l));
     std::string config = TRY(store.read_blob(img.id));
-    if (written.insert(img.id.hex()).second) TRY(tar.add_file("blobs/sha256/" + img.id.hex(), config));
+    if (written.insert(img.id.hex()).second)
+      TRY(tar.add_file("blobs/sha256/" + img.id.hex(), config));
     // The layers travel uncompressed, so the manifest names them by diff ID.
     oci::Manifest m;
     m.media_type = std::string(oci::media::kOciManifest);
-    m.config = {std::string(oci::media::kOciConfig), img.id, static_cast<int64_t>(config.size()), {}, {}};
+    m.config = {
+        std::string(oci::media::kOciConfig), img.id, static_cast<int64_t>(config.size()), {}, {}};
     oci::Json layer_paths = oci::Json::array();
     for (const auto& l : img.layers) {
       m.layers.push_back({std::string(oci::media::kOciLayer), l.diff_id, l.diff_size, {}, {}});
@@ -102,7 +107,8 @@ Result<void> save_images(Store& store, const std::vector<std::string>& names, ar
     std::string manifest = oci::dump_json(m.to_json());
     oci::Digest md = oci::Digest::of(manifest);
     if (written.insert(md.hex()).second) TRY(tar.add_file("blobs/sha256/" + md.hex(), manifest));
-    oci::Descriptor d{std::string(oci::media::kOciManifest), md, static_cast<int64_t>(manifest.size()), {}, {}};
+    oci::Descriptor d{
+        std::string(oci::media::kOciManifest), md, static_cast<int64_t>(manifest.size()), {}, {}};
     oci::Json repo_tags = oci::Json::array();
     for (const auto& t : item.tags) {
       oci::Descriptor named = d;

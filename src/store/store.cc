@@ -78,7 +78,8 @@ Result<TempArea> Store::make_temp() {
 
 Result<bool> Store::has_blob(const oci::Digest& d) const { return sys::exists(blob_path(d)); }
 
-Result<oci::Digest> Store::put_blob(std::string_view data, const std::optional<oci::Digest>& expect) {
+Result<oci::Digest> Store::put_blob(std::string_view data,
+                                    const std::optional<oci::Digest>& expect) {
   oci::Digest d = oci::Digest::of(data);
   if (expect && *expect != d)
     return Error::make(Errc::kCorrupt, fmt::format("blob digest mismatch: want {}, got {}",
@@ -97,14 +98,9 @@ Result<void> Store::place_blob(const std::string& tmp_path, const oci::Digest& d
 Result<std::string> Store::read_blob(const oci::Digest& d, size_t max_bytes) const {
   std::string data = TRY_CTX(sys::read_file(blob_path(d), max_bytes), "blob {}", d.str());
   if (oci::Digest::of(data) != d)
-    return Error::make(Errc::kCorrupt, fmt::format("blob {}: content does not match its digest", d.str()));
+    return Error::make(Errc::kCorrupt,
+                       fmt::format("blob {}: content does not match its digest", d.str()));
   return data;
-}
-
-Result<bool> Store::has_layer(const oci::Digest& diff_id) {
-  auto st = TRY(db_->prepare("SELECT 1 FROM layers WHERE diff_id = ?"));
-  st.bind(1, diff_id.str());
-  return TRY(st.step()) && sys::exists(layer_dir(diff_id));
 }
 
 Result<void> Store::place_layer(const StagedLayer& staged) {
@@ -115,8 +111,7 @@ Result<void> Store::place_layer(const StagedLayer& staged) {
   return Error::from_errno(errno, fmt::format("place layer {}", staged.info.diff_id.str()));
 }
 
-Result<StagedLayer> stage_layer_blob(archive::Reader& in, const TempArea& area,
-                                     std::string_view name) {
+Result<StagedLayer> stage_layer(const TempArea& area, std::string_view name, const StageFn& fill) {
   StagedLayer s;
   s.dir = fmt::format("{}/{}", area.path(), name);
   s.blob_path = s.dir + ".blob";
@@ -126,9 +121,15 @@ Result<StagedLayer> stage_layer_blob(archive::Reader& in, const TempArea& area,
   UniqueFd blob(fd);
   archive::FdWriter out(fd, s.blob_path);
   auto diff = TRY(sys::open_dir(s.dir + "/diff"));
-  s.info = TRY(archive::unpack_layer_blob(in, &out, diff.get()));
-  s.unpacked_size = s.info.file_bytes;
+  s.info = TRY(fill(out, diff.get()));
   return s;
+}
+
+Result<StagedLayer> stage_layer_blob(archive::Reader& in, const TempArea& area,
+                                     std::string_view name) {
+  return stage_layer(area, name, [&](archive::Writer& blob, int diff_fd) {
+    return archive::unpack_layer_blob(in, &blob, diff_fd);
+  });
 }
 
 namespace {
@@ -162,8 +163,9 @@ Result<ImageRecord> Store::add_image(const NewImage& img) {
   for (size_t i = 0; i < img.layers.size(); ++i) {
     const LayerRecord& l = img.layers[i];
     if (m.layers[i].digest != l.blob_digest)
-      return Error::make(Errc::kCorrupt, fmt::format("layer {}: manifest names blob {}, got {}", i,
-                                                     m.layers[i].digest.str(), l.blob_digest.str()));
+      return Error::make(Errc::kCorrupt,
+                         fmt::format("layer {}: manifest names blob {}, got {}", i,
+                                     m.layers[i].digest.str(), l.blob_digest.str()));
     if (c.diff_ids[i] != l.diff_id)
       return Error::make(Errc::kCorrupt, fmt::format("layer {}: config names diff ID {}, got {}", i,
                                                      c.diff_ids[i].str(), l.diff_id.str()));
@@ -174,8 +176,10 @@ Result<ImageRecord> Store::add_image(const NewImage& img) {
 
   int64_t now = static_cast<int64_t>(::time(nullptr));
   auto tx = TRY(db_->begin());
-  auto put_blob_row = [&](const oci::Digest& d, int64_t size, std::string_view type) -> Result<void> {
-    auto st = TRY(db_->prepare("INSERT OR IGNORE INTO blobs (digest, size, media_type) VALUES (?, ?, ?)"));
+  auto put_blob_row = [&](const oci::Digest& d, int64_t size,
+                          std::string_view type) -> Result<void> {
+    auto st = TRY(
+        db_->prepare("INSERT OR IGNORE INTO blobs (digest, size, media_type) VALUES (?, ?, ?)"));
     st.bind(1, d.str()).bind(2, size).bind(3, type);
     return st.run();
   };
@@ -184,8 +188,9 @@ Result<ImageRecord> Store::add_image(const NewImage& img) {
   TRY(put_blob_row(config_digest, static_cast<int64_t>(img.config.size()), m.config.media_type));
   for (const auto& l : img.layers) {
     TRY(put_blob_row(l.blob_digest, l.blob_size, l.media_type));
-    auto st = TRY(db_->prepare(
-        "INSERT OR IGNORE INTO layers (diff_id, diff_size, unpacked_size, created) VALUES (?, ?, ?, ?)"));
+    auto st =
+        TRY(db_->prepare("INSERT OR IGNORE INTO layers (diff_id, diff_size, unpacked_size, "
+                         "created) VALUES (?, ?, ?, ?)"));
     st.bind(1, l.diff_id.str()).bind(2, l.diff_size).bind(3, l.unpacked_size).bind(4, now);
     TRY(st.run());
   }
@@ -194,7 +199,10 @@ Result<ImageRecord> Store::add_image(const NewImage& img) {
   if (!TRY(exists.step())) {
     auto st = TRY(db_->prepare(
         "INSERT INTO images (id, manifest_digest, created, added) VALUES (?, ?, ?, ?)"));
-    st.bind(1, config_digest.str()).bind(2, manifest_digest.str()).bind(3, parse_created(c)).bind(4, now);
+    st.bind(1, config_digest.str())
+        .bind(2, manifest_digest.str())
+        .bind(3, parse_created(c))
+        .bind(4, now);
     TRY(st.run());
     for (size_t i = 0; i < img.layers.size(); ++i) {
       auto il = TRY(db_->prepare(
@@ -253,7 +261,8 @@ Result<ImageRecord> Store::load_image_row(Stmt& st) {
 }
 
 Result<ImageRecord> Store::get_image(const oci::Digest& id) {
-  auto st = TRY(db_->prepare("SELECT id, manifest_digest, created, added FROM images WHERE id = ?"));
+  auto st =
+      TRY(db_->prepare("SELECT id, manifest_digest, created, added FROM images WHERE id = ?"));
   st.bind(1, id.str());
   if (!TRY(st.step()))
     return Error::make(Errc::kNotFound, fmt::format("no such image: {}", id.str()));
@@ -261,8 +270,9 @@ Result<ImageRecord> Store::get_image(const oci::Digest& id) {
 }
 
 Result<std::vector<ImageRecord>> Store::list_images() {
-  auto st = TRY(db_->prepare(
-      "SELECT id, manifest_digest, created, added FROM images ORDER BY created DESC, added DESC, id"));
+  auto st =
+      TRY(db_->prepare("SELECT id, manifest_digest, created, added FROM images ORDER BY created "
+                       "DESC, added DESC, id"));
   std::vector<ImageRecord> out;
   while (TRY(st.step())) out.push_back(TRY(load_image_row(st)));
   return out;
@@ -338,16 +348,18 @@ Result<bool> Store::untag(const oci::Reference& ref) {
 
 Result<void> Store::delete_image(const oci::Digest& id) {
   auto tx = TRY(db_->begin());
-  for (const char* sql : {"DELETE FROM tags WHERE image_id = ?", "DELETE FROM image_layers WHERE image_id = ?",
-                          "DELETE FROM images WHERE id = ?"}) {
+  for (const char* sql :
+       {"DELETE FROM tags WHERE image_id = ?", "DELETE FROM image_layers WHERE image_id = ?",
+        "DELETE FROM images WHERE id = ?"}) {
     auto st = TRY(db_->prepare(sql));
     st.bind(1, id.str());
     TRY(st.run());
   }
   TRY(db_->exec("DELETE FROM layers WHERE diff_id NOT IN (SELECT diff_id FROM image_layers)"));
-  TRY(db_->exec(
-      "DELETE FROM blobs WHERE digest NOT IN (SELECT blob_digest FROM image_layers) "
-      "AND digest NOT IN (SELECT id FROM images) AND digest NOT IN (SELECT manifest_digest FROM images)"));
+  TRY(
+      db_->exec("DELETE FROM blobs WHERE digest NOT IN (SELECT blob_digest FROM image_layers) "
+                "AND digest NOT IN (SELECT id FROM images) AND digest NOT IN (SELECT "
+                "manifest_digest FROM images)"));
   return tx.commit();
 }
 
@@ -386,7 +398,8 @@ Result<Store::SweepStats> Store::sweep() {
   for (const auto& n : TRY(list_dir(blob_dir))) {
     if (blobs.count(n)) continue;
     struct stat st;
-    if (::lstat((blob_dir + "/" + n).c_str(), &st) == 0) stats.bytes += static_cast<uint64_t>(st.st_size);
+    if (::lstat((blob_dir + "/" + n).c_str(), &st) == 0)
+      stats.bytes += static_cast<uint64_t>(st.st_size);
     TRY(sys::remove_all(blob_dir + "/" + n));
     ++stats.blobs;
   }

@@ -8,6 +8,7 @@
 // and garbage collection an exclusive one, so GC never takes a file an ingest just placed.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -56,7 +57,6 @@ class TempArea {
 // A layer unpacked under tmp/, waiting to be placed.
 struct StagedLayer {
   archive::LayerInfo info;
-  uint64_t unpacked_size = 0;
   std::string blob_path;  // the raw (possibly compressed) blob, in tmp/
   std::string dir;        // tmp/.../<n>, holding diff/
 };
@@ -86,13 +86,13 @@ class Store {
 
   // Blobs. put_blob verifies `expect` when given.
   Result<bool> has_blob(const oci::Digest& d) const;
-  Result<oci::Digest> put_blob(std::string_view data, const std::optional<oci::Digest>& expect = {});
+  Result<oci::Digest> put_blob(std::string_view data,
+                               const std::optional<oci::Digest>& expect = {});
   // Moves a verified temp file into place as blob d (keeps the existing one if present).
   Result<void> place_blob(const std::string& tmp_path, const oci::Digest& d);
   Result<std::string> read_blob(const oci::Digest& d, size_t max_bytes = 32 << 20) const;
 
   // Layers.
-  Result<bool> has_layer(const oci::Digest& diff_id);
   // Renames staged/diff to layers/<diffid>/diff unless that layer is there already.
   Result<void> place_layer(const StagedLayer& staged);
 
@@ -131,8 +131,12 @@ class Store {
   std::unique_ptr<Db> db_;
 };
 
-// Stages a layer blob read from `in` under area: the raw blob is copied to a temp file
-// and unpacked to a temp dir in one pass.
+// Makes <area>/<name>.blob and <area>/<name>/diff and has `fill` write the blob and
+// unpack the tree into them (one of the archive/layer.h pipelines).
+using StageFn = std::function<Result<archive::LayerInfo>(archive::Writer& blob, int diff_fd)>;
+Result<StagedLayer> stage_layer(const TempArea& area, std::string_view name, const StageFn& fill);
+
+// Stages a layer blob read from `in`: copied raw and unpacked in one pass.
 Result<StagedLayer> stage_layer_blob(archive::Reader& in, const TempArea& area,
                                      std::string_view name);
 

@@ -13,9 +13,11 @@ void set_level(Level l) { g_level = l; }
 Level level() { return g_level; }
 
 bool parse_level(std::string_view text, Level* out) {
-  static constexpr std::pair<std::string_view, Level> kNames[] = {
-      {"debug", Level::kDebug}, {"info", Level::kInfo}, {"warn", Level::kWarn},
-      {"warning", Level::kWarn}, {"error", Level::kError}};
+  static constexpr std::pair<std::string_view, Level> kNames[] = {{"debug", Level::kDebug},
+                                                                  {"info", Level::kInfo},
+                                                                  {"warn", Level::kWarn},
+                                                                  {"warning", Level::kWarn},
+                                                                  {"error", Level::kError}};
   for (const auto& [name, l] : kNames) {
     if (text == name) {
       *out = l;

@@ -53,18 +53,18 @@ Errc errc_from_errno(int err);
 
 [[noreturn]] void check_failed(const char* file, int line, const char* expr);
 
-#define STRATA_CHECK(cond) \
-  ((cond) ? (void)0 : ::strata::check_failed(__FILE__, __LINE__, #cond))
+#define STRATA_CHECK(cond) ((cond) ? (void)0 : ::strata::check_failed(__FILE__, __LINE__, #cond))
 
 template <typename T>
 class [[nodiscard]] Result {
  public:
-  Result(T value) : v_(std::in_place_index<0>, std::move(value)) {}  // NOLINT implicit
+  Result(T value) : v_(std::in_place_index<0>, std::move(value)) {}      // NOLINT implicit
   Result(Error error) : v_(std::in_place_index<1>, std::move(error)) {}  // NOLINT implicit
   template <typename U>
-    requires(std::is_constructible_v<T, U &&> && !std::is_same_v<std::decay_t<U>, Error> &&
-             !std::is_same_v<std::decay_t<U>, T> && !std::is_same_v<std::decay_t<U>, Result>)
-  Result(U&& value) : v_(std::in_place_index<0>, T(std::forward<U>(value))) {}  // NOLINT
+  requires(std::is_constructible_v<T, U&&> && !std::is_same_v<std::decay_t<U>, Error> &&
+           !std::is_same_v<std::decay_t<U>, T> && !std::is_same_v<std::decay_t<U>, Result>)
+      Result(U&& value)
+      : v_(std::in_place_index<0>, T(std::forward<U>(value))) {}  // NOLINT
 
   bool ok() const { return v_.index() == 0; }
   explicit operator bool() const { return ok(); }
@@ -126,29 +126,29 @@ inline void unwrap(Result<void>&&) {}
 }  // namespace detail
 
 // Returns the error early, else yields the value (a GNU statement expression).
-#define TRY(expr)                                                   \
-  ({                                                                \
-    auto strata_try_r_ = (expr);                                    \
+#define TRY(expr)                                                     \
+  ({                                                                  \
+    auto strata_try_r_ = (expr);                                      \
     if (!strata_try_r_.ok()) return std::move(strata_try_r_).error(); \
-    ::strata::detail::unwrap(std::move(strata_try_r_));             \
+    ::strata::detail::unwrap(std::move(strata_try_r_));               \
   })
 
 // Same, adding context (formatted only on failure).
-#define TRY_CTX(expr, ...)                                                                  \
-  ({                                                                                        \
-    auto strata_try_r_ = (expr);                                                            \
-    if (!strata_try_r_.ok())                                                                \
-      return std::move(strata_try_r_).error().context(fmt::format(__VA_ARGS__));            \
-    ::strata::detail::unwrap(std::move(strata_try_r_));                                     \
+#define TRY_CTX(expr, ...)                                                       \
+  ({                                                                             \
+    auto strata_try_r_ = (expr);                                                 \
+    if (!strata_try_r_.ok())                                                     \
+      return std::move(strata_try_r_).error().context(fmt::format(__VA_ARGS__)); \
+    ::strata::detail::unwrap(std::move(strata_try_r_));                          \
   })
 
 // For impossible failures: aborts with the message.
-#define MUST(expr)                                                                     \
-  ({                                                                                   \
-    auto strata_must_r_ = (expr);                                                      \
-    if (!strata_must_r_.ok())                                                          \
+#define MUST(expr)                                                                          \
+  ({                                                                                        \
+    auto strata_must_r_ = (expr);                                                           \
+    if (!strata_must_r_.ok())                                                               \
       ::strata::check_failed(__FILE__, __LINE__, strata_must_r_.error().message().c_str()); \
-    ::strata::detail::unwrap(std::move(strata_must_r_));                               \
+    ::strata::detail::unwrap(std::move(strata_must_r_));                                    \
   })
 
 }  // namespace strata

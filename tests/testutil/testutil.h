@@ -27,23 +27,23 @@ bool is_root();
 
 }  // namespace strata::testing
 
-#define ASSERT_OK(expr)                                                      \
-  do {                                                                       \
-    auto strata_r_ = (expr);                                                 \
-    ASSERT_TRUE(strata_r_.ok()) << strata_r_.error().message();              \
+#define ASSERT_OK(expr)                                         \
+  do {                                                          \
+    auto strata_r_ = (expr);                                    \
+    ASSERT_TRUE(strata_r_.ok()) << strata_r_.error().message(); \
   } while (0)
-#define EXPECT_OK(expr)                                                      \
-  do {                                                                       \
-    auto strata_r_ = (expr);                                                 \
-    EXPECT_TRUE(strata_r_.ok()) << strata_r_.error().message();              \
+#define EXPECT_OK(expr)                                         \
+  do {                                                          \
+    auto strata_r_ = (expr);                                    \
+    EXPECT_TRUE(strata_r_.ok()) << strata_r_.error().message(); \
   } while (0)
 // Asserts the Result holds a value and yields it (a statement expression).
-#define ASSERT_OK_AND_GET(expr)                                              \
-  ({                                                                         \
-    auto strata_r_ = (expr);                                                 \
-    if (!strata_r_.ok()) {                                                   \
-      ADD_FAILURE() << strata_r_.error().message();                          \
-      std::abort();                                                          \
-    }                                                                        \
-    std::move(strata_r_).value();                                            \
+#define ASSERT_OK_AND_GET(expr)                     \
+  ({                                                \
+    auto strata_r_ = (expr);                        \
+    if (!strata_r_.ok()) {                          \
+      ADD_FAILURE() << strata_r_.error().message(); \
+      std::abort();                                 \
+    }                                               \
+    std::move(strata_r_).value();                   \
   })
