@@ -118,8 +118,6 @@ class Store {
   };
   Result<SweepStats> sweep();
 
-  Db& db() { return *db_; }
-
  private:
   Store(std::string root, std::unique_ptr<Db> db) : root_(std::move(root)), db_(std::move(db)) {}
   Result<std::vector<LayerRecord>> image_layers(const oci::Digest& id);

@@ -103,12 +103,6 @@ Result<std::string> read_file(const std::string& path, size_t max_bytes) {
   return out;
 }
 
-Result<void> fsync_dir(const std::string& path) {
-  auto fd = TRY(open_dir(path));
-  if (::fsync(fd.get()) < 0) return Error::from_errno(errno, fmt::format("fsync `{}`", path));
-  return {};
-}
-
 Result<void> remove_all_at(int dirfd, const std::string& name) {
   struct stat st;
   if (::fstatat(dirfd, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) < 0) {

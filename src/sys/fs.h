@@ -25,7 +25,6 @@ Result<void> mkdir_p(const std::string& path, mode_t mode = 0755);
 // Writes data to path via a temp file in the same directory, fsync and rename.
 Result<void> write_file_atomic(const std::string& path, std::string_view data, mode_t mode = 0644);
 Result<std::string> read_file(const std::string& path, size_t max_bytes = 64 << 20);
-Result<void> fsync_dir(const std::string& path);
 // Removes path and everything below it without following symlinks. Missing is fine.
 Result<void> remove_all(const std::string& path);
 // Same, for the entry `name` inside the directory dirfd.

@@ -32,8 +32,6 @@ std::string_view trim(std::string_view s) {
   return s;
 }
 
-bool starts_with(std::string_view s, std::string_view prefix) { return s.starts_with(prefix); }
-
 std::string human_size(uint64_t bytes) {
   // Docker's units.HumanSize: decimal units, 4 significant digits, trailing zeros dropped.
   static constexpr const char* kUnits[] = {"B", "kB", "MB", "GB", "TB", "PB"};

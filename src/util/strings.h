@@ -11,7 +11,6 @@ namespace strata {
 
 std::vector<std::string> split(std::string_view s, char sep);
 std::string_view trim(std::string_view s);
-bool starts_with(std::string_view s, std::string_view prefix);
 // "1.5MB" style, as Docker prints sizes (decimal units, 3 significant digits).
 std::string human_size(uint64_t bytes);
 // "2 hours ago" style, as Docker prints CREATED.
