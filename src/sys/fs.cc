@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "util/defer.h"
+#include "util/strings.h"
 
 namespace strata::sys {
 
@@ -79,6 +80,16 @@ Result<void> write_file_atomic(const std::string& path, std::string_view data, m
   if (::rename(tmp.c_str(), path.c_str()) < 0)
     return Error::from_errno(errno, fmt::format("rename to `{}`", path));
   unlink_tmp.cancel();
+  return {};
+}
+
+Result<void> write_existing_file(const std::string& path, std::string_view data) {
+  int fd = ::open(path.c_str(), O_WRONLY | O_CLOEXEC);
+  if (fd < 0) return Error::from_errno(errno, fmt::format("open `{}`", path));
+  ssize_t n = ::write(fd, data.data(), data.size());
+  int err = errno;
+  ::close(fd);
+  if (n < 0) return Error::from_errno(err, fmt::format("write \"{}\" to `{}`", trim(data), path));
   return {};
 }
 

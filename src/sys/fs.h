@@ -24,6 +24,8 @@ Result<UniqueFd> open_dir(const std::string& path);
 Result<void> mkdir_p(const std::string& path, mode_t mode = 0755);
 // Writes data to path via a temp file in the same directory, fsync and rename.
 Result<void> write_file_atomic(const std::string& path, std::string_view data, mode_t mode = 0644);
+// Writes to a file that must exist (proc and cgroup files): one write, no temp file.
+Result<void> write_existing_file(const std::string& path, std::string_view data);
 Result<std::string> read_file(const std::string& path, size_t max_bytes = 64 << 20);
 // Removes path and everything below it without following symlinks. Missing is fine.
 Result<void> remove_all(const std::string& path);

@@ -1,0 +1,355 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "runtime/cgroup/cgroup.h"
+
+#include <fcntl.h>
+#include <linux/magic.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <sys/vfs.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <fstream>
+#include <sstream>
+
+#include "sys/fs.h"
+#include "util/strings.h"
+
+namespace strata::runtime::cgroup {
+
+namespace {
+
+constexpr const char* kRoot = "/sys/fs/cgroup";
+
+Result<void> write_file(const std::string& path, const std::string& value) {
+  return sys::write_existing_file(path, value);
+}
+
+Result<std::string> read_file(const std::string& path) { return sys::read_file(path, 1 << 20); }
+
+Result<std::vector<pid_t>> read_procs(const std::string& dir) {
+  std::vector<pid_t> out;
+  auto text = read_file(dir + "/cgroup.procs");
+  if (!text.ok()) {
+    if (text.error().code() == Errc::kNotFound) return out;
+    return std::move(text).error();
+  }
+  for (const auto& line : split(*text, '\n'))
+    if (!line.empty()) out.push_back(static_cast<pid_t>(std::stol(line)));
+  return out;
+}
+
+Result<void> remove_dir(const std::string& dir) {
+  // A cgroup directory only goes with rmdir, and only once it has no processes.
+  for (int i = 0; i < 100; ++i) {
+    if (::rmdir(dir.c_str()) == 0 || errno == ENOENT) return {};
+    if (errno != EBUSY) break;
+    ::usleep(10000);
+  }
+  return Error::from_errno(errno, fmt::format("remove cgroup `{}`", dir));
+}
+
+// This process's own cgroup in each hierarchy, from /proc/self/cgroup.
+std::map<std::string, std::string> own_cgroups() {
+  std::map<std::string, std::string> out;
+  auto text = read_file("/proc/self/cgroup");
+  if (!text.ok()) return out;
+  for (const auto& line : split(*text, '\n')) {
+    auto parts = split(line, ':');
+    if (parts.size() < 3) continue;
+    std::string path = line.substr(parts[0].size() + parts[1].size() + 2);
+    if (parts[1].empty()) {
+      out[""] = path;
+      continue;
+    }
+    for (const auto& c : split(parts[1], ',')) out[c.starts_with("name=") ? c.substr(5) : c] = path;
+  }
+  return out;
+}
+
+std::string resolve_path(const std::string& path, const std::string& id, const std::string& own) {
+  if (path.empty()) return "/" + id;
+  if (path[0] == '/') return path;
+  return (own == "/" ? "" : own) + "/" + path;
+}
+
+class V1 : public Manager {
+ public:
+  // hierarchies: mount point -> controllers of that mount ("cpu", "name=systemd", ...)
+  explicit V1(std::map<std::string, std::string> dirs) : dirs_(std::move(dirs)) {}
+
+  Result<void> create(const Resources& r) override {
+    for (const auto& [ctrl, dir] : dirs_) {
+      TRY(sys::mkdir_p(dir, 0755));
+      if (ctrl == "cpuset") TRY(init_cpuset(dir));
+    }
+    auto r2 = apply(r);
+    if (!r2.ok()) (void)destroy();
+    return r2;
+  }
+  Result<void> add_process(pid_t pid) override {
+    for (const auto& [ctrl, dir] : dirs_)
+      TRY(write_file(dir + "/cgroup.procs", std::to_string(pid)));
+    return {};
+  }
+  Result<std::vector<pid_t>> processes() override {
+    for (const char* c : {"pids", "memory", "freezer", "cpu"})
+      if (dirs_.count(c)) return read_procs(dirs_.at(c));
+    if (dirs_.empty()) return std::vector<pid_t>{};
+    return read_procs(dirs_.begin()->second);
+  }
+  Result<void> freeze(bool f) override {
+    if (!dirs_.count("freezer"))
+      return Error::make(Errc::kUnsupported, "pause: no freezer cgroup controller");
+    const std::string& dir = dirs_.at("freezer");
+    TRY(write_file(dir + "/freezer.state", f ? "FROZEN" : "THAWED"));
+    for (int i = 0; i < 1000; ++i) {  // FREEZING is transient
+      auto state = TRY(read_file(dir + "/freezer.state"));
+      if (trim(state) == (f ? "FROZEN" : "THAWED")) return {};
+      ::usleep(1000);
+    }
+    return Error::make(Errc::kUnavailable, "freezer: state did not settle");
+  }
+  Result<bool> frozen() override {
+    if (!dirs_.count("freezer")) return false;
+    auto state = read_file(dirs_.at("freezer") + "/freezer.state");
+    return state.ok() && trim(*state) == "FROZEN";
+  }
+  Result<void> destroy() override {
+    for (const auto& [ctrl, dir] : dirs_) TRY(remove_dir(dir));
+    return {};
+  }
+  CgroupView view() const override {
+    CgroupView v;
+    v.v1_dirs = dirs_;
+    return v;
+  }
+  Result<std::string> read(const std::string& controller, const std::string& file) override {
+    if (!dirs_.count(controller))
+      return Error::make(Errc::kNotFound, fmt::format("no {} cgroup controller", controller));
+    return read_file(dirs_.at(controller) + "/" + file);
+  }
+
+ private:
+  // A new v1 cpuset has empty cpus and mems; it inherits its parent's, level by level.
+  Result<void> init_cpuset(const std::string& dir) {
+    std::string parent = dir.substr(0, dir.rfind('/'));
+    if (parent.size() > std::string(kRoot).size() + 7) TRY(init_cpuset(parent));
+    for (const char* f : {"cpuset.cpus", "cpuset.mems"}) {
+      auto cur = TRY(read_file(dir + "/" + f));
+      if (!trim(cur).empty()) continue;
+      auto p = TRY(read_file(parent + "/" + f));
+      TRY(write_file(dir + "/" + f, std::string(trim(p))));
+    }
+    return {};
+  }
+
+  Result<void> set(const char* ctrl, const char* file, const std::string& value,
+                   const char* field) {
+    if (!dirs_.count(ctrl))
+      return Error::make(Errc::kUnsupported,
+                         fmt::format("{}: no {} cgroup controller", field, ctrl));
+    TRY_CTX(write_file(dirs_.at(ctrl) + "/" + file, value), "{}", field);
+    return {};
+  }
+
+  Result<void> apply(const Resources& r) {
+    if (r.memory_limit)
+      TRY(set("memory", "memory.limit_in_bytes", std::to_string(*r.memory_limit),
+              "linux.resources.memory.limit"));
+    if (r.memory_reservation)
+      TRY(set("memory", "memory.soft_limit_in_bytes", std::to_string(*r.memory_reservation),
+              "linux.resources.memory.reservation"));
+    if (r.memory_swap) {
+      std::string f =
+          dirs_.count("memory") ? dirs_.at("memory") + "/memory.memsw.limit_in_bytes" : "";
+      if (sys::exists(f)) {
+        TRY(set("memory", "memory.memsw.limit_in_bytes", std::to_string(*r.memory_swap),
+                "linux.resources.memory.swap"));
+      } else if (*r.memory_swap != r.memory_limit.value_or(-2) && *r.memory_swap != -1) {
+        return Error::make(Errc::kUnsupported,
+                           "linux.resources.memory.swap: swap accounting is off on this host");
+      }
+    }
+    if (r.cpu_shares)
+      TRY(set("cpu", "cpu.shares", std::to_string(*r.cpu_shares), "linux.resources.cpu.shares"));
+    if (r.cpu_period)
+      TRY(set("cpu", "cpu.cfs_period_us", std::to_string(*r.cpu_period),
+              "linux.resources.cpu.period"));
+    if (r.cpu_quota)
+      TRY(set("cpu", "cpu.cfs_quota_us", std::to_string(*r.cpu_quota),
+              "linux.resources.cpu.quota"));
+    if (!r.cpuset_cpus.empty())
+      TRY(set("cpuset", "cpuset.cpus", r.cpuset_cpus, "linux.resources.cpu.cpus"));
+    if (!r.cpuset_mems.empty())
+      TRY(set("cpuset", "cpuset.mems", r.cpuset_mems, "linux.resources.cpu.mems"));
+    if (r.pids_limit)
+      TRY(set("pids", "pids.max", *r.pids_limit > 0 ? std::to_string(*r.pids_limit) : "max",
+              "linux.resources.pids.limit"));
+    return {};
+  }
+
+  std::map<std::string, std::string> dirs_;
+};
+
+class V2 : public Manager {
+ public:
+  explicit V2(std::string dir) : dir_(std::move(dir)) {}
+
+  Result<void> create(const Resources& r) override {
+    TRY(enable_controllers());
+    TRY(sys::mkdir_p(dir_, 0755));
+    auto r2 = apply(r);
+    if (!r2.ok()) (void)destroy();
+    return r2;
+  }
+  Result<void> add_process(pid_t pid) override {
+    return write_file(dir_ + "/cgroup.procs", std::to_string(pid));
+  }
+  Result<std::vector<pid_t>> processes() override { return read_procs(dir_); }
+  Result<void> freeze(bool f) override {
+    TRY(write_file(dir_ + "/cgroup.freeze", f ? "1" : "0"));
+    for (int i = 0; i < 1000; ++i) {
+      if (TRY(frozen()) == f) return {};
+      ::usleep(1000);
+    }
+    return Error::make(Errc::kUnavailable, "cgroup.freeze: state did not settle");
+  }
+  Result<bool> frozen() override {
+    auto events = read_file(dir_ + "/cgroup.events");
+    if (!events.ok()) return false;
+    return events->find("frozen 1") != std::string::npos;
+  }
+  Result<void> destroy() override { return remove_dir(dir_); }
+  CgroupView view() const override {
+    CgroupView v;
+    v.v2 = true;
+    v.v2_dir = dir_;
+    return v;
+  }
+  Result<std::string> read(const std::string&, const std::string& file) override {
+    return read_file(dir_ + "/" + file);
+  }
+
+ private:
+  // Each ancestor hands the controllers down through cgroup.subtree_control.
+  Result<void> enable_controllers() {
+    auto avail = TRY(read_file(std::string(kRoot) + "/cgroup.controllers"));
+    std::string want;
+    for (const auto& c : split(std::string(trim(avail)), ' '))
+      if (c == "memory" || c == "pids" || c == "cpu" || c == "cpuset" || c == "io")
+        want += "+" + c + " ";
+    std::string cur = kRoot;
+    std::string rel = dir_.substr(cur.size());
+    auto parts = split(rel, '/');
+    for (size_t i = 0; i + 1 < parts.size(); ++i) {
+      if (!parts[i].empty()) cur += "/" + parts[i];
+      if (i > 0) TRY(sys::mkdir_p(cur, 0755));
+      if (!want.empty()) (void)write_file(cur + "/cgroup.subtree_control", std::string(trim(want)));
+    }
+    return {};
+  }
+
+  Result<void> set(const char* file, const std::string& value, const char* field) {
+    TRY_CTX(write_file(dir_ + "/" + file, value), "{}", field);
+    return {};
+  }
+
+  Result<void> apply(const Resources& r) {
+    if (r.memory_limit)
+      TRY(set("memory.max", *r.memory_limit > 0 ? std::to_string(*r.memory_limit) : "max",
+              "linux.resources.memory.limit"));
+    if (r.memory_reservation)
+      TRY(set("memory.low", std::to_string(*r.memory_reservation),
+              "linux.resources.memory.reservation"));
+    if (r.memory_swap) {
+      // The spec's swap is memory+swap; v2's memory.swap.max is swap alone.
+      std::string v = "max";
+      if (*r.memory_swap >= 0 && r.memory_limit)
+        v = std::to_string(std::max<int64_t>(0, *r.memory_swap - *r.memory_limit));
+      if (sys::exists(dir_ + "/memory.swap.max"))
+        TRY(set("memory.swap.max", v, "linux.resources.memory.swap"));
+    }
+    if (r.cpu_shares) {
+      // runc's conversion of shares [2, 262144] to weight [1, 10000].
+      uint64_t s = std::clamp<uint64_t>(*r.cpu_shares, 2, 262144);
+      TRY(set("cpu.weight", std::to_string(1 + ((s - 2) * 9999) / 262142),
+              "linux.resources.cpu.shares"));
+    }
+    if (r.cpu_quota || r.cpu_period) {
+      std::string quota = r.cpu_quota && *r.cpu_quota > 0 ? std::to_string(*r.cpu_quota) : "max";
+      TRY(set("cpu.max", quota + " " + std::to_string(r.cpu_period.value_or(100000)),
+              "linux.resources.cpu.quota"));
+    }
+    if (!r.cpuset_cpus.empty()) TRY(set("cpuset.cpus", r.cpuset_cpus, "linux.resources.cpu.cpus"));
+    if (!r.cpuset_mems.empty()) TRY(set("cpuset.mems", r.cpuset_mems, "linux.resources.cpu.mems"));
+    if (r.pids_limit)
+      TRY(set("pids.max", *r.pids_limit > 0 ? std::to_string(*r.pids_limit) : "max",
+              "linux.resources.pids.limit"));
+    return {};
+  }
+
+  std::string dir_;
+};
+
+// v1 hierarchies from /proc/self/mountinfo: controller -> mount point.
+std::map<std::string, std::string> v1_mounts() {
+  std::map<std::string, std::string> out;
+  auto text = read_file("/proc/self/mountinfo");
+  if (!text.ok()) return out;
+  for (const auto& line : split(*text, '\n')) {
+    auto dash = line.find(" - ");
+    if (dash == std::string::npos) continue;
+    auto after = split(line.substr(dash + 3), ' ');
+    if (after.size() < 3 || after[0] != "cgroup") continue;
+    auto fields = split(line.substr(0, dash), ' ');
+    if (fields.size() < 5) continue;
+    for (const auto& opt : split(after[2], ',')) {
+      static const char* kControllers[] = {"cpu",     "cpuacct",  "cpuset",      "memory",
+                                           "devices", "freezer",  "blkio",       "pids",
+                                           "net_cls", "net_prio", "perf_event",  "hugetlb",
+                                           "rdma",    "misc",     "name=systemd"};
+      for (const char* c : kControllers)
+        if (opt == c) out[opt.starts_with("name=") ? opt.substr(5) : opt] = fields[4];
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+bool host_is_v2() {
+  struct statfs fs;
+  return ::statfs(kRoot, &fs) == 0 && fs.f_type == CGROUP2_SUPER_MAGIC;
+}
+
+Result<std::unique_ptr<Manager>> open(const std::string& path, const std::string& id) {
+  if (path.find("..") != std::string::npos)
+    return Error::make(Errc::kInvalidArgument,
+                       fmt::format("linux.cgroupsPath \"{}\": \"..\" not allowed", path));
+  if (path.find(':') != std::string::npos)
+    return Error::make(
+        Errc::kUnsupported,
+        fmt::format("linux.cgroupsPath \"{}\": systemd slices need --systemd-cgroup, "
+                    "which is not supported",
+                    path));
+  auto own = own_cgroups();
+  if (host_is_v2()) {
+    std::string rel = resolve_path(path, id, own.count("") ? own.at("") : "/");
+    return std::unique_ptr<Manager>(new V2(std::string(kRoot) + rel));
+  }
+  std::map<std::string, std::string> dirs;
+  for (const auto& [ctrl, mount] : v1_mounts()) {
+    std::string rel = resolve_path(path, id, own.count(ctrl) ? own.at(ctrl) : "/");
+    dirs[ctrl] = mount + rel;
+  }
+  if (dirs.empty()) return Error::make(Errc::kUnsupported, "no cgroup hierarchy is mounted");
+  return std::unique_ptr<Manager>(new V1(std::move(dirs)));
+}
+
+Result<std::unique_ptr<Manager>> open_recorded(const CgroupView& view) {
+  if (view.v2) return std::unique_ptr<Manager>(new V2(view.v2_dir));
+  return std::unique_ptr<Manager>(new V1(view.v1_dirs));
+}
+
+}  // namespace strata::runtime::cgroup

@@ -1,0 +1,394 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "runtime/container.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <sys/mman.h>
+#include <sys/sendfile.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstring>
+#include <ctime>
+
+#include "runtime/cgroup/cgroup.h"
+#include "runtime/init/init.h"
+#include "sys/fs.h"
+#include "util/defer.h"
+#include "util/strings.h"
+
+extern char** environ;
+
+namespace strata::runtime {
+
+namespace {
+
+std::string state_dir(const std::string& root, const std::string& id) { return root + "/" + id; }
+
+// Field 22 of /proc/<pid>/stat (after the parenthesised comm), and the state letter.
+bool proc_start_time(pid_t pid, uint64_t* start, char* state) {
+  auto text = sys::read_file(fmt::format("/proc/{}/stat", pid), 4096);
+  if (!text.ok()) return false;
+  auto close = text->rfind(')');
+  if (close == std::string::npos) return false;
+  auto fields = split(text->substr(close + 2), ' ');
+  if (fields.size() < 20) return false;
+  *state = fields[0].empty() ? '?' : fields[0][0];
+  *start = std::stoull(fields[19]);
+  return true;
+}
+
+bool init_alive(const ContainerState& s) {
+  uint64_t start;
+  char st;
+  if (s.pid <= 0 || !proc_start_time(s.pid, &start, &st)) return false;
+  return start == s.start_time && st != 'Z' && st != 'X';
+}
+
+Result<void> save_state(const std::string& root, const ContainerState& s) {
+  oci::Json j = state_json(s);
+  j["startTime"] = s.start_time;
+  oci::Json cg = oci::Json::object();
+  cg["v2"] = s.cgroup.v2;
+  cg["v2Dir"] = s.cgroup.v2_dir;
+  cg["v1Dirs"] = s.cgroup.v1_dirs;
+  j["cgroup"] = cg;
+  return sys::write_file_atomic(state_dir(root, s.id) + "/state.json", oci::dump_json(j), 0600);
+}
+
+Error init_error(const std::string& rec) {
+  // "E<errno>:<message>"
+  auto colon = rec.find(':');
+  int err = colon != std::string::npos ? std::atoi(rec.c_str() + 1) : 0;
+  std::string msg = colon != std::string::npos ? rec.substr(colon + 1) : rec;
+  if (err == 0) return Error::make(Errc::kInternal, msg);
+  return Error::from_errno(err, msg);
+}
+
+Result<void> write_id_maps(pid_t pid, const Spec& spec) {
+  auto fmt_map = [](const std::vector<IdMapping>& maps) {
+    std::string s;
+    for (const auto& m : maps) s += fmt::format("{} {} {}\n", m.container_id, m.host_id, m.size);
+    return s;
+  };
+  TRY_CTX(
+      sys::write_existing_file(fmt::format("/proc/{}/uid_map", pid), fmt_map(spec.uid_mappings)),
+      "linux.uidMappings");
+  TRY_CTX(
+      sys::write_existing_file(fmt::format("/proc/{}/gid_map", pid), fmt_map(spec.gid_mappings)),
+      "linux.gidMappings");
+  return {};
+}
+
+}  // namespace
+
+Result<void> check_id(const std::string& id) {
+  bool ok = !id.empty() && id.size() <= 1024 && id != "." && id != "..";
+  for (char c : id)
+    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '.' || c == '+' ||
+          c == '-'))
+      ok = false;
+  if (!ok)
+    return Error::make(Errc::kInvalidArgument, fmt::format("invalid container ID \"{}\"", id));
+  return {};
+}
+
+Result<pid_t> create_container(const std::string& root, const CreateOptions& o) {
+  TRY(check_id(o.id));
+  char real[PATH_MAX];
+  if (::realpath(o.bundle.c_str(), real) == nullptr)
+    return Error::from_errno(errno, fmt::format("bundle `{}`", o.bundle));
+  std::string bundle = real;
+  std::string text = TRY(sys::read_file(bundle + "/config.json"));
+  Spec spec = TRY_CTX(parse_spec(text), "{}/config.json", bundle);
+  if (spec.process.terminal && o.console_socket.empty())
+    return Error::make(Errc::kInvalidArgument, "process.terminal needs --console-socket");
+  if (spec.process.terminal)
+    return Error::make(Errc::kUnsupported, "process.terminal: consoles are not supported yet");
+  if (!spec.seccomp.is_null())
+    return Error::make(Errc::kUnsupported, "linux.seccomp: not supported yet");
+  if (!spec.hooks.prestart.empty() || !spec.hooks.create_runtime.empty() ||
+      !spec.hooks.create_container.empty() || !spec.hooks.start_container.empty() ||
+      !spec.hooks.poststart.empty() || !spec.hooks.poststop.empty())
+    return Error::make(Errc::kUnsupported, "hooks: not supported yet");
+  if (o.no_pivot)
+    return Error::make(Errc::kUnsupported, "--no-pivot: not supported (pivot_root only)");
+
+  TRY(sys::mkdir_p(root, 0700));
+  std::string dir = state_dir(root, o.id);
+  if (::mkdir(dir.c_str(), 0700) < 0) {
+    if (errno == EEXIST)
+      return Error::make(Errc::kExists, fmt::format("container with id exists: {}", o.id));
+    return Error::from_errno(errno, fmt::format("mkdir `{}`", dir));
+  }
+  Defer remove_dir([&] { (void)sys::remove_all(dir); });
+  auto cg = TRY(cgroup::open(spec.cgroups_path, o.id));
+  TRY(cg->create(spec.resources));
+  Defer remove_cgroup([&] { (void)cg->destroy(); });
+  LaunchPlan plan = TRY(compile_plan(spec, bundle, cg->view()));
+  plan.preserve_fds = o.preserve_fds;
+
+  std::string fifo = dir + "/exec.fifo";
+  if (::mkfifo(fifo.c_str(), 0622) < 0)
+    return Error::from_errno(errno, fmt::format("mkfifo `{}`", fifo));
+  // Past the umask: the init writes to it after dropping to the container's user. Only
+  // root can reach it (the state directory is 0700).
+  if (::chmod(fifo.c_str(), 0622) < 0)
+    return Error::from_errno(errno, fmt::format("chmod `{}`", fifo));
+  int fifo_fd = ::open(fifo.c_str(), O_PATH | O_CLOEXEC);
+  if (fifo_fd < 0) return Error::from_errno(errno, fmt::format("open `{}`", fifo));
+  UniqueFd fifo_guard(fifo_fd);
+  int sv[2];
+  if (::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
+    return Error::from_errno(errno, "socketpair");
+  UniqueFd parent_end(sv[0]), child_end(sv[1]);
+
+  // A fork-like clone into the new namespaces: this process is single-threaded.
+  long rc =
+      ::syscall(SYS_clone, static_cast<unsigned long>(plan.clone_flags) | SIGCHLD, 0, 0, 0, 0);
+  if (rc < 0) return Error::from_errno(errno, "clone into the new namespaces");
+  if (rc == 0) {
+    parent_end.reset();
+    init::run_init(plan, {child_end.get(), fifo_fd});
+  }
+  pid_t pid = static_cast<pid_t>(rc);
+  child_end.reset();
+  Defer kill_child([&] {
+    ::kill(pid, SIGKILL);
+    ::waitpid(pid, nullptr, 0);
+  });
+  if (plan.userns) TRY(write_id_maps(pid, spec));
+  TRY_CTX(cg->add_process(pid), "join cgroup");
+  if (::write(parent_end.get(), &init::kGo, 1) != 1) return Error::from_errno(errno, "signal init");
+  char buf[4096];
+  ssize_t n = ::recv(parent_end.get(), buf, sizeof(buf), 0);
+  if (n <= 0) return Error::make(Errc::kInternal, "container init exited before it was ready");
+  std::string msg(buf, static_cast<size_t>(n));
+  if (msg[0] != init::kReady) return init_error(msg);
+
+  ContainerState s;
+  s.oci_version = spec.oci_version;
+  s.id = o.id;
+  s.pid = pid;
+  char st;
+  if (!proc_start_time(pid, &s.start_time, &st))
+    return Error::make(Errc::kInternal, "read init start time");
+  s.bundle = bundle;
+  s.rootfs = plan.rootfs;
+  struct timespec now;
+  ::clock_gettime(CLOCK_REALTIME, &now);
+  s.created = format_rfc3339(now.tv_sec, now.tv_nsec);
+  s.annotations = spec.annotations;
+  s.cgroup = cg->view();
+  TRY(save_state(root, s));
+  if (!o.pid_file.empty()) TRY(sys::write_file_atomic(o.pid_file, std::to_string(pid), 0644));
+  kill_child.cancel();
+  remove_cgroup.cancel();
+  remove_dir.cancel();
+  return pid;
+}
+
+Result<ContainerState> load_state(const std::string& root, const std::string& id) {
+  TRY(check_id(id));
+  std::string dir = state_dir(root, id);
+  auto text = sys::read_file(dir + "/state.json");
+  if (!text.ok()) {
+    if (text.error().code() == Errc::kNotFound)
+      return Error::make(Errc::kNotFound, fmt::format("container \"{}\" does not exist", id));
+    return std::move(text).error();
+  }
+  oci::Json j = TRY(oci::parse_json(*text, dir + "/state.json"));
+  ContainerState s;
+  s.oci_version = j.value("ociVersion", "");
+  s.id = id;
+  s.pid = j.value("pid", 0);
+  s.start_time = j.value("startTime", uint64_t{0});
+  s.bundle = j.value("bundle", "");
+  s.rootfs = j.value("rootfs", "");
+  s.created = j.value("created", "");
+  s.owner = j.value("owner", "");
+  if (j.contains("annotations") && j["annotations"].is_object())
+    for (auto it = j["annotations"].begin(); it != j["annotations"].end(); ++it)
+      s.annotations[it.key()] = it.value().get<std::string>();
+  const oci::Json& cg = j["cgroup"];
+  s.cgroup.v2 = cg.value("v2", false);
+  s.cgroup.v2_dir = cg.value("v2Dir", "");
+  if (cg.contains("v1Dirs"))
+    for (auto it = cg["v1Dirs"].begin(); it != cg["v1Dirs"].end(); ++it)
+      s.cgroup.v1_dirs[it.key()] = it.value().get<std::string>();
+  if (!init_alive(s)) {
+    s.status = "stopped";
+  } else if (sys::exists(dir + "/exec.fifo")) {
+    s.status = "created";
+  } else {
+    auto mgr = TRY(cgroup::open_recorded(s.cgroup));
+    s.status = TRY(mgr->frozen()) ? "paused" : "running";
+  }
+  return s;
+}
+
+oci::Json state_json(const ContainerState& s) {
+  oci::Json j = oci::Json::object();
+  j["ociVersion"] = s.oci_version.empty() ? "1.2.0" : s.oci_version;
+  j["id"] = s.id;
+  j["pid"] = s.status == "stopped" ? 0 : s.pid;
+  j["status"] = s.status;
+  j["bundle"] = s.bundle;
+  j["rootfs"] = s.rootfs;
+  j["created"] = s.created;
+  j["owner"] = s.owner;
+  if (!s.annotations.empty()) j["annotations"] = s.annotations;
+  return j;
+}
+
+Result<void> start_container(const std::string& root, const std::string& id) {
+  ContainerState s = TRY(load_state(root, id));
+  if (s.status != "created")
+    return Error::make(
+        Errc::kInvalidArgument,
+        fmt::format("cannot start a container that is {} (only a created one)", s.status));
+  std::string fifo = state_dir(root, id) + "/exec.fifo";
+  int fd = ::open(fifo.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+  if (fd < 0) return Error::from_errno(errno, fmt::format("open `{}`", fifo));
+  UniqueFd guard(fd);
+  // The init opens its end as soon as ours exists and writes one byte; poll, so that an
+  // init that died meanwhile is an error and not a hang.
+  while (true) {
+    struct pollfd p = {fd, POLLIN, 0};
+    int r = ::poll(&p, 1, 100);
+    if (r < 0 && errno != EINTR) return Error::from_errno(errno, "poll exec fifo");
+    if (r > 0 && (p.revents & POLLIN)) {
+      char c;
+      if (::read(fd, &c, 1) == 1) break;
+    }
+    if (!init_alive(s)) return Error::make(Errc::kNotFound, "container init exited before start");
+  }
+  ::unlink(fifo.c_str());
+  return {};
+}
+
+Result<std::vector<ContainerState>> list_containers(const std::string& root) {
+  std::vector<ContainerState> out;
+  DIR* d = ::opendir(root.c_str());
+  if (d == nullptr) {
+    if (errno == ENOENT) return out;
+    return Error::from_errno(errno, fmt::format("opendir `{}`", root));
+  }
+  Defer close_dir([&] { ::closedir(d); });
+  std::vector<std::string> ids;
+  while (struct dirent* de = ::readdir(d)) {
+    std::string n = de->d_name;
+    if (n != "." && n != ".." && sys::exists(root + "/" + n + "/state.json")) ids.push_back(n);
+  }
+  std::sort(ids.begin(), ids.end());
+  for (const auto& id : ids) {
+    auto s = load_state(root, id);
+    if (s.ok()) out.push_back(std::move(s).value());
+  }
+  return out;
+}
+
+Result<void> kill_container(const std::string& root, const std::string& id, int sig, bool all) {
+  ContainerState s = TRY(load_state(root, id));
+  if (s.status == "stopped") return Error::make(Errc::kNotFound, "container not running");
+  if (all) {
+    auto mgr = TRY(cgroup::open_recorded(s.cgroup));
+    for (pid_t p : TRY(mgr->processes())) ::kill(p, sig);
+    return {};
+  }
+  if (::kill(s.pid, sig) < 0) return Error::from_errno(errno, fmt::format("kill pid {}", s.pid));
+  return {};
+}
+
+Result<void> delete_container(const std::string& root, const std::string& id, bool force) {
+  auto loaded = load_state(root, id);
+  if (!loaded.ok()) {
+    if (force && loaded.error().code() == Errc::kNotFound) return {};
+    return std::move(loaded).error();
+  }
+  ContainerState s = std::move(loaded).value();
+  auto mgr = TRY(cgroup::open_recorded(s.cgroup));
+  if (s.status != "stopped") {
+    if (!force)
+      return Error::make(
+          Errc::kInvalidArgument,
+          fmt::format("cannot delete container {} that is not stopped: {}", id, s.status));
+    if (s.status == "paused") (void)mgr->freeze(false);
+    ::kill(s.pid, SIGKILL);
+  }
+  // Whatever else is left in the cgroup goes too (a pid namespace's init takes its
+  // children with it, but a container without one leaves them).
+  for (int i = 0; i < 500; ++i) {
+    auto procs = TRY(mgr->processes());
+    if (procs.empty()) break;
+    for (pid_t p : procs) ::kill(p, SIGKILL);
+    ::usleep(10000);
+  }
+  TRY(mgr->destroy());
+  return sys::remove_all(state_dir(root, id));
+}
+
+Result<void> pause_container(const std::string& root, const std::string& id, bool pause) {
+  ContainerState s = TRY(load_state(root, id));
+  if (pause && s.status != "running")
+    return Error::make(Errc::kInvalidArgument, fmt::format("container not running: {}", s.status));
+  if (!pause && s.status != "paused")
+    return Error::make(Errc::kInvalidArgument, fmt::format("container not paused: {}", s.status));
+  auto mgr = TRY(cgroup::open_recorded(s.cgroup));
+  return mgr->freeze(pause);
+}
+
+int parse_signal(std::string_view s) {
+  static constexpr std::pair<const char*, int> kSignals[] = {
+      {"HUP", SIGHUP},       {"INT", SIGINT},   {"QUIT", SIGQUIT},   {"ILL", SIGILL},
+      {"TRAP", SIGTRAP},     {"ABRT", SIGABRT}, {"BUS", SIGBUS},     {"FPE", SIGFPE},
+      {"KILL", SIGKILL},     {"USR1", SIGUSR1}, {"SEGV", SIGSEGV},   {"USR2", SIGUSR2},
+      {"PIPE", SIGPIPE},     {"ALRM", SIGALRM}, {"TERM", SIGTERM},   {"CHLD", SIGCHLD},
+      {"CONT", SIGCONT},     {"STOP", SIGSTOP}, {"TSTP", SIGTSTP},   {"TTIN", SIGTTIN},
+      {"TTOU", SIGTTOU},     {"URG", SIGURG},   {"XCPU", SIGXCPU},   {"XFSZ", SIGXFSZ},
+      {"VTALRM", SIGVTALRM}, {"PROF", SIGPROF}, {"WINCH", SIGWINCH}, {"IO", SIGIO},
+      {"PWR", SIGPWR},       {"SYS", SIGSYS}};
+  if (!s.empty() && std::all_of(s.begin(), s.end(), ::isdigit)) {
+    int n = std::atoi(std::string(s).c_str());
+    return n > 0 && n < 65 ? n : -1;
+  }
+  if (s.starts_with("SIG")) s.remove_prefix(3);
+  for (const auto& [name, n] : kSignals)
+    if (s == name) return n;
+  return -1;
+}
+
+void ensure_sealed_self(char** argv) {
+  int self = ::open("/proc/self/exe", O_RDONLY | O_CLOEXEC);
+  if (self < 0) return;
+  UniqueFd self_guard(self);
+  int seals = ::fcntl(self, F_GET_SEALS);
+  constexpr int kWant = F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE;
+  if (seals >= 0 && (seals & kWant) == kWant) return;  // already running from the copy
+  struct stat st;
+  if (::fstat(self, &st) < 0) return;
+  int mem = static_cast<int>(::memfd_create("strata-runtime", MFD_CLOEXEC | MFD_ALLOW_SEALING));
+  if (mem < 0) return;
+  off_t off = 0;
+  while (off < st.st_size)
+    if (::sendfile(mem, self, &off, static_cast<size_t>(st.st_size - off)) <= 0) return;
+  if (::fcntl(mem, F_ADD_SEALS, kWant) < 0) return;
+  ::fexecve(mem, argv, environ);
+  // Falling through (fexecve failed) runs unprotected; the caller checks the seals.
+}
+
+bool running_sealed() {
+  int self = ::open("/proc/self/exe", O_RDONLY | O_CLOEXEC);
+  if (self < 0) return false;
+  int seals = ::fcntl(self, F_GET_SEALS);
+  ::close(self);
+  return seals >= 0 && (seals & F_SEAL_WRITE);
+}
+
+}  // namespace strata::runtime

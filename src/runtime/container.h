@@ -1,0 +1,56 @@
+// SPDX-License-Identifier: Apache-2.0
+// Container lifecycle with runc's semantics: create (init waits on the exec fifo),
+// start, state, kill, delete, list. State lives in <root>/<id>/state.json; the status
+// is computed from the init process (checked by its start time against pid reuse),
+// the exec fifo and the freezer.
+#pragma once
+
+#include <sys/types.h>
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "oci/json.h"
+#include "runtime/plan.h"
+
+namespace strata::runtime {
+
+struct CreateOptions {
+  std::string id, bundle, pid_file, console_socket;
+  int preserve_fds = 0;
+  bool no_pivot = false;
+};
+
+struct ContainerState {
+  std::string oci_version, id, status, bundle, rootfs, created, owner;
+  pid_t pid = 0;
+  uint64_t start_time = 0;
+  std::map<std::string, std::string> annotations;
+  CgroupView cgroup;
+};
+
+// Validates a container ID: [A-Za-z0-9_.+-], at most 1024 characters, not "." or "..".
+Result<void> check_id(const std::string& id);
+
+// Creates the container; its init waits for start. Returns the init pid.
+Result<pid_t> create_container(const std::string& root, const CreateOptions& o);
+Result<void> start_container(const std::string& root, const std::string& id);
+Result<ContainerState> load_state(const std::string& root, const std::string& id);
+Result<std::vector<ContainerState>> list_containers(const std::string& root);
+Result<void> kill_container(const std::string& root, const std::string& id, int sig, bool all);
+// Force kills what still runs; without force a container that is not stopped is an error.
+Result<void> delete_container(const std::string& root, const std::string& id, bool force);
+Result<void> pause_container(const std::string& root, const std::string& id, bool pause);
+
+oci::Json state_json(const ContainerState& s);
+// "KILL", "SIGKILL" or "9" -> 9; -1 if unknown.
+int parse_signal(std::string_view s);
+
+// CVE-2019-5736: re-executes this binary from a sealed memfd copy (once), so that a
+// container process can never write to the runtime binary through /proc/<pid>/exe.
+void ensure_sealed_self(char** argv);
+// True once this process runs from the sealed copy.
+bool running_sealed();
+
+}  // namespace strata::runtime

@@ -1,0 +1,27 @@
+// SPDX-License-Identifier: Apache-2.0
+// The code between clone() and execve(): it executes a LaunchPlan and decides nothing.
+// Single-threaded, no allocation-heavy libraries, errors reported as records over the
+// sync socket (STYLE.md section 8). Drop order, numbered in run_init():
+//   namespaces -> mounts -> pivot_root -> masks -> host/sysctl/rlimits -> user ->
+//   caps -> no_new_privs -> seccomp -> fds -> ready -> wait for start -> exec.
+#pragma once
+
+#include <string>
+
+#include "runtime/plan.h"
+
+namespace strata::runtime::init {
+
+struct InitFds {
+  int sync = -1;       // SOCK_SEQPACKET to the parent
+  int exec_fifo = -1;  // O_PATH fd of the exec fifo; open for writing blocks until start
+};
+
+// Sync protocol. Parent -> child: kGo once id maps and cgroups are in place.
+// Child -> parent: kReady (waiting for start), or an error record "E<errno>:<message>".
+inline constexpr char kGo = 'G';
+inline constexpr char kReady = 'R';
+
+[[noreturn]] void run_init(const LaunchPlan& plan, const InitFds& fds);
+
+}  // namespace strata::runtime::init

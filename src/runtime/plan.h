@@ -1,0 +1,88 @@
+// SPDX-License-Identifier: Apache-2.0
+// A LaunchPlan is config.json compiled into flat, ordered operations for runtime/init/,
+// which executes them between clone() and execve() and decides no policy of its own.
+// Everything that can fail on bad input fails here, in the parent, before any clone.
+#pragma once
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "runtime/spec.h"
+
+namespace strata::runtime {
+
+enum class MountKind {
+  kBind,        // bind (or rbind) `source`, then remount with `flags`
+  kFilesystem,  // mount a filesystem of `fstype`
+  kCgroupV1,    // tmpfs at destination + a bind of each controller's container cgroup
+  kCgroupV2,    // a bind of the container's cgroup directory
+};
+
+struct MountOp {
+  MountKind kind = MountKind::kFilesystem;
+  std::string source, destination, fstype, data;
+  unsigned long flags = 0;        // MS_RDONLY, MS_NOSUID, ... (not MS_BIND/MS_REC)
+  unsigned long propagation = 0;  // MS_PRIVATE, MS_SHARED, ... (| MS_REC), applied after
+  bool recursive = false;         // rbind
+  bool file_target = false;       // bind of a non-directory: the target is a file
+  std::map<std::string, std::string> cgroup_dirs;  // kCgroupV1: controller -> host dir
+};
+
+struct DeviceNode {
+  std::string path;  // inside the container
+  mode_t type = 0;   // S_IFCHR, S_IFBLK, S_IFIFO
+  dev_t rdev = 0;
+  mode_t mode = 0666;
+  uid_t uid = 0;
+  gid_t gid = 0;
+};
+
+struct CapSets {
+  uint64_t bounding = 0, effective = 0, inheritable = 0, permitted = 0, ambient = 0;
+};
+
+struct LaunchPlan {
+  std::string rootfs;  // absolute host path
+  bool rootfs_readonly = false;
+  unsigned long rootfs_propagation = 0;  // 0: leave rprivate
+  int clone_flags = 0;                   // namespaces to create at clone
+  bool unshare_cgroupns = false;         // after joining the cgroup: its root is ours
+  std::vector<std::pair<int, std::string>> join_namespaces;  // CLONE_NEW*, path
+  bool userns = false;
+  std::vector<MountOp> mounts;
+  std::vector<DeviceNode> devices;  // default devices first, then linux.devices
+  std::vector<std::string> masked_paths, readonly_paths;
+  bool set_hostname = false;
+  std::string hostname, domainname;
+  std::vector<std::pair<std::string, std::string>> sysctl;  // /proc/sys/<path>, value
+  std::vector<Rlimit> rlimits;
+  std::optional<int> oom_score_adj;
+  User user;
+  std::optional<CapSets> caps;
+  bool no_new_privileges = false;
+  std::vector<std::string> args, env;
+  std::string cwd;
+  std::string seccomp_bpf;  // a struct sock_filter array; empty for none
+  unsigned seccomp_flags = 0;
+  int preserve_fds = 0;  // fds 3 .. 3+n-1 stay open in the container
+};
+
+// Where the container's cgroup lives on the host, for mounts of type "cgroup".
+struct CgroupView {
+  bool v2 = false;
+  std::map<std::string, std::string> v1_dirs;  // controller -> host directory
+  std::string v2_dir;
+};
+
+// Compiles a parsed spec. `bundle` resolves a relative root.path.
+Result<LaunchPlan> compile_plan(const Spec& spec, const std::string& bundle, const CgroupView& cg);
+
+// Parses mount options into a MountOp's flags, propagation and data.
+Result<void> parse_mount_options(const std::vector<std::string>& options, MountOp* op);
+
+}  // namespace strata::runtime

@@ -1,0 +1,281 @@
+#!/usr/bin/env bats
+# strata-runtime against the OCI runtime spec and runc's command line. The same tests
+# pass with RUNTIME=runc (the reference), bar those marked only_strata.
+
+load runtime_helpers
+
+@test "runtime: run prints output and returns the process's exit code" {
+  run_sh 'echo hello; exit 3'
+  [ "$status" -eq 3 ]
+  [ "$output" = "hello" ]
+  # run deletes the container afterwards
+  run rt state "$ID"
+  [ "$status" -ne 0 ]
+}
+
+@test "runtime: create, start, state, kill, delete follow runc's statuses" {
+  cfg '.process.args = ["/bin/sleep", "60"]'
+  rt create -b "$B" --pid-file "$W/pid" "$ID"
+  pid=$(cat "$W/pid")
+  [ "$(rt state "$ID" | jq -r .status)" = created ]
+  [ "$(rt state "$ID" | jq -r .pid)" = "$pid" ]
+  [ "$(rt state "$ID" | jq -r .bundle)" = "$B" ]
+  rt start "$ID"
+  [ "$(rt state "$ID" | jq -r .status)" = running ]
+  run rt start "$ID"
+  [ "$status" -ne 0 ]
+  run rt delete "$ID"
+  [ "$status" -ne 0 ]
+  rt kill "$ID" KILL
+  for _ in $(seq 50); do [ "$(rt state "$ID" | jq -r .status)" = stopped ] && break; sleep 0.1; done
+  [ "$(rt state "$ID" | jq -r .status)" = stopped ]
+  rt delete "$ID"
+  run rt state "$ID"
+  [ "$status" -ne 0 ]
+  [ ! -d "$STATE/$ID" ]
+}
+
+@test "runtime: list as a table and as JSON" {
+  cfg '.process.args = ["/bin/sleep", "60"]'
+  rt create -b "$B" "$ID"
+  run rt list
+  [[ "${lines[0]}" =~ ^ID\ +PID\ +STATUS\ +BUNDLE\ +CREATED\ +OWNER$ ]]
+  [[ "${lines[1]}" =~ ^$ID\ +[0-9]+\ +created\ +$B\  ]]
+  [ "$(rt list --format json | jq -r '.[0].id + " " + .[0].status')" = "$ID created" ]
+  rt list -q | grep -qx "$ID"
+}
+
+@test "runtime: kill takes signal names and numbers" {
+  cfg '.process.args = ["/bin/sh", "-c", "trap \"echo got-usr1; exit 0\" USR1; while :; do sleep 0.05; done"]'
+  rt run -d -b "$B" "$ID" >"$W/out" 2>&1
+  sleep 0.3
+  rt kill "$ID" USR1
+  for _ in $(seq 50); do [ "$(rt state "$ID" | jq -r .status)" = stopped ] && break; sleep 0.1; done
+  [ "$(rt state "$ID" | jq -r .status)" = stopped ]
+  grep -q got-usr1 "$W/out"
+  run rt kill "$ID" 9
+  [ "$status" -ne 0 ]
+}
+
+@test "runtime: new pid, uts, ipc, network and mount namespaces" {
+  cfg '.hostname = "boxy"'
+  run_sh 'echo pid=$$; hostname; ls /sys/class/net; ipcs -q 2>/dev/null | wc -l; readlink /proc/1/exe'
+  [ "$status" -eq 0 ]
+  [ "${lines[0]}" = "pid=1" ]
+  [ "${lines[1]}" = "boxy" ]
+  [ "${lines[2]}" = "lo" ]
+  [ "${lines[4]}" = "/bin/busybox" ]
+}
+
+@test "runtime: joining an existing network namespace by path" {
+  ip netns add "strata-$$-$BATS_TEST_NUMBER"
+  ip -n "strata-$$-$BATS_TEST_NUMBER" link add v0 type veth peer name v1
+  cfg ".linux.namespaces |= map(if .type == \"network\" then .path = \"/run/netns/strata-$$-$BATS_TEST_NUMBER\" else . end)"
+  run_sh 'ls /sys/class/net | tr "\n" " "'
+  ip netns delete "strata-$$-$BATS_TEST_NUMBER"
+  [ "$status" -eq 0 ]
+  [ "$output" = "lo v0 v1 " ]
+}
+
+@test "runtime: user namespace with uid and gid mappings" {
+  cfg '.linux.namespaces += [{"type":"user"}] | .linux.uidMappings = [{"containerID":0,"hostID":100000,"size":65536}]
+       | .linux.gidMappings = [{"containerID":0,"hostID":100000,"size":65536}]
+       | .mounts |= map(if .destination == "/sys" then {"destination":"/sys","type":"none","source":"/sys","options":["rbind","nosuid","noexec","nodev","ro"]} else . end)
+       | .mounts |= map(select(.type != "cgroup"))'
+  chown -R 100000:100000 "$B/rootfs"
+  # The container's root (host uid 100000) must be able to reach its rootfs.
+  d=$B; while [ "$d" != / ]; do chmod o+x "$d"; d=$(dirname "$d"); done
+  run_sh 'id -u; cat /proc/self/uid_map | tr -s " "'
+  [ "$status" -eq 0 ]
+  [ "${lines[0]}" = "0" ]
+  [ "${lines[1]}" = " 0 100000 65536" ]
+}
+
+@test "runtime: a read-only rootfs refuses writes; a writable one takes them" {
+  run_sh 'touch /newfile'
+  [ "$status" -ne 0 ]
+  cfg '.root.readonly = false'
+  run_sh 'touch /newfile && echo ok'
+  [ "$output" = "ok" ]
+  [ -f "$B/rootfs/newfile" ]
+}
+
+@test "runtime: bind mounts (ro and rw, directory and file) and tmpfs options" {
+  mkdir -p "$W/data" && echo content >"$W/data/f" && echo single >"$W/file"
+  cfg ".mounts += [{\"destination\":\"/ro\",\"type\":\"bind\",\"source\":\"$W/data\",\"options\":[\"rbind\",\"ro\"]},
+                   {\"destination\":\"/rw\",\"type\":\"bind\",\"source\":\"$W/data\",\"options\":[\"bind\"]},
+                   {\"destination\":\"/etc/single\",\"type\":\"bind\",\"source\":\"$W/file\",\"options\":[\"bind\",\"ro\"]},
+                   {\"destination\":\"/scratch\",\"type\":\"tmpfs\",\"source\":\"tmpfs\",\"options\":[\"size=1m\",\"mode=700\",\"noexec\"]}]"
+  run_sh 'cat /ro/f; touch /ro/x 2>/dev/null || echo ro-refused; touch /rw/y && echo rw-ok; cat /etc/single;
+          stat -c %a /scratch; grep " /scratch " /proc/mounts | grep -o "noexec" | head -1'
+  [ "$status" -eq 0 ]
+  [ "${lines[0]}" = "content" ]
+  [ "${lines[1]}" = "ro-refused" ]
+  [ "${lines[2]}" = "rw-ok" ]
+  [ "${lines[3]}" = "single" ]
+  [ "${lines[4]}" = "700" ]
+  [ "${lines[5]}" = "noexec" ]
+  [ -f "$W/data/y" ]
+}
+
+@test "runtime: a mount point path through a symlink stays inside the rootfs" {
+  mkdir -p "$W/host-target"
+  ln -s "$W/host-target" "$B/rootfs/escape"
+  cfg '.mounts += [{"destination":"/escape/m","type":"tmpfs","source":"tmpfs","options":["size=1m"]}]'
+  run_sh 'grep -c " /escape/m \| '"$W"'/host-target/m " /proc/mounts || true'
+  [ ! -e "$W/host-target/m" ]
+}
+
+@test "runtime: masked paths are empty and read-only paths refuse writes" {
+  # /proc/timer_list and /proc/keys are in the default masked paths and exist here.
+  [ -n "$(head -c 16 /proc/timer_list)" ]
+  run_sh 'wc -c < /proc/timer_list; cat /proc/keys | wc -c; ls /sys/firmware | wc -l; (echo 1 > /proc/sys/kernel/domainname) 2>/dev/null || echo ro'
+  [ "$status" -eq 0 ]
+  [ "${lines[0]}" = "0" ]
+  [ "${lines[1]}" = "0" ]
+  [ "${lines[2]}" = "0" ]
+  [ "${lines[3]}" = "ro" ]
+}
+
+@test "runtime: default devices, /dev symlinks and linux.devices" {
+  cfg '.linux.devices = [{"path":"/dev/mydev","type":"c","major":1,"minor":7,"fileMode":432,"uid":0,"gid":0}]'
+  run_sh 'for d in null zero full random urandom tty mydev; do stat -c "%n %t:%T %a" /dev/$d; done; readlink /dev/fd; readlink /dev/ptmx'
+  [ "$status" -eq 0 ]
+  [ "${lines[0]}" = "/dev/null 1:3 666" ]
+  [ "${lines[5]}" = "/dev/tty 5:0 666" ]
+  [ "${lines[6]}" = "/dev/mydev 1:7 660" ]
+  [ "${lines[7]}" = "/proc/self/fd" ]
+  [ "${lines[8]}" = "pts/ptmx" ]
+}
+
+@test "runtime: process env, cwd, user, groups, umask" {
+  mkdir -p "$B/rootfs/work"
+  cfg '.process.env += ["FOO=bar"] | .process.cwd = "/work" | .process.user = {"uid":1000,"gid":1001,"additionalGids":[5,7],"umask":63}'
+  run_sh 'echo $FOO; pwd; id -u; id -g; id -G; umask'
+  [ "$status" -eq 0 ]
+  [ "${lines[0]}" = "bar" ]
+  [ "${lines[1]}" = "/work" ]
+  [ "${lines[2]}" = "1000" ]
+  [ "${lines[3]}" = "1001" ]
+  [ "${lines[4]}" = "1001 5 7" ]
+  [ "${lines[5]}" = "0077" ]
+}
+
+@test "runtime: capabilities, rlimits, noNewPrivileges and oomScoreAdj" {
+  cfg '.process.capabilities = {"bounding":["CAP_CHOWN","CAP_KILL"],"effective":["CAP_CHOWN"],"permitted":["CAP_CHOWN","CAP_KILL"],"inheritable":[]}
+       | .process.rlimits = [{"type":"RLIMIT_NOFILE","soft":512,"hard":1000},{"type":"RLIMIT_CORE","soft":0,"hard":0}]
+       | .process.noNewPrivileges = true | .process.oomScoreAdj = 300'
+  run_sh 'grep -E "^Cap(Eff|Prm|Bnd)|NoNewPrivs" /proc/self/status | tr -s "\t" " "; ulimit -n; ulimit -Hn; cat /proc/self/oom_score_adj'
+  [ "$status" -eq 0 ]
+  [ "${lines[0]}" = "CapPrm: 0000000000000021" ]
+  # Exec as root raises effective to permitted (capabilities(7)), in runc as here.
+  [ "${lines[1]}" = "CapEff: 0000000000000021" ]
+  [ "${lines[2]}" = "CapBnd: 0000000000000021" ]
+  [ "${lines[3]}" = "NoNewPrivs: 1" ]
+  [ "${lines[4]}" = "512" ]
+  [ "${lines[5]}" = "1000" ]
+  [ "${lines[6]}" = "300" ]
+}
+
+@test "runtime: hostname and namespaced sysctls, written before /proc/sys turns read-only" {
+  host_msgmax=$(cat /proc/sys/kernel/msgmax)
+  cfg '.hostname = "h1" | .linux.sysctl = {"net.ipv4.ip_forward":"1","kernel.msgmax":"4096"}'
+  run_sh 'hostname; cat /proc/sys/net/ipv4/ip_forward; cat /proc/sys/kernel/msgmax'
+  [ "$status" -eq 0 ]
+  [ "$output" = "h1
+1
+4096" ]
+  [ "$(cat /proc/sys/kernel/msgmax)" = "$host_msgmax" ]
+}
+
+@test "runtime: domainname (runtime-spec 1.1)" {
+  only_strata   # runc 1.1 predates the field
+  cfg '.domainname = "example.org"'
+  run_sh 'cat /proc/sys/kernel/domainname'
+  [ "$output" = "example.org" ]
+}
+
+@test "runtime: a memory limit bites: allocating past it is OOM-killed" {
+  cfg '.linux.resources.memory = {"limit": 33554432, "swap": 33554432}'
+  run_sh 'dd if=/dev/zero of=/dev/null bs=16M count=1 2>/dev/null; echo small=$?; dd if=/dev/zero of=/dev/null bs=64M count=1 2>/dev/null; echo big=$?'
+  [ "$status" -eq 0 ]
+  [ "${lines[0]}" = "small=0" ]
+  [ "${lines[-1]}" = "big=137" ]   # SIGKILL from the OOM killer
+}
+
+@test "runtime: a pids limit bites: forking past it is refused" {
+  cfg '.linux.resources.pids = {"limit": 8}'
+  run_sh 'for i in $(seq 20); do sleep 5 & done; echo done'
+  assert_output_has "can't fork: Resource temporarily unavailable"
+}
+
+@test "runtime: cpu shares, quota, period and cpuset land in the cgroup" {
+  cfg ".linux.cgroupsPath = \"/strata-test/$ID\" | .linux.resources.cpu = {\"shares\": 512, \"quota\": 50000, \"period\": 100000, \"cpus\": \"0\", \"mems\": \"0\"}
+       | .process.args = [\"/bin/sleep\", \"60\"]"
+  rt create -b "$B" "$ID"
+  if [[ "$(stat -fc %T /sys/fs/cgroup)" == cgroup2fs ]]; then
+    [ "$(cat "/sys/fs/cgroup/strata-test/$ID/cpu.max")" = "50000 100000" ]
+  else
+    [ "$(cat "/sys/fs/cgroup/cpu/strata-test/$ID/cpu.shares")" = 512 ]
+    [ "$(cat "/sys/fs/cgroup/cpu/strata-test/$ID/cpu.cfs_quota_us")" = 50000 ]
+    [ "$(cat "/sys/fs/cgroup/cpuset/strata-test/$ID/cpuset.cpus")" = 0 ]
+  fi
+  rt delete -f "$ID"
+  [ ! -d "/sys/fs/cgroup/cpu/strata-test/$ID" ]
+  rmdir /sys/fs/cgroup/*/strata-test 2>/dev/null || true
+}
+
+@test "runtime: pause and resume freeze the container" {
+  cfg '.process.args = ["/bin/sleep", "60"]'
+  rt run -d -b "$B" "$ID"
+  rt pause "$ID"
+  [ "$(rt state "$ID" | jq -r .status)" = paused ]
+  rt resume "$ID"
+  [ "$(rt state "$ID" | jq -r .status)" = running ]
+}
+
+@test "runtime: delete --force cleans up a running container, its cgroup and state" {
+  cfg '.process.args = ["/bin/sh", "-c", "sleep 60 & sleep 60"]'
+  rt run -d -b "$B" "$ID"
+  pid=$(rt state "$ID" | jq -r .pid)
+  rt delete --force "$ID"
+  [ ! -d "$STATE/$ID" ]
+  [ ! -d "$(cgroup_dir "$ID" memory)" ]
+  # Gone, or a zombie awaiting whichever reaper it was handed to.
+  state=$(awk '/^State/ {print $2}' "/proc/$pid/status" 2>/dev/null || true)
+  [ -z "$state" ] || [ "$state" = Z ]
+}
+
+@test "runtime: no host file descriptor leaks into the container" {
+  exec 7</etc/hostname
+  run_sh 'ls /proc/self/fd | tr "\n" " "'
+  exec 7<&-
+  [ "$status" -eq 0 ]
+  [ "$output" = "0 1 2 3 " ]   # 3 is ls's own directory fd
+}
+
+@test "runtime: --preserve-fds passes extra descriptors" {
+  echo passed >"$W/extra"
+  cfg '.process.args = ["/bin/sh", "-c", "cat <&3"]'
+  run rt run --preserve-fds 1 -b "$B" "$ID" 3<"$W/extra"
+  [ "$status" -eq 0 ]
+  [ "$output" = "passed" ]
+}
+
+@test "runtime: the init runs from a sealed copy of the runtime (CVE-2019-5736)" {
+  only_strata
+  cfg '.process.args = ["/bin/sleep", "60"]'
+  rt create -b "$B" --pid-file "$W/pid" "$ID"
+  [[ "$(readlink "/proc/$(cat "$W/pid")/exe")" == "/memfd:strata-runtime (deleted)" ]]
+  run sh -c "echo x >> /proc/$(cat "$W/pid")/exe"
+  [ "$status" -ne 0 ]
+}
+
+@test "runtime: spec writes a valid default config and features describes the runtime" {
+  mkdir "$W/s" && cd "$W/s"
+  rt spec
+  jq -e '.ociVersion and .process.args == ["sh"] and .root.path == "rootfs"' config.json
+  run rt spec
+  [ "$status" -ne 0 ]
+  rt features | jq -e '.ociVersionMin and (.linux.namespaces | index("pid"))'
+}

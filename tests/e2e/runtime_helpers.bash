@@ -1,0 +1,49 @@
+# Shared set-up for the OCI runtime tests. RUNTIME picks the runtime under test (default
+# strata-runtime; RUNTIME=runc runs the same tests against runc, the reference).
+load helpers
+
+RUNTIME=${RUNTIME:-$STRATA_SRC/build/src/runtime/strata-runtime}
+RUNTIME_NAME=$(basename "$RUNTIME")
+
+setup() {
+  ensure_fixtures
+  W=$BATS_TEST_TMPDIR
+  B=$W/bundle
+  STATE=$W/state
+  ID=strata-test-$$-$BATS_TEST_NUMBER
+  mkdir -p "$B/rootfs"
+  tar -xf "$BUSYBOX_TAR" -C "$B/rootfs"
+  "$STRATA_SRC/build/src/runtime/strata-runtime" spec -b "$B"
+  # Non-interactive by default; tests adjust the rest with cfg.
+  cfg '.process.terminal = false | .process.args = ["/bin/true"]'
+}
+
+teardown() {
+  rt delete -f "$ID" >/dev/null 2>&1 || true
+}
+
+rt() { "$RUNTIME" --root "$STATE" "$@"; }
+
+# cfg JQ_EXPR: edits the bundle's config.json.
+cfg() {
+  jq "$1" "$B/config.json" >"$B/config.json.new" && mv "$B/config.json.new" "$B/config.json"
+}
+
+# run_sh SCRIPT: runs a shell script as the container's process, output in $output.
+run_sh() {
+  cfg ".process.args = [\"/bin/sh\", \"-c\", $(jq -Rn --arg s "$1" '$s')]"
+  run rt run -b "$B" "$ID"
+}
+
+only_strata() {
+  [[ "$RUNTIME_NAME" == strata-runtime ]] || skip "checks strata-runtime's own behaviour"
+}
+
+# The container's cgroup directory in the v1 memory hierarchy (or v2's).
+cgroup_dir() {
+  if [[ "$(stat -fc %T /sys/fs/cgroup)" == cgroup2fs ]]; then
+    echo "/sys/fs/cgroup/$1"
+  else
+    echo "/sys/fs/cgroup/$2/$1"
+  fi
+}
