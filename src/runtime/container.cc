@@ -133,6 +133,16 @@ Result<pid_t> create_container(const std::string& root, const CreateOptions& o) 
   Defer remove_cgroup([&] { (void)cg->destroy(); });
   LaunchPlan plan = TRY(compile_plan(spec, bundle, cg->view()));
   plan.preserve_fds = o.preserve_fds;
+  // A first state file, so that `delete --force` can clean up after a create that was
+  // killed from here on: it names the cgroup, and the status reads "stopped" (pid 0).
+  ContainerState s;
+  s.oci_version = spec.oci_version;
+  s.id = o.id;
+  s.bundle = bundle;
+  s.rootfs = plan.rootfs;
+  s.annotations = spec.annotations;
+  s.cgroup = cg->view();
+  TRY(save_state(root, s));
 
   std::string fifo = dir + "/exec.fifo";
   if (::mkfifo(fifo.c_str(), 0622) < 0)
@@ -150,12 +160,13 @@ Result<pid_t> create_container(const std::string& root, const CreateOptions& o) 
   UniqueFd parent_end(sv[0]), child_end(sv[1]);
 
   // A fork-like clone into the new namespaces: this process is single-threaded.
+  pid_t self = ::getpid();
   long rc =
       ::syscall(SYS_clone, static_cast<unsigned long>(plan.clone_flags) | SIGCHLD, 0, 0, 0, 0);
   if (rc < 0) return Error::from_errno(errno, "clone into the new namespaces");
   if (rc == 0) {
     parent_end.reset();
-    init::run_init(plan, {child_end.get(), fifo_fd});
+    init::run_init(plan, {child_end.get(), fifo_fd}, self);
   }
   pid_t pid = static_cast<pid_t>(rc);
   child_end.reset();
@@ -172,20 +183,13 @@ Result<pid_t> create_container(const std::string& root, const CreateOptions& o) 
   std::string msg(buf, static_cast<size_t>(n));
   if (msg[0] != init::kReady) return init_error(msg);
 
-  ContainerState s;
-  s.oci_version = spec.oci_version;
-  s.id = o.id;
   s.pid = pid;
   char st;
   if (!proc_start_time(pid, &s.start_time, &st))
     return Error::make(Errc::kInternal, "read init start time");
-  s.bundle = bundle;
-  s.rootfs = plan.rootfs;
   struct timespec now;
   ::clock_gettime(CLOCK_REALTIME, &now);
   s.created = format_rfc3339(now.tv_sec, now.tv_nsec);
-  s.annotations = spec.annotations;
-  s.cgroup = cg->view();
   TRY(save_state(root, s));
   if (!o.pid_file.empty()) TRY(sys::write_file_atomic(o.pid_file, std::to_string(pid), 0644));
   kill_child.cancel();

@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <csignal>
 #include <cstring>
 
 #include "util/strings.h"
@@ -469,7 +470,13 @@ Step setup(const LaunchPlan& plan, const InitFds& fds, std::string* program) {
 
 }  // namespace
 
-void run_init(const LaunchPlan& plan, const InitFds& fds) {
+void run_init(const LaunchPlan& plan, const InitFds& fds, pid_t parent) {
+  // Until it is ready, the init dies with the runtime that made it (a killed create
+  // must not leave a half-made container behind).
+  // In a new pid namespace getppid() is 0; a parent that died before this point then
+  // shows as EOF on the sync socket below.
+  pid_t pp = ::getppid();
+  if (::prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0 || (pp != 0 && pp != parent)) _exit(1);
   char go = 0;
   if (::read(fds.sync, &go, 1) != 1 || go != kGo) _exit(1);  // the parent gave up
   // Reopen the exec fifo through our own fd table before /proc changes under us.
@@ -477,6 +484,8 @@ void run_init(const LaunchPlan& plan, const InitFds& fds) {
   if (proc_fds < 0) fail(fds.sync, {errno, "open /proc/self/fd"});
   std::string program;
   if (auto f = setup(plan, fds, &program)) fail(fds.sync, *f);
+  // From here the container outlives `create`; its cgroup is how it is found again.
+  ::prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0);
   if (::write(fds.sync, &kReady, 1) != 1) _exit(1);
   if (fds.exec_fifo >= 0) {
     // Blocks until `start` opens the fifo for reading.

@@ -22,6 +22,7 @@ struct InitFds {
 inline constexpr char kGo = 'G';
 inline constexpr char kReady = 'R';
 
-[[noreturn]] void run_init(const LaunchPlan& plan, const InitFds& fds);
+// `parent` is the runtime's pid, to notice a parent that died before the init started.
+[[noreturn]] void run_init(const LaunchPlan& plan, const InitFds& fds, pid_t parent);
 
 }  // namespace strata::runtime::init

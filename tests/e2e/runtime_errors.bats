@@ -1,0 +1,97 @@
+#!/usr/bin/env bats
+# Bad bundles get a clear error naming the field and leave no cgroup, mount or state
+# directory behind; delete --force cleans up after a runtime killed at any point.
+
+load runtime_helpers
+
+# Nothing of container $ID is left: state dir, cgroups, mounts, processes.
+assert_nothing_left() {
+  [ ! -e "$STATE/$ID" ]
+  [ -z "$(find /sys/fs/cgroup -maxdepth 3 -name "$ID" 2>/dev/null)" ]
+  ! grep -q "$B" /proc/self/mountinfo
+}
+
+create_fails_with() {
+  run rt create -b "$B" "$ID"
+  [ "$status" -ne 0 ]
+  if [[ "$RUNTIME_NAME" == strata-runtime ]]; then
+    [[ "$output" == *"$1"* ]] || { echo "want: $1" >&2; echo "got: $output" >&2; return 1; }
+  fi
+  assert_nothing_left
+}
+
+@test "runtime errors: malformed config.json" {
+  echo '{"ociVersion": "1.0.0", "process": ' >"$B/config.json"
+  create_fails_with "config.json: not valid JSON"
+}
+
+@test "runtime errors: a missing binary fails at create, as runc's message says" {
+  cfg '.process.args = ["/bin/no-such-program"]'
+  create_fails_with 'exec: "/bin/no-such-program": No such file or directory'
+  cfg '.process.args = ["no-such-program"]'
+  run rt create -b "$B" "$ID"
+  [ "$status" -ne 0 ]
+  [[ "$output" == *no-such-program*'executable file not found in $PATH'* ]]
+  assert_nothing_left
+}
+
+@test "runtime errors: an unknown namespace" {
+  cfg '.linux.namespaces += [{"type": "nosuchns"}]'
+  create_fails_with 'linux.namespaces[6].type: unknown namespace "nosuchns"'
+}
+
+@test "runtime errors: a bad uid mapping" {
+  cfg '.linux.namespaces += [{"type": "user"}] | .linux.uidMappings = [{"containerID": 0, "hostID": 1000, "size": 0}]
+       | .linux.gidMappings = [{"containerID": 0, "hostID": 1000, "size": 1}]'
+  create_fails_with 'linux.uidMappings[0].size: must be at least 1'
+}
+
+@test "runtime errors: a namespace path that does not exist" {
+  cfg '.linux.namespaces |= map(if .type == "network" then .path = "/run/netns/no-such-ns" else . end)'
+  create_fails_with 'network namespace path `/run/netns/no-such-ns`: No such file or directory'
+}
+
+@test "runtime errors: an unsupported feature is refused by name" {
+  only_strata
+  run rt --systemd-cgroup create -b "$B" "$ID"
+  [ "$status" -ne 0 ]
+  [[ "$output" == *"--systemd-cgroup: systemd cgroup management is not supported"* ]]
+  cfg '.linux.cgroupsPath = "system.slice:strata:x"'
+  create_fails_with 'systemd slices need --systemd-cgroup, which is not supported'
+  cfg '.linux.cgroupsPath = "" | .linux.namespaces += [{"type": "time"}] | .linux.namespaces |= map(if .type == "pid" then .path = "/proc/1/ns/pid" else . end)'
+  create_fails_with 'joining an existing pid namespace is not supported yet'
+}
+
+@test "runtime errors: an unknown ociVersion" {
+  cfg '.ociVersion = "2.0.0"'
+  create_fails_with 'ociVersion "2.0.0": supported versions are 1.0.0 to 1.3.x'
+}
+
+@test "runtime errors: a failing mount is named and undone" {
+  cfg '.mounts += [{"destination": "/x", "type": "nosuchfs", "source": "none"}]'
+  create_fails_with 'mount /x: nosuchfs'
+}
+
+@test "runtime errors: an existing container id" {
+  cfg '.process.args = ["/bin/sleep", "30"]'
+  rt create -b "$B" "$ID"
+  run rt create -b "$B" "$ID"
+  [ "$status" -ne 0 ]
+  if [[ "$RUNTIME_NAME" == strata-runtime ]]; then [[ "$output" == *"container with id exists: $ID"* ]]; fi
+  [ "$(rt state "$ID" | jq -r .status)" = created ]
+}
+
+@test "runtime errors: delete --force cleans up after create killed with kill -9 at any point" {
+  cfg '.process.args = ["/bin/sleep", "30"]'
+  for delay in 0 0.002 0.005 0.01 0.02 0.04; do
+    # The binary itself in the background ($! of a function would be a subshell).
+    "$RUNTIME" --root "$STATE" create -b "$B" "$ID" >/dev/null 2>&1 &
+    pid=$!
+    sleep "$delay"
+    kill -9 "$pid" 2>/dev/null || true
+    wait "$pid" || true
+    run rt delete --force "$ID"
+    [ "$status" -eq 0 ]
+    assert_nothing_left
+  done
+}
