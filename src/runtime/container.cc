@@ -19,6 +19,7 @@
 
 #include "runtime/cgroup/cgroup.h"
 #include "runtime/init/init.h"
+#include "runtime/seccomp/seccomp.h"
 #include "sys/fs.h"
 #include "util/defer.h"
 #include "util/strings.h"
@@ -111,8 +112,6 @@ Result<pid_t> create_container(const std::string& root, const CreateOptions& o) 
     return Error::make(Errc::kInvalidArgument, "process.terminal needs --console-socket");
   if (spec.process.terminal)
     return Error::make(Errc::kUnsupported, "process.terminal: consoles are not supported yet");
-  if (!spec.seccomp.is_null())
-    return Error::make(Errc::kUnsupported, "linux.seccomp: not supported yet");
   if (!spec.hooks.prestart.empty() || !spec.hooks.create_runtime.empty() ||
       !spec.hooks.create_container.empty() || !spec.hooks.start_container.empty() ||
       !spec.hooks.poststart.empty() || !spec.hooks.poststop.empty())
@@ -133,6 +132,11 @@ Result<pid_t> create_container(const std::string& root, const CreateOptions& o) 
   Defer remove_cgroup([&] { (void)cg->destroy(); });
   LaunchPlan plan = TRY(compile_plan(spec, bundle, cg->view()));
   plan.preserve_fds = o.preserve_fds;
+  if (!spec.seccomp.is_null()) {
+    auto filter = TRY(seccomp::compile(spec.seccomp));
+    plan.seccomp_bpf = std::move(filter.bpf);
+    plan.seccomp_flags = filter.flags;
+  }
   // A first state file, so that `delete --force` can clean up after a create that was
   // killed from here on: it names the cgroup, and the status reads "stopped" (pid 0).
   ContainerState s;

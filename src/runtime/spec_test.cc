@@ -34,19 +34,22 @@ TEST(SpecTest, AcceptsEveryVersionFrom100To13x) {
 TEST(SpecTest, ErrorsNameTheField) {
   EXPECT_EQ(error_of("{"), "config.json: not valid JSON (byte 2)");
   EXPECT_EQ(error_of(R"({"ociVersion":"1.0.0","root":{"path":"r"}})"), "process: missing");
-  EXPECT_EQ(error_of(R"({"ociVersion":"1.0.0","root":{"path":"r"},"process":{"args":[],"cwd":"/"}})"),
-            "process.args: must name a program to run");
+  EXPECT_EQ(
+      error_of(R"({"ociVersion":"1.0.0","root":{"path":"r"},"process":{"args":[],"cwd":"/"}})"),
+      "process.args: must name a program to run");
   EXPECT_EQ(error_of(minimal(R"(,"linux":{"namespaces":[{"type":"pid"},{"type":"bogus"}]})")),
             "linux.namespaces[1].type: unknown namespace \"bogus\"");
   EXPECT_EQ(error_of(minimal(R"(,"linux":{"namespaces":[{"type":"user"}],
       "uidMappings":[{"containerID":0,"hostID":1000,"size":0}]})")),
             "linux.uidMappings[0].size: must be at least 1");
-  EXPECT_EQ(error_of(minimal(R"(,"linux":{"uidMappings":[{"containerID":0,"hostID":1,"size":1}]})")),
-            "linux.uidMappings: mappings need a user namespace");
+  EXPECT_EQ(
+      error_of(minimal(R"(,"linux":{"uidMappings":[{"containerID":0,"hostID":1,"size":1}]})")),
+      "linux.uidMappings: mappings need a user namespace");
   EXPECT_EQ(error_of(minimal(R"(,"mounts":[{"destination":"relative","type":"tmpfs"}])")),
             "mounts[0].destination: must be an absolute path");
   std::string caps = minimal();
-  caps.replace(caps.find(R"("cwd":"/")"), 9, R"("cwd":"/","capabilities":{"bounding":["CAP_FLY"]})");
+  caps.replace(caps.find(R"("cwd":"/")"), 9,
+               R"("cwd":"/","capabilities":{"bounding":["CAP_FLY"]})");
   EXPECT_EQ(error_of(caps), "process.capabilities.bounding[0]: unknown capability \"CAP_FLY\"");
   std::string rl = minimal();
   rl.replace(rl.find(R"("cwd":"/")"), 9,
@@ -72,7 +75,8 @@ TEST(SpecTest, ParsesNamespacesMappingsAndResources) {
 
 TEST(MountOptionsTest, FlagsPropagationAndData) {
   MountOp op;
-  ASSERT_TRUE(parse_mount_options({"rbind", "ro", "nosuid", "rslave", "mode=755", "size=1m"}, &op).ok());
+  ASSERT_TRUE(
+      parse_mount_options({"rbind", "ro", "nosuid", "rslave", "mode=755", "size=1m"}, &op).ok());
   EXPECT_EQ(op.kind, MountKind::kBind);
   EXPECT_TRUE(op.recursive);
   EXPECT_EQ(op.flags, static_cast<unsigned long>(MS_RDONLY | MS_NOSUID));

@@ -457,9 +457,15 @@ Step setup(const LaunchPlan& plan, const InitFds& fds, std::string* program) {
   if (auto f = find_program(plan, program)) return f;
   // 7. user, groups, capabilities; 8. no_new_privs; 9. seccomp (last: it may forbid
   //    the calls above).
+  // Without no_new_privs the kernel takes a filter only from a process with
+  // CAP_SYS_ADMIN: load it before the capabilities go (runc does the same).
+  if (!plan.no_new_privileges)
+    if (auto f = load_seccomp(plan)) return f;
   if (auto f = become_user(plan)) return f;
-  if (plan.no_new_privileges) INIT_CHECK(::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0), "no_new_privs");
-  if (auto f = load_seccomp(plan)) return f;
+  if (plan.no_new_privileges) {
+    INIT_CHECK(::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0), "no_new_privs");
+    if (auto f = load_seccomp(plan)) return f;
+  }
   // 10. No host fd survives exec but stdio and the preserved ones (CVE-2024-21626).
   INIT_CHECK(::syscall(SYS_close_range, 3 + plan.preserve_fds, ~0U, CLOSE_RANGE_CLOEXEC),
              "close_range");
