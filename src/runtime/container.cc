@@ -11,6 +11,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -89,6 +90,21 @@ Result<void> write_id_maps(pid_t pid, const Spec& spec) {
 
 }  // namespace
 
+Result<UniqueFd> connect_console(const std::string& path) {
+  struct sockaddr_un addr = {};
+  addr.sun_family = AF_UNIX;
+  if (path.size() >= sizeof(addr.sun_path))
+    return Error::make(Errc::kInvalidArgument,
+                       fmt::format("--console-socket `{}`: path too long", path));
+  std::memcpy(addr.sun_path, path.c_str(), path.size() + 1);
+  int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return Error::from_errno(errno, "socket");
+  UniqueFd guard(fd);
+  if (::connect(fd, reinterpret_cast<struct sockaddr*>(&addr), sizeof(addr)) < 0)
+    return Error::from_errno(errno, fmt::format("--console-socket `{}`: connect", path));
+  return guard;
+}
+
 Result<void> check_id(const std::string& id) {
   bool ok = !id.empty() && id.size() <= 1024 && id != "." && id != "..";
   for (char c : id)
@@ -110,8 +126,6 @@ Result<pid_t> create_container(const std::string& root, const CreateOptions& o) 
   Spec spec = TRY_CTX(parse_spec(text), "{}/config.json", bundle);
   if (spec.process.terminal && o.console_socket.empty())
     return Error::make(Errc::kInvalidArgument, "process.terminal needs --console-socket");
-  if (spec.process.terminal)
-    return Error::make(Errc::kUnsupported, "process.terminal: consoles are not supported yet");
   if (!spec.hooks.prestart.empty() || !spec.hooks.create_runtime.empty() ||
       !spec.hooks.create_container.empty() || !spec.hooks.start_container.empty() ||
       !spec.hooks.poststart.empty() || !spec.hooks.poststop.empty())
@@ -158,6 +172,8 @@ Result<pid_t> create_container(const std::string& root, const CreateOptions& o) 
   int fifo_fd = ::open(fifo.c_str(), O_PATH | O_CLOEXEC);
   if (fifo_fd < 0) return Error::from_errno(errno, fmt::format("open `{}`", fifo));
   UniqueFd fifo_guard(fifo_fd);
+  UniqueFd console;
+  if (spec.process.terminal) console = TRY(connect_console(o.console_socket));
   int sv[2];
   if (::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
     return Error::from_errno(errno, "socketpair");
@@ -170,10 +186,11 @@ Result<pid_t> create_container(const std::string& root, const CreateOptions& o) 
   if (rc < 0) return Error::from_errno(errno, "clone into the new namespaces");
   if (rc == 0) {
     parent_end.reset();
-    init::run_init(plan, {child_end.get(), fifo_fd}, self);
+    init::run_init(plan, {child_end.get(), fifo_fd, console.get()}, self);
   }
   pid_t pid = static_cast<pid_t>(rc);
   child_end.reset();
+  console.reset();
   Defer kill_child([&] {
     ::kill(pid, SIGKILL);
     ::waitpid(pid, nullptr, 0);

@@ -13,6 +13,7 @@
 
 #include "oci/json.h"
 #include "runtime/plan.h"
+#include "util/unique_fd.h"
 
 namespace strata::runtime {
 
@@ -29,6 +30,9 @@ struct ContainerState {
   std::map<std::string, std::string> annotations;
   CgroupView cgroup;
 };
+
+// Connects to a --console-socket (for the pty master of a terminal process).
+Result<UniqueFd> connect_console(const std::string& path);
 
 // Validates a container ID: [A-Za-z0-9_.+-], at most 1024 characters, not "." or "..".
 Result<void> check_id(const std::string& id);

@@ -193,6 +193,8 @@ Result<LaunchPlan> compile_plan(const Spec& spec, const std::string& bundle, con
   plan.args = spec.process.args;
   plan.env = spec.process.env;
   plan.cwd = spec.process.cwd;
+  plan.terminal = spec.process.terminal;
+  plan.console_size = spec.process.console_size;
   return plan;
 }
 

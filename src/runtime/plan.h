@@ -67,6 +67,8 @@ struct LaunchPlan {
   bool no_new_privileges = false;
   std::vector<std::string> args, env;
   std::string cwd;
+  bool terminal = false;  // a pty from the container's devpts, master sent to the console socket
+  std::optional<std::pair<uint16_t, uint16_t>> console_size;
   std::string seccomp_bpf;  // a struct sock_filter array; empty for none
   unsigned seccomp_flags = 0;
   int preserve_fds = 0;  // fds 3 .. 3+n-1 stay open in the container

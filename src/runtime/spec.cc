@@ -106,10 +106,20 @@ Result<std::vector<IdMapping>> mappings(const Json& linux, const char* key) {
   return out;
 }
 
+}  // namespace
+
 Result<Process> parse_process(const Json& p) {
   Process out;
   TRY(check_object(p, "process"));
   out.terminal = TRY(opt_bool(p, "terminal", "process"));
+  const Json& cs = member(p, "consoleSize");
+  if (!cs.is_null()) {
+    auto h = TRY(opt_uint(cs, "height", "process.consoleSize"));
+    auto w = TRY(opt_uint(cs, "width", "process.consoleSize"));
+    if (!h || !w || *h > 65535 || *w > 65535)
+      return bad("process.consoleSize", "want height and width");
+    out.console_size = std::make_pair(static_cast<uint16_t>(*h), static_cast<uint16_t>(*w));
+  }
   out.args = TRY(strings(p, "args", "process"));
   if (out.args.empty()) return bad("process.args", "must name a program to run");
   out.env = TRY(strings(p, "env", "process"));
@@ -175,6 +185,8 @@ Result<Process> parse_process(const Json& p) {
   out.selinux_label = TRY(opt_string(p, "selinuxLabel", "process")).value_or("");
   return out;
 }
+
+namespace {
 
 Result<std::vector<Hook>> parse_hooks(const Json& hooks, const char* key) {
   std::vector<Hook> out;

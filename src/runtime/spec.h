@@ -50,6 +50,7 @@ struct User {
 
 struct Process {
   bool terminal = false;
+  std::optional<std::pair<uint16_t, uint16_t>> console_size;  // height, width
   std::vector<std::string> args, env;
   std::string cwd = "/";
   User user;
@@ -107,6 +108,9 @@ struct Spec {
 
   bool has_namespace(int flag) const;
 };
+
+// Parses a process object (config.json's "process", or `exec --process FILE`).
+Result<Process> parse_process(const oci::Json& process);
 
 // Parses config.json text. kInvalidArgument / kUnsupported name the field.
 Result<Spec> parse_spec(std::string_view text);

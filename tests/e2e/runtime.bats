@@ -325,3 +325,65 @@ load runtime_helpers
   [[ "$output" == *'linux.seccomp.syscalls[0].action: unknown action "SCMP_ACT_EXPLODE"'* ]]
   [ ! -e "$STATE/$ID" ]
 }
+
+@test "runtime: a terminal process gets a pty whose master goes to the console socket" {
+  python3 "$STRATA_SRC/tests/e2e/fixtures/recvtty.py" "$W/console.sock" "$W/tty.out" &
+  receiver=$!
+  for _ in $(seq 50); do [ -e "$W/console.sock.ready" ] && break; sleep 0.1; done
+  cfg '.process.terminal = true | .process.consoleSize = {"height": 30, "width": 100}
+       | .process.args = ["/bin/sh", "-c", "tty; stty size; [ -c /dev/console ] && echo console-ok"]'
+  # runc takes a console socket only with -d.
+  run rt run -d --console-socket "$W/console.sock" -b "$B" "$ID"
+  [ "$status" -eq 0 ]
+  for _ in $(seq 50); do [ "$(rt state "$ID" | jq -r .status)" = stopped ] && break; sleep 0.1; done
+  # The receiver writes as it reads; stop it rather than wait for an EOF.
+  sleep 0.3
+  kill "$receiver" 2>/dev/null || true
+  wait "$receiver" || true
+  grep -q "^name=/dev/ptmx" "$W/tty.out" || [[ "$RUNTIME_NAME" != strata-runtime ]]
+  grep -q "/dev/pts/0" "$W/tty.out"
+  grep -q "30 100" "$W/tty.out"
+  grep -q "console-ok" "$W/tty.out"
+}
+
+@test "runtime: exec runs in the container's namespaces and cgroup" {
+  cfg '.process.args = ["/bin/sleep", "60"] | .hostname = "exec-host"'
+  rt run -d -b "$B" "$ID"
+  run rt exec "$ID" sh -c 'echo pid=$$; hostname; ls /sys/class/net'
+  [ "$status" -eq 0 ]
+  [ "${lines[0]}" != "pid=1" ]
+  [ "${lines[1]}" = "exec-host" ]
+  [ "${lines[2]}" = "lo" ]
+  run rt exec "$ID" sh -c 'exit 7'
+  [ "$status" -eq 7 ]
+  init=$(rt state "$ID" | jq -r .pid)
+  rt exec -d --pid-file "$W/exec.pid" "$ID" sleep 30
+  [ "$(cat "/proc/$(cat "$W/exec.pid")/cgroup" | grep memory)" = "$(grep memory "/proc/$init/cgroup")" ]
+}
+
+@test "runtime: exec --user, --env, --cwd and --process" {
+  cfg '.process.args = ["/bin/sleep", "60"]'
+  rt run -d -b "$B" "$ID"
+  run rt exec --user 1000:1000 --env FOO=bar --cwd /tmp "$ID" sh -c 'id -u; id -g; echo $FOO; pwd'
+  [ "$output" = "1000
+1000
+bar
+/tmp" ]
+  echo '{"args":["/bin/sh","-c","echo from-process-file; id -u"],"cwd":"/","user":{"uid":42,"gid":42},"env":["PATH=/bin"]}' >"$W/process.json"
+  run rt exec --process "$W/process.json" "$ID"
+  [ "$status" -eq 0 ]
+  [ "$output" = "from-process-file
+42" ]
+}
+
+@test "runtime: exec of a missing binary is a clear error; exec into a stopped container fails" {
+  cfg '.process.args = ["/bin/sleep", "60"]'
+  rt run -d -b "$B" "$ID"
+  run rt exec "$ID" no-such-program
+  [ "$status" -ne 0 ]
+  [[ "$output" == *no-such-program*'executable file not found in $PATH'* ]]
+  rt kill "$ID" KILL
+  for _ in $(seq 50); do [ "$(rt state "$ID" | jq -r .status)" = stopped ] && break; sleep 0.1; done
+  run rt exec "$ID" true
+  [ "$status" -ne 0 ]
+}

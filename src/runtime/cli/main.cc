@@ -13,6 +13,7 @@
 
 #include "runtime/cgroup/cgroup.h"
 #include "runtime/container.h"
+#include "runtime/exec.h"
 #include "sys/fs.h"
 #include "util/strings.h"
 
@@ -323,11 +324,27 @@ int run_cli(int argc, char** argv) {
       return 0;
     };
   });
-  auto* exec = app.add_subcommand("exec", "Run a process in a running container (not yet)");
-  exec->allow_extras();
+  ExecOptions eo;
+  auto* exec = app.add_subcommand("exec", "Run a process in a running container");
+  exec->add_option("container-id", eo.id)->required();
+  exec->add_option("-p,--process", eo.process_file, "A process.json to run");
+  exec->add_flag("-t,--tty", eo.tty, "Allocate a pseudo-TTY");
+  exec->add_option("--console-socket", eo.console_socket, "Unix socket for the pty master");
+  exec->add_option("--cwd", eo.cwd, "Working directory");
+  exec->add_option("-e,--env", eo.env, "Set an environment variable")->allow_extra_args(false);
+  exec->add_option("-u,--user", eo.user, "UID[:GID]");
+  exec->add_option("-c,--cap", eo.caps, "Add a capability")->allow_extra_args(false);
+  exec->add_flag("--no-new-privs", eo.no_new_privs, "Set no_new_privs");
+  exec->add_flag("-d,--detach", eo.detach, "Detach from the process");
+  exec->add_option("--pid-file", eo.pid_file, "File to write the process pid to");
+  exec->add_option("--preserve-fds", eo.preserve_fds, "Pass N more fds");
+  // Flags end at the first argument after the container ID: `exec ID sh -c ...`.
+  exec->prefix_command();
   exec->callback([&] {
-    action = []() -> Result<int> {
-      return Error::make(Errc::kUnsupported, "exec: not supported yet");
+    action = [&]() -> Result<int> {
+      eo.args = exec->remaining();
+      TRY(require_sealed(argv));
+      return exec_process(g.root, eo);
     };
   });
   try {

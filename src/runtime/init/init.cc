@@ -13,6 +13,7 @@
 #include <linux/openat2.h>
 #include <linux/seccomp.h>
 #include <sched.h>
+#include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
@@ -20,6 +21,7 @@
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <sys/syscall.h>
+#include <termios.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -384,6 +386,55 @@ Step become_user(const LaunchPlan& plan) {
   return std::nullopt;
 }
 
+// Step: a pty from the container's own devpts. The master goes to the console socket
+// (SCM_RIGHTS, as runc sends it); the peer becomes /dev/console, the controlling
+// terminal and stdio.
+Step setup_console(const LaunchPlan& plan, int console) {
+  int master = ::open("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
+  INIT_CHECK(master, "console: open /dev/ptmx");
+  int unlock = 0;
+  INIT_CHECK(::ioctl(master, TIOCSPTLCK, &unlock), "console: unlock pty");
+  int peer = ::ioctl(master, TIOCGPTPEER, O_RDWR | O_NOCTTY | O_CLOEXEC);
+  INIT_CHECK(peer, "console: open pty peer");
+  if (plan.console_size) {
+    struct winsize ws = {};
+    ws.ws_row = plan.console_size->first;
+    ws.ws_col = plan.console_size->second;
+    INIT_CHECK(::ioctl(peer, TIOCSWINSZ, &ws), "console: set size");
+  }
+  INIT_CHECK(::fchown(peer, plan.user.uid, static_cast<gid_t>(-1)), "console: chown pty");
+  int root = resolve(AT_FDCWD, "/", O_PATH | O_DIRECTORY);
+  INIT_CHECK(root, "open /");
+  int target = ensure_path(root, "/dev/console", true);
+  INIT_CHECK(target, "console: create /dev/console");
+  int tree = clone_tree(peer, "", false);
+  INIT_CHECK(tree, "console: bind pty");
+  INIT_CHECK(attach(tree, target), "console: mount /dev/console");
+  ::close(tree);
+  ::close(target);
+  ::close(root);
+  char name[] = "/dev/ptmx";
+  struct iovec iov = {name, sizeof(name) - 1};
+  char control[CMSG_SPACE(sizeof(int))] = {};
+  struct msghdr msg = {};
+  msg.msg_iov = &iov;
+  msg.msg_iovlen = 1;
+  msg.msg_control = control;
+  msg.msg_controllen = sizeof(control);
+  struct cmsghdr* c = CMSG_FIRSTHDR(&msg);
+  c->cmsg_level = SOL_SOCKET;
+  c->cmsg_type = SCM_RIGHTS;
+  c->cmsg_len = CMSG_LEN(sizeof(int));
+  std::memcpy(CMSG_DATA(c), &master, sizeof(int));
+  INIT_CHECK(::sendmsg(console, &msg, 0), "console: send pty master");
+  ::close(master);
+  ::close(console);
+  INIT_CHECK(::ioctl(peer, TIOCSCTTY, 0), "console: set controlling terminal");
+  for (int fd = 0; fd < 3; ++fd) INIT_CHECK(::dup2(peer, fd), "console: dup to fd {}", fd);
+  if (peer > 2) ::close(peer);
+  return std::nullopt;
+}
+
 // PATH lookup as execvp does, but failing before start, with runc's message.
 Step find_program(const LaunchPlan& plan, std::string* path) {
   const std::string& name = plan.args[0];
@@ -404,7 +455,8 @@ Step find_program(const LaunchPlan& plan, std::string* path) {
       return std::nullopt;
     }
   }
-  return Failure{ENOENT, fmt::format("exec: \"{}\": executable file not found in $PATH", name)};
+  // No errno: the message is the whole story (runc's words).
+  return Failure{0, fmt::format("exec: \"{}\": executable file not found in $PATH", name)};
 }
 
 Step load_seccomp(const LaunchPlan& plan) {
@@ -416,6 +468,8 @@ Step load_seccomp(const LaunchPlan& plan) {
              "load seccomp filter");
   return std::nullopt;
 }
+
+Step setup_process(const LaunchPlan& plan, const InitFds& fds, std::string* program);
 
 Step setup(const LaunchPlan& plan, const InitFds& fds, std::string* program) {
   // 1. namespaces to join (new ones were made by clone).
@@ -452,7 +506,16 @@ Step setup(const LaunchPlan& plan, const InitFds& fds, std::string* program) {
   if (auto f = process_settings(plan)) return f;
   // 5. masked and read-only paths, read-only rootfs.
   if (auto f = mask_and_protect(plan)) return f;
-  // 6. cwd: inside the rootfs by construction (we are past pivot_root).
+  return setup_process(plan, fds, program);
+}
+
+// The steps shared by a container's init and an exec'd process: console, cwd,
+// program lookup, user, capabilities, no_new_privs, seccomp, fds.
+Step setup_process(const LaunchPlan& plan, const InitFds& fds, std::string* program) {
+  if (plan.terminal)
+    if (auto f = setup_console(plan, fds.console)) return f;
+  // 6. cwd: inside the rootfs by construction (we are past pivot_root or joined its
+  //    mount namespace, whose root it is).
   INIT_CHECK(::chdir(plan.cwd.c_str()), "chdir to cwd {}", plan.cwd);
   if (auto f = find_program(plan, program)) return f;
   // 7. user, groups, capabilities; 8. no_new_privs; 9. seccomp (last: it may forbid
@@ -470,8 +533,20 @@ Step setup(const LaunchPlan& plan, const InitFds& fds, std::string* program) {
   INIT_CHECK(::syscall(SYS_close_range, 3 + plan.preserve_fds, ~0U, CLOSE_RANGE_CLOEXEC),
              "close_range");
   for (int fd = 3; fd < 3 + plan.preserve_fds; ++fd) ::fcntl(fd, F_SETFD, 0);
-  (void)fds;
   return std::nullopt;
+}
+
+[[noreturn]] void exec_program(const LaunchPlan& plan, const std::string& program) {
+  std::vector<char*> argv, envp;
+  for (const auto& a : plan.args) argv.push_back(const_cast<char*>(a.c_str()));
+  argv.push_back(nullptr);
+  for (const auto& e : plan.env) envp.push_back(const_cast<char*>(e.c_str()));
+  envp.push_back(nullptr);
+  ::execve(program.c_str(), argv.data(), envp.data());
+  int err = errno;
+  std::string msg = fmt::format("strata-runtime: exec {}: {}\n", program, std::strerror(err));
+  (void)!::write(2, msg.data(), msg.size());
+  _exit(err == ENOENT ? 127 : 126);
 }
 
 }  // namespace
@@ -505,16 +580,18 @@ void run_init(const LaunchPlan& plan, const InitFds& fds, pid_t parent) {
     }
     ::close(w);
   }
-  std::vector<char*> argv, envp;
-  for (const auto& a : plan.args) argv.push_back(const_cast<char*>(a.c_str()));
-  argv.push_back(nullptr);
-  for (const auto& e : plan.env) envp.push_back(const_cast<char*>(e.c_str()));
-  envp.push_back(nullptr);
-  ::execve(program.c_str(), argv.data(), envp.data());
-  int err = errno;
-  std::string msg = fmt::format("strata-runtime: exec {}: {}\n", program, std::strerror(err));
-  (void)!::write(2, msg.data(), msg.size());
-  _exit(err == ENOENT ? 127 : 126);
+  exec_program(plan, program);
+}
+
+void run_exec(const LaunchPlan& plan, const InitFds& fds) {
+  char go = 0;
+  if (::read(fds.sync, &go, 1) != 1 || go != kGo) _exit(1);
+  std::string program;
+  // A session of its own: a terminal can only become the controlling tty of a leader.
+  if (::setsid() < 0) fail(fds.sync, {errno, "setsid"});
+  if (auto f = process_settings(plan)) fail(fds.sync, *f);
+  if (auto f = setup_process(plan, fds, &program)) fail(fds.sync, *f);
+  exec_program(plan, program);  // the sync socket closes on exec: EOF means it ran
 }
 
 }  // namespace strata::runtime::init

@@ -15,6 +15,7 @@ namespace strata::runtime::init {
 struct InitFds {
   int sync = -1;       // SOCK_SEQPACKET to the parent
   int exec_fifo = -1;  // O_PATH fd of the exec fifo; open for writing blocks until start
+  int console = -1;    // connected --console-socket, when process.terminal
 };
 
 // Sync protocol. Parent -> child: kGo once id maps and cgroups are in place.
@@ -23,6 +24,10 @@ inline constexpr char kGo = 'G';
 inline constexpr char kReady = 'R';
 
 // `parent` is the runtime's pid, to notice a parent that died before the init started.
+// For `exec`: runs in a process that already joined the container's namespaces; waits
+// for kGo (cgroup joined), sets up the process part of the plan and execs.
+[[noreturn]] void run_exec(const LaunchPlan& plan, const InitFds& fds);
+
 [[noreturn]] void run_init(const LaunchPlan& plan, const InitFds& fds, pid_t parent);
 
 }  // namespace strata::runtime::init
