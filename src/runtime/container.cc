@@ -142,25 +142,26 @@ Result<pid_t> create_container(const std::string& root, const CreateOptions& o) 
   }
   Defer remove_dir([&] { (void)sys::remove_all(dir); });
   auto cg = TRY(cgroup::open(spec.cgroups_path, o.id));
+  // A first state file before anything is made, so that `delete --force` can clean up
+  // after a create killed at any later point: it names the cgroup, and the status reads
+  // "stopped" (pid 0).
+  ContainerState s;
+  s.oci_version = spec.oci_version;
+  s.id = o.id;
+  s.bundle = bundle;
+  s.annotations = spec.annotations;
+  s.cgroup = cg->view();
+  TRY(save_state(root, s));
   TRY(cg->create(spec.resources));
   Defer remove_cgroup([&] { (void)cg->destroy(); });
   LaunchPlan plan = TRY(compile_plan(spec, bundle, cg->view()));
+  s.rootfs = plan.rootfs;
   plan.preserve_fds = o.preserve_fds;
   if (!spec.seccomp.is_null()) {
     auto filter = TRY(seccomp::compile(spec.seccomp));
     plan.seccomp_bpf = std::move(filter.bpf);
     plan.seccomp_flags = filter.flags;
   }
-  // A first state file, so that `delete --force` can clean up after a create that was
-  // killed from here on: it names the cgroup, and the status reads "stopped" (pid 0).
-  ContainerState s;
-  s.oci_version = spec.oci_version;
-  s.id = o.id;
-  s.bundle = bundle;
-  s.rootfs = plan.rootfs;
-  s.annotations = spec.annotations;
-  s.cgroup = cg->view();
-  TRY(save_state(root, s));
 
   std::string fifo = dir + "/exec.fifo";
   if (::mkfifo(fifo.c_str(), 0622) < 0)
@@ -334,7 +335,9 @@ Result<void> kill_container(const std::string& root, const std::string& id, int 
 Result<void> delete_container(const std::string& root, const std::string& id, bool force) {
   auto loaded = load_state(root, id);
   if (!loaded.ok()) {
-    if (force && loaded.error().code() == Errc::kNotFound) return {};
+    // A create killed before its first state file leaves at most an empty directory.
+    if (force && loaded.error().code() == Errc::kNotFound)
+      return sys::remove_all(state_dir(root, id));
     return std::move(loaded).error();
   }
   ContainerState s = std::move(loaded).value();
