@@ -75,7 +75,7 @@ Result<int> run_container(const Globals& g, const CreateOptions& o, bool detach,
 std::string default_spec(bool rootless) {
   oci::Json caps = {"CAP_AUDIT_WRITE", "CAP_KILL", "CAP_NET_BIND_SERVICE"};
   oci::Json spec = {
-      {"ociVersion", "1.2.0"},
+      {"ociVersion", "1.0.2"},  // what runc writes: older runtimes (crun 1.8) refuse 1.2.0
       {"process",
        {{"terminal", true},
         {"user", {{"uid", 0}, {"gid", 0}}},

@@ -1,0 +1,68 @@
+#!/usr/bin/env bash
+# Side-by-side: `run` (create + start + wait + delete) of /bin/true in a busybox bundle
+# with five namespaces (pid, net, ipc, uts, mount) and a cgroup, for strata-runtime,
+# crun and runc, plus a bare `unshare` of the same namespaces as the floor.
+# crun refuses hybrid cgroup hosts ("cgroups in hybrid mode not supported"), so every
+# runtime (Strata too, for fairness) runs inside `unshare -m` with
+# /sys/fs/cgroup/unified unmounted in that private mount namespace only.
+# Prints the time per run (best round), the peak RSS of one run, and ratios.
+set -euo pipefail
+top=$(cd "$(dirname "$0")/.." && pwd)
+N=${N:-200}
+strata=${STRATA_RUNTIME_BIN:-$top/build/src/runtime/strata-runtime}
+fixture=$top/build/fixtures/busybox.tar
+for tool in crun runc /usr/bin/time jq unshare; do
+  command -v "$tool" >/dev/null || { echo "bench: $tool is missing (scripts/install-deps.sh --test)" >&2; exit 1; }
+done
+[[ -x "$strata" ]] || "$top/scripts/build.sh" strata-runtime
+[[ -f "$fixture" ]] || { mkdir -p "$(dirname "$fixture")"; "$top/scripts/make-busybox-rootfs.sh" "$fixture"; }
+
+W=$(mktemp -d /dev/shm/strata-rt-bench.XXXXXX)
+trap 'rm -rf "$W"' EXIT
+mkdir -p "$W/bundle/rootfs"
+tar -xf "$fixture" -C "$W/bundle/rootfs"
+"$strata" spec -b "$W/bundle"
+jq '.process.terminal = false | .process.args = ["/bin/true"]
+    | .linux.namespaces = [{"type":"pid"},{"type":"network"},{"type":"ipc"},{"type":"uts"},{"type":"mount"}]' \
+  "$W/bundle/config.json" >"$W/c" && mv "$W/c" "$W/bundle/config.json"
+
+# The machine is noisy: runtimes take turns in ROUNDS rounds of N/ROUNDS runs each, and
+# each keeps its best round (mean microseconds per run). Peak RSS is from one run.
+ROUNDS=${ROUNDS:-5}
+declare -A US RSS CMD
+NAMES=()
+add() { NAMES+=("$1"); CMD[$1]=$2; }
+round() {  # round CMD: mean microseconds per run over N/ROUNDS runs
+  unshare -m bash -c "
+    umount /sys/fs/cgroup/unified 2>/dev/null || true
+    start=\$(date +%s%N)
+    for i in \$(seq $((N / ROUNDS))); do i=\$RANDOM\$i; $1 >/dev/null || exit 1; done
+    end=\$(date +%s%N)
+    echo \$(( (end - start) / $((N / ROUNDS)) / 1000 ))"
+}
+measure() {
+  for name in "${NAMES[@]}"; do round "${CMD[$name]}" >/dev/null; done  # warm up
+  for ((r = 0; r < ROUNDS; r++)); do
+    for name in "${NAMES[@]}"; do
+      t=$(round "${CMD[$name]}")
+      if [[ -z "${US[$name]:-}" ]] || ((t < US[$name])); then US[$name]=$t; fi
+    done
+  done
+  for name in "${NAMES[@]}"; do
+    RSS[$name]=$(unshare -m bash -c "umount /sys/fs/cgroup/unified 2>/dev/null || true; i=rss
+      /usr/bin/time -f %M -o '$W/rss' ${CMD[$name]} >/dev/null 2>&1; cat '$W/rss'")
+    printf '  %-16s %6d us/run   peak RSS %6d KiB\n' "$name" "${US[$name]}" "${RSS[$name]}"
+  done
+}
+
+echo "run of /bin/true, 5 namespaces + cgroup, best of $ROUNDS rounds of $((N / ROUNDS)) runs, bundle on tmpfs:"
+add "unshare (floor)" "unshare -pnium --fork /bin/true"
+add "strata-runtime" "'$strata' --root '$W/s' run -b '$W/bundle' s\$i"
+add "crun" "crun --root '$W/c' run -b '$W/bundle' c\$i"
+add "runc" "runc --root '$W/r' run -b '$W/bundle' r\$i"
+measure
+echo
+echo "ratios (peer time / strata time; above 1.00x strata is faster):"
+awk -v s="${US[strata-runtime]}" -v c="${US[crun]}" -v r="${US[runc]}" \
+  'BEGIN { printf "  crun / strata: %.2fx   (target >= 1)\n  runc / strata: %.2fx\n", c / s, r / s }'
+echo "  peak RSS: strata ${RSS[strata-runtime]} KiB, crun ${RSS[crun]} KiB, runc ${RSS[runc]} KiB (target: strata <= crun)"
