@@ -19,6 +19,7 @@
 #include <ctime>
 
 #include "runtime/cgroup/cgroup.h"
+#include "runtime/init/hook.h"
 #include "runtime/init/init.h"
 #include "runtime/seccomp/seccomp.h"
 #include "sys/fs.h"
@@ -62,6 +63,31 @@ Result<void> save_state(const std::string& root, const ContainerState& s) {
   cg["v1Dirs"] = s.cgroup.v1_dirs;
   j["cgroup"] = cg;
   return sys::write_file_atomic(state_dir(root, s.id) + "/state.json", oci::dump_json(j), 0600);
+}
+
+// The state JSON hooks get on stdin (runtime-spec runtime.md "State").
+std::string hook_state(const ContainerState& s, const char* status) {
+  ContainerState copy = s;
+  copy.status = status;
+  return oci::dump_json(state_json(copy));
+}
+
+// Hooks named in the bundle's config.json, for start (poststart) and delete (poststop).
+Hooks bundle_hooks(const ContainerState& s) {
+  auto text = sys::read_file(s.bundle + "/config.json");
+  if (!text.ok()) return {};
+  auto spec = parse_spec(*text);
+  return spec.ok() ? spec->hooks : Hooks{};
+}
+
+// poststart and poststop failures are warnings (runtime-spec config.md "Hooks").
+void run_hooks_warn(const std::vector<Hook>& hooks, const std::string& state, const char* stage) {
+  for (const auto& h : hooks) {
+    auto r = init::run_hook(h, state);
+    if (!r.ok())
+      std::fprintf(stderr, "strata-runtime: warning: %s hook: %s\n", stage,
+                   r.error().message().c_str());
+  }
 }
 
 Error init_error(const std::string& rec) {
@@ -126,10 +152,6 @@ Result<pid_t> create_container(const std::string& root, const CreateOptions& o) 
   Spec spec = TRY_CTX(parse_spec(text), "{}/config.json", bundle);
   if (spec.process.terminal && o.console_socket.empty())
     return Error::make(Errc::kInvalidArgument, "process.terminal needs --console-socket");
-  if (!spec.hooks.prestart.empty() || !spec.hooks.create_runtime.empty() ||
-      !spec.hooks.create_container.empty() || !spec.hooks.start_container.empty() ||
-      !spec.hooks.poststart.empty() || !spec.hooks.poststop.empty())
-    return Error::make(Errc::kUnsupported, "hooks: not supported yet");
   if (o.no_pivot)
     return Error::make(Errc::kUnsupported, "--no-pivot: not supported (pivot_root only)");
 
@@ -198,14 +220,25 @@ Result<pid_t> create_container(const std::string& root, const CreateOptions& o) 
   });
   if (plan.userns) TRY(write_id_maps(pid, spec));
   TRY_CTX(cg->add_process(pid), "join cgroup");
-  if (::write(parent_end.get(), &init::kGo, 1) != 1) return Error::from_errno(errno, "signal init");
-  char buf[4096];
-  ssize_t n = ::recv(parent_end.get(), buf, sizeof(buf), 0);
-  if (n <= 0) return Error::make(Errc::kInternal, "container init exited before it was ready");
-  std::string msg(buf, static_cast<size_t>(n));
+  s.pid = pid;
+  std::string creating = hook_state(s, "creating");
+  std::string go = std::string(1, init::kGo) + creating;
+  if (::send(parent_end.get(), go.data(), go.size(), MSG_NOSIGNAL) < 0)
+    return Error::from_errno(errno, "signal init");
+  std::string msg;
+  while (true) {
+    char buf[4096];
+    ssize_t n = ::recv(parent_end.get(), buf, sizeof(buf), 0);
+    if (n <= 0) return Error::make(Errc::kInternal, "container init exited before it was ready");
+    msg.assign(buf, static_cast<size_t>(n));
+    if (msg[0] != init::kHooks) break;
+    TRY(init::run_hooks(spec.hooks.prestart, creating, "prestart"));
+    TRY(init::run_hooks(spec.hooks.create_runtime, creating, "createRuntime"));
+    if (::write(parent_end.get(), &init::kGo, 1) != 1)
+      return Error::from_errno(errno, "resume init");
+  }
   if (msg[0] != init::kReady) return init_error(msg);
 
-  s.pid = pid;
   char st;
   if (!proc_start_time(pid, &s.start_time, &st))
     return Error::make(Errc::kInternal, "read init start time");
@@ -296,6 +329,7 @@ Result<void> start_container(const std::string& root, const std::string& id) {
     if (!init_alive(s)) return Error::make(Errc::kNotFound, "container init exited before start");
   }
   ::unlink(fifo.c_str());
+  run_hooks_warn(bundle_hooks(s).poststart, hook_state(s, "running"), "poststart");
   return {};
 }
 
@@ -359,7 +393,9 @@ Result<void> delete_container(const std::string& root, const std::string& id, bo
     ::usleep(10000);
   }
   TRY(mgr->destroy());
-  return sys::remove_all(state_dir(root, id));
+  TRY(sys::remove_all(state_dir(root, id)));
+  run_hooks_warn(bundle_hooks(s).poststop, hook_state(s, "stopped"), "poststop");
+  return {};
 }
 
 Result<void> pause_container(const std::string& root, const std::string& id, bool pause) {

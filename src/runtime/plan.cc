@@ -194,6 +194,9 @@ Result<LaunchPlan> compile_plan(const Spec& spec, const std::string& bundle, con
   plan.env = spec.process.env;
   plan.cwd = spec.process.cwd;
   plan.terminal = spec.process.terminal;
+  plan.create_container_hooks = spec.hooks.create_container;
+  plan.start_container_hooks = spec.hooks.start_container;
+  plan.parent_hooks = !spec.hooks.prestart.empty() || !spec.hooks.create_runtime.empty();
   plan.console_size = spec.process.console_size;
   return plan;
 }

@@ -72,6 +72,9 @@ struct LaunchPlan {
   std::string seccomp_bpf;  // a struct sock_filter array; empty for none
   unsigned seccomp_flags = 0;
   int preserve_fds = 0;  // fds 3 .. 3+n-1 stay open in the container
+  // Hooks the init runs itself; prestart/createRuntime make it stop for the parent.
+  std::vector<Hook> create_container_hooks, start_container_hooks;
+  bool parent_hooks = false;
 };
 
 // Where the container's cgroup lives on the host, for mounts of type "cgroup".

@@ -387,3 +387,54 @@ bar
   run rt exec "$ID" true
   [ "$status" -ne 0 ]
 }
+
+# A hook that records its stage and the state it got on stdin.
+hook() {
+  printf '{"path":"/bin/sh","args":["sh","-c","cat > %s/%s.json; echo %s >> %s/order"]}' "$W" "$1" "$1" "$W"
+}
+
+@test "runtime: hooks run in order with the container state on stdin" {
+  cfg ".root.readonly = false | .process.args = [\"/bin/true\"] | .hooks = {
+        \"prestart\": [$(hook prestart)], \"createRuntime\": [$(hook createRuntime)],
+        \"createContainer\": [$(hook createContainer)],
+        \"startContainer\": [{\"path\":\"/bin/sh\",\"args\":[\"sh\",\"-c\",\"cat > /tmp/startContainer.json\"]}],
+        \"poststart\": [$(hook poststart)], \"poststop\": [$(hook poststop)]}"
+  rt create -b "$B" --pid-file "$W/pid" "$ID"
+  [[ "$(cat "$W/order" | tr '\n' ' ')" == "prestart createRuntime createContainer "* ]]
+  # runtime-spec: poststart comes after start (runc 1.1 runs it at create).
+  if [[ "$RUNTIME_NAME" == strata-runtime ]]; then [ ! -e "$W/poststart.json" ]; fi
+  [ "$(jq -r .id "$W/prestart.json")" = "$ID" ]
+  [ "$(jq -r .pid "$W/createRuntime.json")" = "$(cat "$W/pid")" ]
+  [ "$(jq -r .bundle "$W/createContainer.json")" = "$B" ]
+  rt start "$ID"
+  for _ in $(seq 50); do [ "$(rt state "$ID" | jq -r .status)" = stopped ] && break; sleep 0.1; done
+  [ "$(jq -r .id "$B/rootfs/tmp/startContainer.json")" = "$ID" ]
+  rt delete "$ID"
+  grep -qx poststart "$W/order"
+  [ "$(tail -1 "$W/order")" = poststop ]
+  [ "$(jq -r .status "$W/poststop.json")" = stopped ]
+}
+
+@test "runtime: a failing or hanging createRuntime hook fails create and leaves nothing" {
+  cfg '.hooks = {"createRuntime": [{"path": "/bin/sh", "args": ["sh", "-c", "exit 3"]}]}'
+  run rt create -b "$B" "$ID"
+  [ "$status" -ne 0 ]
+  [ ! -e "$STATE/$ID" ]
+  [ -z "$(find /sys/fs/cgroup -maxdepth 3 -name "$ID" 2>/dev/null)" ]
+  cfg '.hooks = {"createRuntime": [{"path": "/bin/sleep", "args": ["sleep", "30"], "timeout": 1}]}'
+  SECONDS=0
+  run rt create -b "$B" "$ID"
+  [ "$status" -ne 0 ]
+  [ "$SECONDS" -lt 10 ]
+  [ ! -e "$STATE/$ID" ]
+}
+
+@test "runtime: hook failures name the hook" {
+  only_strata
+  cfg '.hooks = {"createRuntime": [{"path": "/bin/sh", "args": ["sh", "-c", "exit 3"]}]}'
+  run rt create -b "$B" "$ID"
+  [[ "$output" == *'createRuntime hook: hook `/bin/sh`: exited with status 3'* ]]
+  cfg '.hooks = {"prestart": [{"path": "/bin/sleep", "args": ["sleep", "30"], "timeout": 1}]}'
+  run rt create -b "$B" "$ID"
+  [[ "$output" == *'prestart hook: hook `/bin/sleep`: timed out after 1 s'* ]]
+}

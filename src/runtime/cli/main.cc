@@ -147,7 +147,8 @@ std::string features_json() {
   oci::Json f = {
       {"ociVersionMin", "1.0.0"},
       {"ociVersionMax", "1.3.0"},
-      {"hooks", oci::Json::array()},
+      {"hooks",
+       {"prestart", "createRuntime", "createContainer", "startContainer", "poststart", "poststop"}},
       {"mountOptions",
        {"async",      "atime",         "bind",    "defaults", "dev",         "diratime", "dirsync",
         "exec",       "mand",          "noatime", "nodev",    "nodiratime",  "noexec",   "nomand",

@@ -28,11 +28,14 @@
 #include <csignal>
 #include <cstring>
 
+#include "runtime/init/hook.h"
 #include "util/strings.h"
 
 namespace strata::runtime::init {
 
 namespace {
+
+std::string g_state;  // the state JSON the parent sent with kGo, for hooks
 
 // An init failure: which step, the errno, and the object.
 struct Failure {
@@ -499,6 +502,15 @@ Step setup(const LaunchPlan& plan, const InitFds& fds, std::string* program) {
   for (const auto& m : plan.mounts)
     if (auto f = do_mount(root, m)) return f;
   if (auto f = make_devices(root, plan)) return f;
+  // Hooks between mounts and pivot_root: the parent's (prestart, createRuntime), then
+  // createContainer here, in the container's namespaces with the host's paths.
+  if (plan.parent_hooks) {
+    INIT_CHECK(::write(fds.sync, &kHooks, 1), "ask for runtime hooks");
+    char answer = 0;
+    if (::read(fds.sync, &answer, 1) != 1 || answer != kGo) _exit(1);
+  }
+  if (auto r = run_hooks(plan.create_container_hooks, g_state, "createContainer"); !r.ok())
+    return Failure{0, r.error().message()};
   // 3. pivot_root.
   if (auto f = enter_rootfs(root)) return f;
   ::close(root);
@@ -558,8 +570,10 @@ void run_init(const LaunchPlan& plan, const InitFds& fds, pid_t parent) {
   // shows as EOF on the sync socket below.
   pid_t pp = ::getppid();
   if (::prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0 || (pp != 0 && pp != parent)) _exit(1);
-  char go = 0;
-  if (::read(fds.sync, &go, 1) != 1 || go != kGo) _exit(1);  // the parent gave up
+  std::vector<char> go(1 << 16);
+  ssize_t got = ::recv(fds.sync, go.data(), go.size(), 0);
+  if (got < 1 || go[0] != kGo) _exit(1);  // the parent gave up
+  g_state.assign(go.data() + 1, static_cast<size_t>(got - 1));
   // Reopen the exec fifo through our own fd table before /proc changes under us.
   int proc_fds = ::open("/proc/self/fd", O_PATH | O_DIRECTORY | O_CLOEXEC);
   if (proc_fds < 0) fail(fds.sync, {errno, "open /proc/self/fd"});
@@ -580,12 +594,18 @@ void run_init(const LaunchPlan& plan, const InitFds& fds, pid_t parent) {
     }
     ::close(w);
   }
+  // startContainer hooks run in the container, after start, before the program.
+  if (auto r = run_hooks(plan.start_container_hooks, g_state, "startContainer"); !r.ok()) {
+    std::string msg = fmt::format("strata-runtime: {}\n", r.error().message());
+    (void)!::write(2, msg.data(), msg.size());
+    _exit(1);
+  }
   exec_program(plan, program);
 }
 
 void run_exec(const LaunchPlan& plan, const InitFds& fds) {
-  char go = 0;
-  if (::read(fds.sync, &go, 1) != 1 || go != kGo) _exit(1);
+  char go[16];
+  if (::recv(fds.sync, go, sizeof(go), 0) < 1 || go[0] != kGo) _exit(1);
   std::string program;
   // A session of its own: a terminal can only become the controlling tty of a leader.
   if (::setsid() < 0) fail(fds.sync, {errno, "setsid"});

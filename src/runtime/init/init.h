@@ -20,8 +20,11 @@ struct InitFds {
 
 // Sync protocol. Parent -> child: kGo once id maps and cgroups are in place.
 // Child -> parent: kReady (waiting for start), or an error record "E<errno>:<message>".
-inline constexpr char kGo = 'G';
+inline constexpr char kGo = 'G';  // followed by the state JSON, for hooks
 inline constexpr char kReady = 'R';
+// Child -> parent after mounts, before pivot_root, when prestart/createRuntime hooks
+// exist; the parent runs them and answers kGo (or closes the socket).
+inline constexpr char kHooks = 'H';
 
 // `parent` is the runtime's pid, to notice a parent that died before the init started.
 // For `exec`: runs in a process that already joined the container's namespaces; waits
