@@ -90,15 +90,6 @@ void run_hooks_warn(const std::vector<Hook>& hooks, const std::string& state, co
   }
 }
 
-Error init_error(const std::string& rec) {
-  // "E<errno>:<message>"
-  auto colon = rec.find(':');
-  int err = colon != std::string::npos ? std::atoi(rec.c_str() + 1) : 0;
-  std::string msg = colon != std::string::npos ? rec.substr(colon + 1) : rec;
-  if (err == 0) return Error::make(Errc::kInternal, msg);
-  return Error::from_errno(err, msg);
-}
-
 Result<void> write_id_maps(pid_t pid, const Spec& spec) {
   auto fmt_map = [](const std::vector<IdMapping>& maps) {
     std::string s;
@@ -237,7 +228,7 @@ Result<pid_t> create_container(const std::string& root, const CreateOptions& o) 
     if (::write(parent_end.get(), &init::kGo, 1) != 1)
       return Error::from_errno(errno, "resume init");
   }
-  if (msg[0] != init::kReady) return init_error(msg);
+  if (msg[0] != init::kReady) return init::error_from_record(msg);
 
   char st;
   if (!proc_start_time(pid, &s.start_time, &st))

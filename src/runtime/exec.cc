@@ -113,16 +113,7 @@ Result<int> exec_process(const std::string& root, const ExecOptions& o) {
   plan.terminal = proc.terminal;
   plan.console_size = proc.console_size;
   plan.preserve_fds = o.preserve_fds;
-  if (proc.capabilities) {
-    auto mask = [](const std::vector<int>& v) {
-      uint64_t m = 0;
-      for (int c : v) m |= uint64_t{1} << c;
-      return m;
-    };
-    const Capabilities& c = *proc.capabilities;
-    plan.caps = CapSets{mask(c.bounding), mask(c.effective), mask(c.inheritable), mask(c.permitted),
-                        mask(c.ambient)};
-  }
+  if (proc.capabilities) plan.caps = cap_sets(*proc.capabilities);
   if (!spec.seccomp.is_null()) {
     auto filter = TRY(seccomp::compile(spec.seccomp));
     plan.seccomp_bpf = std::move(filter.bpf);
@@ -175,13 +166,7 @@ Result<int> exec_process(const std::string& root, const ExecOptions& o) {
   if (::write(parent_end.get(), &init::kGo, 1) != 1)
     return Error::from_errno(errno, "signal exec process");
   n = ::recv(parent_end.get(), buf, sizeof(buf), 0);
-  if (n > 0) {
-    std::string rec(buf, static_cast<size_t>(n));
-    auto colon = rec.find(':');
-    int err = std::atoi(rec.c_str() + 1);
-    std::string what = colon == std::string::npos ? rec : rec.substr(colon + 1);
-    return err ? Error::from_errno(err, what) : Error::make(Errc::kInternal, what);
-  }
+  if (n > 0) return init::error_from_record({buf, static_cast<size_t>(n)});
   // EOF: the socket closed on exec, the program runs.
   kill_child.cancel();
   if (!o.pid_file.empty()) TRY(sys::write_file_atomic(o.pid_file, std::to_string(pid), 0644));

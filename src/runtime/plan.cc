@@ -66,6 +66,11 @@ uint64_t cap_mask(const std::vector<int>& caps) {
 
 }  // namespace
 
+CapSets cap_sets(const Capabilities& c) {
+  return CapSets{cap_mask(c.bounding), cap_mask(c.effective), cap_mask(c.inheritable),
+                 cap_mask(c.permitted), cap_mask(c.ambient)};
+}
+
 Result<void> parse_mount_options(const std::vector<std::string>& options, MountOp* op) {
   std::vector<std::string> data;
   for (const auto& o : options) {
@@ -184,11 +189,7 @@ Result<LaunchPlan> compile_plan(const Spec& spec, const std::string& bundle, con
   plan.rlimits = spec.process.rlimits;
   plan.oom_score_adj = spec.process.oom_score_adj;
   plan.user = spec.process.user;
-  if (spec.process.capabilities) {
-    const Capabilities& c = *spec.process.capabilities;
-    plan.caps = CapSets{cap_mask(c.bounding), cap_mask(c.effective), cap_mask(c.inheritable),
-                        cap_mask(c.permitted), cap_mask(c.ambient)};
-  }
+  if (spec.process.capabilities) plan.caps = cap_sets(*spec.process.capabilities);
   plan.no_new_privileges = spec.process.no_new_privileges;
   plan.args = spec.process.args;
   plan.env = spec.process.env;

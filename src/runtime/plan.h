@@ -87,6 +87,9 @@ struct CgroupView {
 // Compiles a parsed spec. `bundle` resolves a relative root.path.
 Result<LaunchPlan> compile_plan(const Spec& spec, const std::string& bundle, const CgroupView& cg);
 
+// The capability sets of a process as bit masks.
+CapSets cap_sets(const Capabilities& c);
+
 // Parses mount options into a MountOp's flags, propagation and data.
 Result<void> parse_mount_options(const std::vector<std::string>& options, MountOp* op);
 

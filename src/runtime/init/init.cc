@@ -603,6 +603,16 @@ void run_init(const LaunchPlan& plan, const InitFds& fds, pid_t parent) {
   exec_program(plan, program);
 }
 
+Error error_from_record(std::string_view rec) {
+  auto colon = rec.find(':');
+  int err = colon != std::string_view::npos
+                ? std::atoi(std::string(rec.substr(1, colon - 1)).c_str())
+                : 0;
+  std::string msg(colon != std::string_view::npos ? rec.substr(colon + 1) : rec);
+  if (err == 0) return Error::make(Errc::kInternal, msg);
+  return Error::from_errno(err, msg);
+}
+
 void run_exec(const LaunchPlan& plan, const InitFds& fds) {
   char go[16];
   if (::recv(fds.sync, go, sizeof(go), 0) < 1 || go[0] != kGo) _exit(1);

@@ -29,6 +29,9 @@ inline constexpr char kHooks = 'H';
 // `parent` is the runtime's pid, to notice a parent that died before the init started.
 // For `exec`: runs in a process that already joined the container's namespaces; waits
 // for kGo (cgroup joined), sets up the process part of the plan and execs.
+// The parent's view of an error record "E<errno>:<message>".
+Error error_from_record(std::string_view rec);
+
 [[noreturn]] void run_exec(const LaunchPlan& plan, const InitFds& fds);
 
 [[noreturn]] void run_init(const LaunchPlan& plan, const InitFds& fds, pid_t parent);
