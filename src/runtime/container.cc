@@ -143,8 +143,6 @@ Result<pid_t> create_container(const std::string& root, const CreateOptions& o) 
   Spec spec = TRY_CTX(parse_spec(text), "{}/config.json", bundle);
   if (spec.process.terminal && o.console_socket.empty())
     return Error::make(Errc::kInvalidArgument, "process.terminal needs --console-socket");
-  if (o.no_pivot)
-    return Error::make(Errc::kUnsupported, "--no-pivot: not supported (pivot_root only)");
 
   TRY(sys::mkdir_p(root, 0700));
   std::string dir = state_dir(root, o.id);
@@ -170,6 +168,7 @@ Result<pid_t> create_container(const std::string& root, const CreateOptions& o) 
   LaunchPlan plan = TRY(compile_plan(spec, bundle, cg->view()));
   s.rootfs = plan.rootfs;
   plan.preserve_fds = o.preserve_fds;
+  plan.no_pivot = o.no_pivot;
   if (!spec.seccomp.is_null()) {
     auto filter = TRY(seccomp::compile(spec.seccomp));
     plan.seccomp_bpf = std::move(filter.bpf);

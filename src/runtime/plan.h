@@ -49,6 +49,7 @@ struct CapSets {
 struct LaunchPlan {
   std::string rootfs;  // absolute host path
   bool rootfs_readonly = false;
+  bool no_pivot = false;  // --no-pivot: MS_MOVE the rootfs onto / and chroot (ramfs roots)
   unsigned long rootfs_propagation = 0;  // 0: leave rprivate
   int clone_flags = 0;                   // namespaces to create at clone
   bool unshare_cgroupns = false;         // after joining the cgroup: its root is ours

@@ -438,3 +438,10 @@ hook() {
   run rt create -b "$B" "$ID"
   [[ "$output" == *'prestart hook: hook `/bin/sleep`: timed out after 1 s'* ]]
 }
+
+@test "runtime: --no-pivot runs the container from a moved rootfs" {
+  cfg '.process.args = ["/bin/sh", "-c", "ls /bin/busybox && cat /proc/self/mountinfo | wc -l"]'
+  run rt run --no-pivot -b "$B" "$ID"
+  [ "$status" -eq 0 ]
+  [ "${lines[0]}" = "/bin/busybox" ]
+}

@@ -260,9 +260,16 @@ Step make_devices(int root, const LaunchPlan& plan) {
   return std::nullopt;
 }
 
-// Step: pivot_root into the rootfs and detach the old root (no chroot shortcut).
-Step enter_rootfs(int root) {
+// Step: pivot_root into the rootfs and detach the old root. --no-pivot (for a rootfs
+// on ramfs, where pivot_root fails) moves the rootfs onto / and chroots, as runc does.
+Step enter_rootfs(int root, bool no_pivot) {
   INIT_CHECK(::fchdir(root), "chdir to rootfs");
+  if (no_pivot) {
+    INIT_CHECK(::mount(".", "/", nullptr, MS_MOVE, nullptr), "move rootfs onto /");
+    INIT_CHECK(::chroot("."), "chroot");
+    INIT_CHECK(::chdir("/"), "chdir /");
+    return std::nullopt;
+  }
   INIT_CHECK(::syscall(SYS_pivot_root, ".", "."), "pivot_root");
   // The old root is now stacked on ".": make it private so the detach stays here.
   INIT_CHECK(::mount(nullptr, ".", nullptr, MS_SLAVE | MS_REC, nullptr), "make old root slave");
@@ -512,7 +519,7 @@ Step setup(const LaunchPlan& plan, const InitFds& fds, std::string* program) {
   if (auto r = run_hooks(plan.create_container_hooks, g_state, "createContainer"); !r.ok())
     return Failure{0, r.error().message()};
   // 3. pivot_root.
-  if (auto f = enter_rootfs(root)) return f;
+  if (auto f = enter_rootfs(root, plan.no_pivot)) return f;
   ::close(root);
   // 4. hostname, sysctl (before /proc/sys turns read-only), rlimits, oom score, umask.
   if (auto f = process_settings(plan)) return f;
