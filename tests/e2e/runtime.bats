@@ -445,3 +445,18 @@ hook() {
   [ "$status" -eq 0 ]
   [ "${lines[0]}" = "/bin/busybox" ]
 }
+
+@test "runtime: kill --all signals every process in the container" {
+  # No pid namespace: killing the init alone would leave the others running.
+  cfg '.linux.namespaces |= map(select(.type != "pid")) | .process.args = ["/bin/sh", "-c", "sleep 100 & sleep 100 & sleep 100"]'
+  rt run -d -b "$B" "$ID"
+  sleep 0.3
+  procs=$(cat "$(cgroup_dir "$ID" pids)/cgroup.procs" | wc -l)
+  [ "$procs" -ge 3 ]
+  rt kill --all "$ID" KILL
+  for _ in $(seq 50); do
+    [ "$(grep -c . "$(cgroup_dir "$ID" pids)/cgroup.procs")" -eq 0 ] && break
+    sleep 0.1
+  done
+  [ "$(grep -c . "$(cgroup_dir "$ID" pids)/cgroup.procs")" -eq 0 ]
+}
