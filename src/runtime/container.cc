@@ -105,6 +105,40 @@ Result<void> write_id_maps(pid_t pid, const Spec& spec) {
   return {};
 }
 
+// Joins the user and pid namespaces to join in a short-lived process, which clones the
+// init with CLONE_PARENT (so this process still reaps it) and reports its pid.
+Result<long> clone_via_joiner(const LaunchPlan& plan, UniqueFd& parent_end, UniqueFd& child_end,
+                              const init::InitFds& fds, pid_t self) {
+  pid_t joiner = ::fork();
+  if (joiner < 0) return Error::from_errno(errno, "fork");
+  if (joiner == 0) {
+    parent_end.reset();
+    for (const auto& [flag, path] : plan.prejoin_namespaces) {
+      int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+      if (fd < 0 || ::setns(fd, flag) < 0) {
+        std::string rec = fmt::format("E{}:join namespace {}", errno, path);
+        (void)!::write(child_end.get(), rec.data(), rec.size());
+        _exit(1);
+      }
+    }
+    long c =
+        ::syscall(SYS_clone, static_cast<unsigned long>(plan.clone_flags) | CLONE_PARENT | SIGCHLD,
+                  0, 0, 0, 0);
+    if (c == 0) init::run_init(plan, fds, self);
+    std::string rec =
+        c < 0 ? fmt::format("E{}:clone into the new namespaces", errno) : fmt::format("P{}", c);
+    (void)!::write(child_end.get(), rec.data(), rec.size());
+    _exit(c < 0 ? 1 : 0);
+  }
+  ::waitpid(joiner, nullptr, 0);
+  char buf[512];
+  ssize_t n = ::recv(parent_end.get(), buf, sizeof(buf), 0);
+  if (n <= 0) return Error::make(Errc::kInternal, "the namespace joiner died");
+  std::string msg(buf, static_cast<size_t>(n));
+  if (msg[0] != 'P') return init::error_from_record(msg);
+  return std::stol(msg.substr(1));
+}
+
 }  // namespace
 
 Result<UniqueFd> connect_console(const std::string& path) {
@@ -194,12 +228,17 @@ Result<pid_t> create_container(const std::string& root, const CreateOptions& o) 
 
   // A fork-like clone into the new namespaces: this process is single-threaded.
   pid_t self = ::getpid();
-  long rc =
-      ::syscall(SYS_clone, static_cast<unsigned long>(plan.clone_flags) | SIGCHLD, 0, 0, 0, 0);
-  if (rc < 0) return Error::from_errno(errno, "clone into the new namespaces");
-  if (rc == 0) {
-    parent_end.reset();
-    init::run_init(plan, {child_end.get(), fifo_fd, console.get()}, self);
+  long rc;
+  if (plan.prejoin_namespaces.empty()) {
+    rc = ::syscall(SYS_clone, static_cast<unsigned long>(plan.clone_flags) | SIGCHLD, 0, 0, 0, 0);
+    if (rc < 0) return Error::from_errno(errno, "clone into the new namespaces");
+    if (rc == 0) {
+      parent_end.reset();
+      init::run_init(plan, {child_end.get(), fifo_fd, console.get()}, self);
+    }
+  } else {
+    rc = TRY(clone_via_joiner(plan, parent_end, child_end,
+                              {child_end.get(), fifo_fd, console.get()}, self));
   }
   pid_t pid = static_cast<pid_t>(rc);
   child_end.reset();
@@ -208,7 +247,7 @@ Result<pid_t> create_container(const std::string& root, const CreateOptions& o) 
     ::kill(pid, SIGKILL);
     ::waitpid(pid, nullptr, 0);
   });
-  if (plan.userns) TRY(write_id_maps(pid, spec));
+  if (plan.new_userns) TRY(write_id_maps(pid, spec));
   TRY_CTX(cg->add_process(pid), "join cgroup");
   s.pid = pid;
   std::string creating = hook_state(s, "creating");

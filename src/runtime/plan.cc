@@ -122,18 +122,24 @@ Result<LaunchPlan> compile_plan(const Spec& spec, const std::string& bundle, con
         plan.clone_flags |= ns.flag;
       continue;
     }
-    if (ns.flag == CLONE_NEWUSER || ns.flag == CLONE_NEWPID || ns.flag == CLONE_NEWNS)
+    if (ns.flag == CLONE_NEWNS)
       return Error::make(Errc::kUnsupported,
-                         fmt::format("linux.namespaces: joining an existing {} namespace is not "
-                                     "supported yet",
-                                     ns.type));
+                         "linux.namespaces: joining an existing mount namespace is not supported "
+                         "(the rootfs is set up in a mount namespace of the container's own)");
     if (::stat(ns.path.c_str(), &st) < 0)
       return Error::from_errno(
           errno, fmt::format("linux.namespaces: {} namespace path `{}`", ns.type, ns.path));
+    if (ns.flag == CLONE_NEWUSER || ns.flag == CLONE_NEWPID) {
+      auto at = ns.flag == CLONE_NEWUSER ? plan.prejoin_namespaces.begin()
+                                         : plan.prejoin_namespaces.end();
+      plan.prejoin_namespaces.insert(at, {ns.flag, ns.path});
+      continue;
+    }
     plan.join_namespaces.emplace_back(ns.flag, ns.path);
   }
   plan.userns = spec.has_namespace(CLONE_NEWUSER);
-  if (plan.userns && (spec.uid_mappings.empty() || spec.gid_mappings.empty()))
+  plan.new_userns = (plan.clone_flags & CLONE_NEWUSER) != 0;
+  if (plan.new_userns && (spec.uid_mappings.empty() || spec.gid_mappings.empty()))
     return Error::make(Errc::kInvalidArgument,
                        "linux.uidMappings: a user namespace needs uid and gid mappings");
   if ((!spec.hostname.empty() || !spec.domainname.empty()) && !spec.has_namespace(CLONE_NEWUTS))

@@ -54,6 +54,10 @@ struct LaunchPlan {
   int clone_flags = 0;                   // namespaces to create at clone
   bool unshare_cgroupns = false;         // after joining the cgroup: its root is ours
   std::vector<std::pair<int, std::string>> join_namespaces;  // CLONE_NEW*, path
+  // User and pid namespaces to join before the init exists (pid: setns only moves
+  // children; user: the new namespaces must belong to it). User first.
+  std::vector<std::pair<int, std::string>> prejoin_namespaces;
+  bool new_userns = false;  // id maps are written only for a user namespace we made
   bool userns = false;
   std::vector<MountOp> mounts;
   std::vector<DeviceNode> devices;  // default devices first, then linux.devices

@@ -460,3 +460,36 @@ hook() {
   done
   [ "$(grep -c . "$(cgroup_dir "$ID" pids)/cgroup.procs")" -eq 0 ]
 }
+
+@test "runtime: joining an existing pid namespace by path" {
+  cfg '.process.args = ["/bin/sleep", "100"]'
+  rt run -d -b "$B" "$ID-a"
+  init=$(rt state "$ID-a" | jq -r .pid)
+  cfg ".process.args = [\"/bin/sh\", \"-c\", \"ps -o comm | grep -c sleep\"]
+       | .linux.namespaces |= map(if .type == \"pid\" then .path = \"/proc/$init/ns/pid\" else . end)"
+  run rt run -b "$B" "$ID"
+  rt delete -f "$ID-a"
+  [ "$status" -eq 0 ]
+  [ "$output" = "1" ]
+}
+
+@test "runtime: joining an existing user namespace by path" {
+  # The mappings stay in the config: runc 1.1 wants them even for a joined namespace
+  # (they are not written: a joined namespace has its own).
+  userns_cfg='.linux.uidMappings = [{"containerID":0,"hostID":100000,"size":65536}]
+    | .linux.gidMappings = [{"containerID":0,"hostID":100000,"size":65536}]
+    | .mounts |= map(if .destination == "/sys" then {"destination":"/sys","type":"none","source":"/sys","options":["rbind","nosuid","noexec","nodev","ro"]} else . end)
+    | .mounts |= map(select(.type != "cgroup"))'
+  chown -R 100000:100000 "$B/rootfs"
+  d=$B; while [ "$d" != / ]; do chmod o+x "$d"; d=$(dirname "$d"); done
+  cfg ".linux.namespaces += [{\"type\":\"user\"}] | $userns_cfg | .process.args = [\"/bin/sleep\", \"100\"]"
+  rt run -d -b "$B" "$ID-a"
+  init=$(rt state "$ID-a" | jq -r .pid)
+  cfg ".linux.namespaces |= map(if .type == \"user\" then .path = \"/proc/$init/ns/user\" else . end)
+       | .process.args = [\"/bin/sh\", \"-c\", \"id -u; cat /proc/self/uid_map | tr -s ' '\"]"
+  run rt run -b "$B" "$ID"
+  rt delete -f "$ID-a"
+  [ "$status" -eq 0 ]
+  [ "${lines[0]}" = "0" ]
+  [ "${lines[1]}" = " 0 100000 65536" ]
+}
