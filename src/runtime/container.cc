@@ -99,6 +99,9 @@ Result<void> write_id_maps(pid_t pid, const Spec& spec) {
   TRY_CTX(
       sys::write_existing_file(fmt::format("/proc/{}/uid_map", pid), fmt_map(spec.uid_mappings)),
       "linux.uidMappings");
+  // An unprivileged parent may write gid_map only once setgroups is denied.
+  if (::geteuid() != 0)
+    TRY(sys::write_existing_file(fmt::format("/proc/{}/setgroups", pid), "deny"));
   TRY_CTX(
       sys::write_existing_file(fmt::format("/proc/{}/gid_map", pid), fmt_map(spec.gid_mappings)),
       "linux.gidMappings");
@@ -197,7 +200,22 @@ Result<pid_t> create_container(const std::string& root, const CreateOptions& o) 
   s.annotations = spec.annotations;
   s.cgroup = cg->view();
   TRY(save_state(root, s));
-  TRY(cg->create(spec.resources));
+  auto made = cg->create(spec.resources);
+  if (!made.ok()) {
+    // Rootless: without write access to the cgroup tree, a container that asks for no
+    // limits runs without a cgroup of its own (runc's rule).
+    bool no_limits = !spec.resources.memory_limit && !spec.resources.memory_reservation &&
+                     !spec.resources.memory_swap && !spec.resources.cpu_shares &&
+                     !spec.resources.cpu_quota && !spec.resources.cpu_period &&
+                     spec.resources.cpuset_cpus.empty() && spec.resources.cpuset_mems.empty() &&
+                     !spec.resources.pids_limit;
+    if (::geteuid() == 0 || made.error().code() != Errc::kPermission || !no_limits)
+      return std::move(made).error().context(::geteuid() == 0 ? "create cgroup"
+                                                              : "rootless: create cgroup");
+    cg = cgroup::none();
+    s.cgroup = cg->view();
+    TRY(save_state(root, s));
+  }
   Defer remove_cgroup([&] { (void)cg->destroy(); });
   LaunchPlan plan = TRY(compile_plan(spec, bundle, cg->view()));
   s.rootfs = plan.rootfs;

@@ -493,3 +493,21 @@ hook() {
   [ "${lines[0]}" = "0" ]
   [ "${lines[1]}" = " 0 100000 65536" ]
 }
+
+@test "runtime: rootless: a user namespace set up by a parent that is not root" {
+  id strata-rootless >/dev/null 2>&1 || useradd -M -s /bin/sh strata-rootless
+  d=$W; while [ "$d" != / ]; do chmod o+x "$d"; d=$(dirname "$d"); done
+  cp "$RUNTIME" "$W/runtime" && chmod 755 "$W/runtime"
+  rm "$B/config.json"
+  "$STRATA_SRC/build/src/runtime/strata-runtime" spec --rootless -b "$B"
+  # The mappings name the unprivileged user's own uid and gid.
+  uid=$(id -u strata-rootless) gid=$(id -g strata-rootless)
+  cfg ".process.terminal = false | .process.args = [\"/bin/sh\", \"-c\", \"id -u; cat /proc/self/uid_map | tr -s ' '\"]
+       | .linux.uidMappings[0].hostID = $uid | .linux.gidMappings[0].hostID = $gid"
+  chown -R strata-rootless "$W/bundle"
+  mkdir -p "$W/rl-state" && chown strata-rootless "$W/rl-state"
+  run su strata-rootless -s /bin/sh -c "XDG_RUNTIME_DIR=$W/rl-state '$W/runtime' --root '$W/rl-state' run -b '$B' rl-$ID"
+  [ "$status" -eq 0 ]
+  [ "${lines[0]}" = "0" ]
+  [ "${lines[1]}" = " 0 $uid 1" ]
+}

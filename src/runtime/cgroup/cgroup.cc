@@ -347,6 +347,8 @@ Result<std::unique_ptr<Manager>> open(const std::string& path, const std::string
   return std::unique_ptr<Manager>(new V1(std::move(dirs)));
 }
 
+std::unique_ptr<Manager> none() { return std::unique_ptr<Manager>(new V1({})); }
+
 Result<std::unique_ptr<Manager>> open_recorded(const CgroupView& view) {
   if (view.v2) return std::unique_ptr<Manager>(new V2(view.v2_dir));
   return std::unique_ptr<Manager>(new V1(view.v1_dirs));

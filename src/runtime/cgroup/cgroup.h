@@ -40,6 +40,9 @@ bool host_is_v2();
 // hierarchy root), relative (below this process's own cgroup) or empty ("/<id>").
 Result<std::unique_ptr<Manager>> open(const std::string& path, const std::string& id);
 
+// No cgroup at all: a rootless container that asked for no limits (as runc does).
+std::unique_ptr<Manager> none();
+
 // For state files: the manager for cgroup dirs recorded at create time.
 Result<std::unique_ptr<Manager>> open_recorded(const CgroupView& view);
 

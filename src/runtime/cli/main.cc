@@ -135,6 +135,9 @@ std::string default_spec(bool rootless) {
     spec["linux"]["uidMappings"] = {{{"containerID", 0}, {"hostID", ::getuid()}, {"size", 1}}};
     spec["linux"]["gidMappings"] = {{{"containerID", 0}, {"hostID", ::getgid()}, {"size", 1}}};
     spec["linux"].erase("resources");
+    // gid 5 (tty) is not mapped in a one-uid user namespace (runc's rootless spec too).
+    spec["mounts"][2]["options"] = {"nosuid", "noexec", "newinstance", "ptmxmode=0666",
+                                    "mode=0620"};
     spec["mounts"][5] = {{"destination", "/sys"},
                          {"type", "none"},
                          {"source", "/sys"},

@@ -379,7 +379,10 @@ Step become_user(const LaunchPlan& plan) {
       INIT_CHECK(::prctl(PR_CAPBSET_DROP, c, 0, 0, 0), "drop bounding capability {}", c);
   INIT_CHECK(::prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0), "keep capabilities");
   std::vector<gid_t> groups(plan.user.additional_gids.begin(), plan.user.additional_gids.end());
-  INIT_CHECK(::setgroups(groups.size(), groups.data()), "setgroups");
+  // In a user namespace made by an unprivileged runtime setgroups is denied; with no
+  // additional groups there is nothing to set.
+  if (::setgroups(groups.size(), groups.data()) < 0 && !(errno == EPERM && groups.empty()))
+    return Failure{errno, "setgroups"};
   INIT_CHECK(::setresgid(plan.user.gid, plan.user.gid, plan.user.gid), "setgid {}", plan.user.gid);
   INIT_CHECK(::setresuid(plan.user.uid, plan.user.uid, plan.user.uid), "setuid {}", plan.user.uid);
   INIT_CHECK(::prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0), "clear keep capabilities");
