@@ -62,6 +62,21 @@ create_fails_with() {
   create_fails_with 'joining an existing mount namespace is not supported'
 }
 
+@test "runtime errors: a time namespace is refused by name" {
+  only_strata
+  cfg '.linux.namespaces += [{"type": "time"}]'
+  create_fails_with 'linux.namespaces: time namespaces are not supported yet'
+}
+
+@test "runtime errors: --log with --log-format json records the error as runc does" {
+  cfg '.process.args = ["no-such-program"]'
+  run rt --log "$W/log.json" --log-format json create -b "$B" "$ID"
+  [ "$status" -ne 0 ]
+  jq -e 'select(.level == "error") | .msg | test("executable file not found")' "$W/log.json"
+  run rt --log "$W/log.txt" create -b "$B" "$ID"
+  grep -q 'level=error msg=".*executable file not found' "$W/log.txt"
+}
+
 @test "runtime errors: an unknown ociVersion" {
   cfg '.ociVersion = "2.0.0"'
   create_fails_with 'ociVersion "2.0.0": supported versions are 1.0.0 to 1.3.x'

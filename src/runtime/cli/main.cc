@@ -159,7 +159,7 @@ std::string features_json() {
         "ro",         "rprivate",      "rshared", "rslave",   "runbindable", "rw",       "shared",
         "slave",      "strictatime",   "suid",    "sync",     "unbindable"}},
       {"linux",
-       {{"namespaces", {"cgroup", "ipc", "mount", "network", "pid", "user", "uts", "time"}},
+       {{"namespaces", {"cgroup", "ipc", "mount", "network", "pid", "user", "uts"}},
         {"cgroup", {{"v1", true}, {"v2", true}, {"systemd", false}, {"systemdUser", false}}},
         {"seccomp",
          {{"enabled", true},
