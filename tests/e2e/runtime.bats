@@ -420,7 +420,7 @@ hook() {
   run rt create -b "$B" "$ID"
   [ "$status" -ne 0 ]
   [ ! -e "$STATE/$ID" ]
-  [ -z "$(find /sys/fs/cgroup -maxdepth 3 -name "$ID" 2>/dev/null)" ]
+  [ -z "$(find /sys/fs/cgroup -maxdepth 6 -name "$ID" 2>/dev/null)" ]
   cfg '.hooks = {"createRuntime": [{"path": "/bin/sleep", "args": ["sleep", "30"], "timeout": 1}]}'
   SECONDS=0
   run rt create -b "$B" "$ID"

@@ -7,7 +7,7 @@ load runtime_helpers
 # Nothing of container $ID is left: state dir, cgroups, mounts, processes.
 assert_nothing_left() {
   [ ! -e "$STATE/$ID" ]
-  [ -z "$(find /sys/fs/cgroup -maxdepth 3 -name "$ID" 2>/dev/null)" ]
+  [ -z "$(find /sys/fs/cgroup -maxdepth 6 -name "$ID" 2>/dev/null)" ]
   ! grep -q "$B" /proc/self/mountinfo
 }
 

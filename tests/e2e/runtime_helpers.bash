@@ -39,11 +39,15 @@ only_strata() {
   [[ "$RUNTIME_NAME" == strata-runtime ]] || skip "checks strata-runtime's own behaviour"
 }
 
-# The container's cgroup directory in the v1 memory hierarchy (or v2's).
+# The cgroup directory of container $1 (default cgroupsPath: below the caller's own
+# cgroup, as runc does) in the v1 hierarchy of controller $2, or in v2.
 cgroup_dir() {
+  local own
   if [[ "$(stat -fc %T /sys/fs/cgroup)" == cgroup2fs ]]; then
-    echo "/sys/fs/cgroup/$1"
+    own=$(awk -F: '$1 == "0" {print $3}' /proc/self/cgroup)
+    echo "/sys/fs/cgroup${own%/}/$1"
   else
-    echo "/sys/fs/cgroup/$2/$1"
+    own=$(awk -F: -v c="$2" '{n = split($2, a, ","); for (i = 1; i <= n; i++) if (a[i] == c) print $3}' /proc/self/cgroup)
+    echo "/sys/fs/cgroup/$2${own%/}/$1"
   fi
 }

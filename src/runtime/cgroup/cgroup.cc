@@ -67,8 +67,10 @@ std::map<std::string, std::string> own_cgroups() {
   return out;
 }
 
+// No cgroupsPath: below the caller's own cgroup, as runc does (a conmon's, a delegated
+// subtree's), named after the container.
 std::string resolve_path(const std::string& path, const std::string& id, const std::string& own) {
-  if (path.empty()) return "/" + id;
+  if (path.empty()) return (own == "/" ? "" : own) + "/" + id;
   if (path[0] == '/') return path;
   return (own == "/" ? "" : own) + "/" + path;
 }

@@ -37,7 +37,7 @@ class Manager {
 bool host_is_v2();
 
 // The manager for a container. `path` is linux.cgroupsPath: absolute (from the
-// hierarchy root), relative (below this process's own cgroup) or empty ("/<id>").
+// hierarchy root), relative (below this process's own cgroup) or empty (<own>/<id>).
 Result<std::unique_ptr<Manager>> open(const std::string& path, const std::string& id);
 
 // No cgroup at all: a rootless container that asked for no limits (as runc does).
