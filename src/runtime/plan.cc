@@ -6,6 +6,8 @@
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 
+#include <algorithm>
+
 #include "util/strings.h"
 
 namespace strata::runtime {
@@ -127,10 +129,6 @@ Result<LaunchPlan> compile_plan(const Spec& spec, const std::string& bundle, con
         plan.clone_flags |= ns.flag;
       continue;
     }
-    if (ns.flag == CLONE_NEWNS)
-      return Error::make(Errc::kUnsupported,
-                         "linux.namespaces: joining an existing mount namespace is not supported "
-                         "(the rootfs is set up in a mount namespace of the container's own)");
     if (::stat(ns.path.c_str(), &st) < 0)
       return Error::from_errno(
           errno, fmt::format("linux.namespaces: {} namespace path `{}`", ns.type, ns.path));
@@ -142,6 +140,9 @@ Result<LaunchPlan> compile_plan(const Spec& spec, const std::string& bundle, con
     }
     plan.join_namespaces.emplace_back(ns.flag, ns.path);
   }
+  // A joined mount namespace last (as nsenter does): the others may need paths it hides.
+  std::stable_partition(plan.join_namespaces.begin(), plan.join_namespaces.end(),
+                        [](const auto& j) { return j.first != CLONE_NEWNS; });
   plan.userns = spec.has_namespace(CLONE_NEWUSER);
   plan.new_userns = (plan.clone_flags & CLONE_NEWUSER) != 0;
   if (plan.new_userns && (spec.uid_mappings.empty() || spec.gid_mappings.empty()))

@@ -537,3 +537,19 @@ hook() {
   [ "$(cat "$dir/memory.soft_limit_in_bytes")" = 33554432 ]
   [ "$(cat "$dir/memory.memsw.limit_in_bytes")" = 134217728 ]
 }
+
+@test "runtime: joining an existing mount namespace by path" {
+  # A mount namespace kept alive by a bind mount on a file, with the host's paths.
+  mkdir -p "$W/nsdir" && mount --bind "$W/nsdir" "$W/nsdir" && mount --make-private "$W/nsdir"
+  touch "$W/nsdir/mnt"
+  unshare --mount="$W/nsdir/mnt" --propagation private true
+  cfg ".process.args = [\"/bin/sh\", \"-c\", \"ls /bin/busybox\"]
+       | .linux.namespaces |= map(if .type == \"mount\" then .path = \"$W/nsdir/mnt\" else . end)"
+  run rt run -b "$B" "$ID"
+  host_mounts_ok=1
+  grep -q "$B/rootfs" /proc/self/mountinfo && host_mounts_ok=0
+  umount "$W/nsdir/mnt"; umount "$W/nsdir"
+  [ "$status" -eq 0 ]
+  [ "$output" = "/bin/busybox" ]
+  [ "$host_mounts_ok" -eq 1 ]   # the container's mounts stayed in the joined namespace
+}

@@ -58,8 +58,8 @@ create_fails_with() {
   [[ "$output" == *"--systemd-cgroup: systemd cgroup management is not supported"* ]]
   cfg '.linux.cgroupsPath = "system.slice:strata:x"'
   create_fails_with 'systemd slices need --systemd-cgroup, which is not supported'
-  cfg '.linux.cgroupsPath = "" | .linux.namespaces |= map(if .type == "mount" then .path = "/proc/1/ns/mnt" else . end)'
-  create_fails_with 'joining an existing mount namespace is not supported'
+  cfg '.linux.cgroupsPath = "" | .linux.namespaces += [{"type": "time"}]'
+  create_fails_with 'time namespaces are not supported yet'
 }
 
 @test "runtime errors: a time namespace is refused by name" {
