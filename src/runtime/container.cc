@@ -204,12 +204,7 @@ Result<pid_t> create_container(const std::string& root, const CreateOptions& o) 
   if (!made.ok()) {
     // Rootless: without write access to the cgroup tree, a container that asks for no
     // limits runs without a cgroup of its own (runc's rule).
-    bool no_limits = !spec.resources.memory_limit && !spec.resources.memory_reservation &&
-                     !spec.resources.memory_swap && !spec.resources.cpu_shares &&
-                     !spec.resources.cpu_quota && !spec.resources.cpu_period &&
-                     spec.resources.cpuset_cpus.empty() && spec.resources.cpuset_mems.empty() &&
-                     !spec.resources.pids_limit;
-    if (::geteuid() == 0 || made.error().code() != Errc::kPermission || !no_limits)
+    if (::geteuid() == 0 || made.error().code() != Errc::kPermission || spec.resources.any())
       return std::move(made).error().context(::geteuid() == 0 ? "create cgroup"
                                                               : "rootless: create cgroup");
     cg = cgroup::none();
@@ -476,12 +471,10 @@ int parse_signal(std::string_view s) {
 }
 
 void ensure_sealed_self(char** argv) {
+  if (running_sealed()) return;  // already running from the copy
   int self = ::open("/proc/self/exe", O_RDONLY | O_CLOEXEC);
   if (self < 0) return;
   UniqueFd self_guard(self);
-  int seals = ::fcntl(self, F_GET_SEALS);
-  constexpr int kWant = F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE;
-  if (seals >= 0 && (seals & kWant) == kWant) return;  // already running from the copy
   struct stat st;
   if (::fstat(self, &st) < 0) return;
   int mem = static_cast<int>(::memfd_create("strata-runtime", MFD_CLOEXEC | MFD_ALLOW_SEALING));
@@ -489,9 +482,10 @@ void ensure_sealed_self(char** argv) {
   off_t off = 0;
   while (off < st.st_size)
     if (::sendfile(mem, self, &off, static_cast<size_t>(st.st_size - off)) <= 0) return;
-  if (::fcntl(mem, F_ADD_SEALS, kWant) < 0) return;
+  if (::fcntl(mem, F_ADD_SEALS, F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE) < 0)
+    return;
   ::fexecve(mem, argv, environ);
-  // Falling through (fexecve failed) runs unprotected; the caller checks the seals.
+  // Falling through (fexecve failed) runs unprotected; the caller checks running_sealed().
 }
 
 bool running_sealed() {
@@ -499,7 +493,8 @@ bool running_sealed() {
   if (self < 0) return false;
   int seals = ::fcntl(self, F_GET_SEALS);
   ::close(self);
-  return seals >= 0 && (seals & F_SEAL_WRITE);
+  constexpr int kWant = F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE;
+  return seals >= 0 && (seals & kWant) == kWant;
 }
 
 }  // namespace strata::runtime

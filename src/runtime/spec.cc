@@ -294,6 +294,11 @@ Result<void> parse_linux(const Json& linux, Spec* s) {
 
 }  // namespace
 
+bool Resources::any() const {
+  return memory_limit || memory_reservation || memory_swap || cpu_shares || cpu_quota ||
+         cpu_period || !cpuset_cpus.empty() || !cpuset_mems.empty() || pids_limit;
+}
+
 bool Spec::has_namespace(int flag) const {
   for (const auto& n : namespaces)
     if (n.flag == flag) return true;

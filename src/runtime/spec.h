@@ -74,6 +74,8 @@ struct Resources {
   std::optional<uint64_t> cpu_period;
   std::string cpuset_cpus, cpuset_mems;
   std::optional<int64_t> pids_limit;
+
+  bool any() const;  // is any limit set at all
 };
 
 struct Hook {

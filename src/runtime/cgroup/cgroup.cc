@@ -21,10 +21,6 @@ namespace {
 
 constexpr const char* kRoot = "/sys/fs/cgroup";
 
-Result<void> write_file(const std::string& path, const std::string& value) {
-  return sys::write_existing_file(path, value);
-}
-
 Result<std::string> read_file(const std::string& path) { return sys::read_file(path, 1 << 20); }
 
 Result<std::vector<pid_t>> read_procs(const std::string& dir) {
@@ -91,7 +87,7 @@ class V1 : public Manager {
   }
   Result<void> add_process(pid_t pid) override {
     for (const auto& [ctrl, dir] : dirs_)
-      TRY(write_file(dir + "/cgroup.procs", std::to_string(pid)));
+      TRY(sys::write_existing_file(dir + "/cgroup.procs", std::to_string(pid)));
     return {};
   }
   Result<std::vector<pid_t>> processes() override {
@@ -104,7 +100,7 @@ class V1 : public Manager {
     if (!dirs_.count("freezer"))
       return Error::make(Errc::kUnsupported, "pause: no freezer cgroup controller");
     const std::string& dir = dirs_.at("freezer");
-    TRY(write_file(dir + "/freezer.state", f ? "FROZEN" : "THAWED"));
+    TRY(sys::write_existing_file(dir + "/freezer.state", f ? "FROZEN" : "THAWED"));
     for (int i = 0; i < 1000; ++i) {  // FREEZING is transient
       auto state = TRY(read_file(dir + "/freezer.state"));
       if (trim(state) == (f ? "FROZEN" : "THAWED")) return {};
@@ -141,7 +137,7 @@ class V1 : public Manager {
       auto cur = TRY(read_file(dir + "/" + f));
       if (!trim(cur).empty()) continue;
       auto p = TRY(read_file(parent + "/" + f));
-      TRY(write_file(dir + "/" + f, std::string(trim(p))));
+      TRY(sys::write_existing_file(dir + "/" + f, std::string(trim(p))));
     }
     return {};
   }
@@ -151,7 +147,7 @@ class V1 : public Manager {
     if (!dirs_.count(ctrl))
       return Error::make(Errc::kUnsupported,
                          fmt::format("{}: no {} cgroup controller", field, ctrl));
-    TRY_CTX(write_file(dirs_.at(ctrl) + "/" + file, value), "{}", field);
+    TRY_CTX(sys::write_existing_file(dirs_.at(ctrl) + "/" + file, value), "{}", field);
     return {};
   }
 
@@ -206,11 +202,11 @@ class V2 : public Manager {
     return r2;
   }
   Result<void> add_process(pid_t pid) override {
-    return write_file(dir_ + "/cgroup.procs", std::to_string(pid));
+    return sys::write_existing_file(dir_ + "/cgroup.procs", std::to_string(pid));
   }
   Result<std::vector<pid_t>> processes() override { return read_procs(dir_); }
   Result<void> freeze(bool f) override {
-    TRY(write_file(dir_ + "/cgroup.freeze", f ? "1" : "0"));
+    TRY(sys::write_existing_file(dir_ + "/cgroup.freeze", f ? "1" : "0"));
     for (int i = 0; i < 1000; ++i) {
       if (TRY(frozen()) == f) return {};
       ::usleep(1000);
@@ -247,13 +243,14 @@ class V2 : public Manager {
     for (size_t i = 0; i + 1 < parts.size(); ++i) {
       if (!parts[i].empty()) cur += "/" + parts[i];
       if (i > 0) TRY(sys::mkdir_p(cur, 0755));
-      if (!want.empty()) (void)write_file(cur + "/cgroup.subtree_control", std::string(trim(want)));
+      if (!want.empty())
+        (void)sys::write_existing_file(cur + "/cgroup.subtree_control", std::string(trim(want)));
     }
     return {};
   }
 
   Result<void> set(const char* file, const std::string& value, const char* field) {
-    TRY_CTX(write_file(dir_ + "/" + file, value), "{}", field);
+    TRY_CTX(sys::write_existing_file(dir_ + "/" + file, value), "{}", field);
     return {};
   }
 
