@@ -23,6 +23,7 @@
 #include "runtime/init/init.h"
 #include "runtime/seccomp/seccomp.h"
 #include "sys/fs.h"
+#include "sys/unix_socket.h"
 #include "util/defer.h"
 #include "util/strings.h"
 
@@ -65,11 +66,15 @@ Result<void> save_state(const std::string& root, const ContainerState& s) {
   return sys::write_file_atomic(state_dir(root, s.id) + "/state.json", oci::dump_json(j), 0600);
 }
 
-// The state JSON hooks get on stdin (runtime-spec runtime.md "State").
-std::string hook_state(const ContainerState& s, const char* status) {
+ContainerState with_status(const ContainerState& s, const char* status) {
   ContainerState copy = s;
   copy.status = status;
-  return oci::dump_json(state_json(copy));
+  return copy;
+}
+
+// The state JSON hooks get on stdin (runtime-spec runtime.md "State").
+std::string hook_state(const ContainerState& s, const char* status) {
+  return oci::dump_json(state_json(with_status(s, status)));
 }
 
 // Hooks named in the bundle's config.json, for start (poststart) and delete (poststop).
@@ -145,18 +150,25 @@ Result<long> clone_via_joiner(const LaunchPlan& plan, UniqueFd& parent_end, Uniq
 }  // namespace
 
 Result<UniqueFd> connect_console(const std::string& path) {
-  struct sockaddr_un addr = {};
-  addr.sun_family = AF_UNIX;
-  if (path.size() >= sizeof(addr.sun_path))
-    return Error::make(Errc::kInvalidArgument,
-                       fmt::format("--console-socket `{}`: path too long", path));
-  std::memcpy(addr.sun_path, path.c_str(), path.size() + 1);
-  int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd < 0) return Error::from_errno(errno, "socket");
-  UniqueFd guard(fd);
-  if (::connect(fd, reinterpret_cast<struct sockaddr*>(&addr), sizeof(addr)) < 0)
-    return Error::from_errno(errno, fmt::format("--console-socket `{}`: connect", path));
-  return guard;
+  return sys::connect_unix(path, "--console-socket");
+}
+
+Result<void> add_seccomp(const Spec& spec, LaunchPlan* plan) {
+  if (spec.seccomp.is_null()) return {};
+  auto filter = TRY(seccomp::compile(spec.seccomp));
+  plan->seccomp_bpf = std::move(filter.bpf);
+  plan->seccomp_flags = filter.flags;
+  plan->seccomp_listener = std::move(filter.listener_path);
+  plan->seccomp_metadata = std::move(filter.listener_metadata);
+  return {};
+}
+
+Result<void> hand_listener(const LaunchPlan& plan, const oci::Json& state, pid_t pid,
+                           const UniqueFd& listener) {
+  if (!listener.valid())
+    return Error::make(Errc::kInternal, "the seccomp listener fd did not arrive");
+  return seccomp::send_to_agent(plan.seccomp_listener, plan.seccomp_metadata, state, pid,
+                                listener.get());
 }
 
 Result<void> check_id(const std::string& id) {
@@ -216,11 +228,7 @@ Result<pid_t> create_container(const std::string& root, const CreateOptions& o) 
   s.rootfs = plan.rootfs;
   plan.preserve_fds = o.preserve_fds;
   plan.no_pivot = o.no_pivot;
-  if (!spec.seccomp.is_null()) {
-    auto filter = TRY(seccomp::compile(spec.seccomp));
-    plan.seccomp_bpf = std::move(filter.bpf);
-    plan.seccomp_flags = filter.flags;
-  }
+  TRY(add_seccomp(spec, &plan));
 
   std::string fifo = dir + "/exec.fifo";
   if (::mkfifo(fifo.c_str(), 0622) < 0)
@@ -270,9 +278,14 @@ Result<pid_t> create_container(const std::string& root, const CreateOptions& o) 
   std::string msg;
   while (true) {
     char buf[4096];
-    ssize_t n = ::recv(parent_end.get(), buf, sizeof(buf), 0);
+    UniqueFd listener;
+    ssize_t n = sys::recv_with_fd(parent_end.get(), buf, sizeof(buf), &listener);
     if (n <= 0) return Error::make(Errc::kInternal, "container init exited before it was ready");
     msg.assign(buf, static_cast<size_t>(n));
+    if (msg[0] == init::kSeccompFd) {
+      TRY(hand_listener(plan, state_json(with_status(s, "creating")), pid, listener));
+      continue;
+    }
     if (msg[0] != init::kHooks) break;
     TRY(init::run_hooks(spec.hooks.prestart, creating, "prestart"));
     TRY(init::run_hooks(spec.hooks.create_runtime, creating, "createRuntime"));

@@ -33,6 +33,11 @@ struct ContainerState {
 
 // Connects to a --console-socket (for the pty master of a terminal process).
 Result<UniqueFd> connect_console(const std::string& path);
+// Compiles linux.seccomp into the plan (BPF, flags, and the notify agent's socket).
+Result<void> add_seccomp(const Spec& spec, LaunchPlan* plan);
+// Sends a listener fd the init passed (kSeccompFd) to the plan's agent.
+Result<void> hand_listener(const LaunchPlan& plan, const oci::Json& state, pid_t pid,
+                           const UniqueFd& listener);
 
 // Validates a container ID: [A-Za-z0-9_.+-], at most 1024 characters, not "." or "..".
 Result<void> check_id(const std::string& id);

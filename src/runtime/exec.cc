@@ -14,6 +14,7 @@
 #include "runtime/init/init.h"
 #include "runtime/seccomp/seccomp.h"
 #include "sys/fs.h"
+#include "sys/unix_socket.h"
 #include "util/defer.h"
 #include "util/strings.h"
 
@@ -114,11 +115,7 @@ Result<int> exec_process(const std::string& root, const ExecOptions& o) {
   plan.console_size = proc.console_size;
   plan.preserve_fds = o.preserve_fds;
   if (proc.capabilities) plan.caps = cap_sets(*proc.capabilities);
-  if (!spec.seccomp.is_null()) {
-    auto filter = TRY(seccomp::compile(spec.seccomp));
-    plan.seccomp_bpf = std::move(filter.bpf);
-    plan.seccomp_flags = filter.flags;
-  }
+  TRY(add_seccomp(spec, &plan));
   auto namespaces = TRY(open_namespaces(s.pid, spec));
   auto cg = TRY(cgroup::open_recorded(s.cgroup));
   UniqueFd console;
@@ -165,7 +162,12 @@ Result<int> exec_process(const std::string& root, const ExecOptions& o) {
   TRY_CTX(cg->add_process(pid), "exec: join cgroup");
   if (::write(parent_end.get(), &init::kGo, 1) != 1)
     return Error::from_errno(errno, "signal exec process");
-  n = ::recv(parent_end.get(), buf, sizeof(buf), 0);
+  while (true) {
+    UniqueFd listener;
+    n = sys::recv_with_fd(parent_end.get(), buf, sizeof(buf), &listener);
+    if (n <= 0 || buf[0] != init::kSeccompFd) break;
+    TRY(hand_listener(plan, state_json(s), pid, listener));
+  }
   if (n > 0) return init::error_from_record({buf, static_cast<size_t>(n)});
   // EOF: the socket closed on exec, the program runs.
   kill_child.cancel();

@@ -74,9 +74,10 @@ struct LaunchPlan {
   std::string cwd;
   bool terminal = false;  // a pty from the container's devpts, master sent to the console socket
   std::optional<std::pair<uint16_t, uint16_t>> console_size;
-  std::string seccomp_bpf;  // a struct sock_filter array; empty for none
-  unsigned seccomp_flags = 0;
-  int preserve_fds = 0;  // fds 3 .. 3+n-1 stay open in the container
+  std::string seccomp_bpf;     // a struct sock_filter array; empty for none
+  unsigned seccomp_flags = 0;  // with NEW_LISTENER the init sends kSeccompFd to the parent
+  std::string seccomp_listener, seccomp_metadata;  // parent side: the agent for that fd
+  int preserve_fds = 0;                            // fds 3 .. 3+n-1 stay open in the container
   // Hooks the init runs itself; prestart/createRuntime make it stop for the parent.
   std::vector<Hook> create_container_hooks, start_container_hooks;
   bool parent_hooks = false;

@@ -4,22 +4,6 @@
 
 load runtime_helpers
 
-# Nothing of container $ID is left: state dir, cgroups, mounts, processes.
-assert_nothing_left() {
-  [ ! -e "$STATE/$ID" ]
-  [ -z "$(find /sys/fs/cgroup -maxdepth 6 -name "$ID" 2>/dev/null)" ]
-  ! grep -q "$B" /proc/self/mountinfo
-}
-
-create_fails_with() {
-  run rt create -b "$B" "$ID"
-  [ "$status" -ne 0 ]
-  if [[ "$RUNTIME_NAME" == strata-runtime ]]; then
-    [[ "$output" == *"$1"* ]] || { echo "want: $1" >&2; echo "got: $output" >&2; return 1; }
-  fi
-  assert_nothing_left
-}
-
 @test "runtime errors: malformed config.json" {
   echo '{"ociVersion": "1.0.0", "process": ' >"$B/config.json"
   create_fails_with "config.json: not valid JSON"

@@ -147,6 +147,9 @@ std::string default_spec(bool rootless) {
 }
 
 std::string features_json() {
+  const oci::Json kSeccompFlags = {"SECCOMP_FILTER_FLAG_LOG", "SECCOMP_FILTER_FLAG_SPEC_ALLOW",
+                                   "SECCOMP_FILTER_FLAG_TSYNC",
+                                   "SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV"};
   oci::Json f = {
       {"ociVersionMin", "1.0.0"},
       {"ociVersionMax", "1.3.0"},
@@ -165,7 +168,10 @@ std::string features_json() {
          {{"enabled", true},
           {"actions",
            {"SCMP_ACT_ALLOW", "SCMP_ACT_ERRNO", "SCMP_ACT_KILL", "SCMP_ACT_KILL_PROCESS",
-            "SCMP_ACT_KILL_THREAD", "SCMP_ACT_LOG", "SCMP_ACT_TRACE", "SCMP_ACT_TRAP"}},
+            "SCMP_ACT_KILL_THREAD", "SCMP_ACT_LOG", "SCMP_ACT_NOTIFY", "SCMP_ACT_TRACE",
+            "SCMP_ACT_TRAP"}},
+          {"knownFlags", kSeccompFlags},
+          {"supportedFlags", kSeccompFlags},
           {"operators",
            {"SCMP_CMP_EQ", "SCMP_CMP_GE", "SCMP_CMP_GT", "SCMP_CMP_LE", "SCMP_CMP_LT",
             "SCMP_CMP_MASKED_EQ", "SCMP_CMP_NE"}}}}}}};
@@ -229,7 +235,8 @@ int run_cli(int argc, char** argv) {
     c->add_option("-b,--bundle", co.bundle, "Path to the bundle")->default_val(".");
     c->add_option("--pid-file", co.pid_file, "File to write the init pid to");
     c->add_option("--console-socket", co.console_socket, "Unix socket for the pty master");
-    c->add_flag("--no-pivot", co.no_pivot, "Do not use pivot_root (not supported)");
+    c->add_flag("--no-pivot", co.no_pivot,
+                "Move the rootfs onto / and chroot instead of pivot_root");
     c->add_option("--preserve-fds", co.preserve_fds, "Pass N more fds to the container");
   };
   auto* create = app.add_subcommand("create", "Create a container");

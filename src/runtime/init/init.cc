@@ -29,6 +29,7 @@
 #include <cstring>
 
 #include "runtime/init/hook.h"
+#include "sys/unix_socket.h"
 #include "util/strings.h"
 
 namespace strata::runtime::init {
@@ -426,20 +427,7 @@ Step setup_console(const LaunchPlan& plan, int console) {
   ::close(tree);
   ::close(target);
   ::close(root);
-  char name[] = "/dev/ptmx";
-  struct iovec iov = {name, sizeof(name) - 1};
-  char control[CMSG_SPACE(sizeof(int))] = {};
-  struct msghdr msg = {};
-  msg.msg_iov = &iov;
-  msg.msg_iovlen = 1;
-  msg.msg_control = control;
-  msg.msg_controllen = sizeof(control);
-  struct cmsghdr* c = CMSG_FIRSTHDR(&msg);
-  c->cmsg_level = SOL_SOCKET;
-  c->cmsg_type = SCM_RIGHTS;
-  c->cmsg_len = CMSG_LEN(sizeof(int));
-  std::memcpy(CMSG_DATA(c), &master, sizeof(int));
-  INIT_CHECK(::sendmsg(console, &msg, 0), "console: send pty master");
+  INIT_CHECK(sys::send_with_fd(console, "/dev/ptmx", master), "console: send pty master");
   ::close(master);
   ::close(console);
   INIT_CHECK(::ioctl(peer, TIOCSCTTY, 0), "console: set controlling terminal");
@@ -472,13 +460,21 @@ Step find_program(const LaunchPlan& plan, std::string* path) {
   return Failure{0, fmt::format("exec: \"{}\": executable file not found in $PATH", name)};
 }
 
-Step load_seccomp(const LaunchPlan& plan) {
+Step load_seccomp(const LaunchPlan& plan, int sync) {
   if (plan.seccomp_bpf.empty()) return std::nullopt;
   struct sock_fprog prog;
   prog.len = static_cast<unsigned short>(plan.seccomp_bpf.size() / sizeof(struct sock_filter));
   prog.filter = reinterpret_cast<struct sock_filter*>(const_cast<char*>(plan.seccomp_bpf.data()));
-  INIT_CHECK(::syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, plan.seccomp_flags, &prog),
-             "load seccomp filter");
+  long rc = ::syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, plan.seccomp_flags, &prog);
+  INIT_CHECK(rc, "load seccomp filter");
+  if (plan.seccomp_flags & SECCOMP_FILTER_FLAG_NEW_LISTENER) {
+    // The listener goes to the parent, which hands it to the agent; notified calls
+    // from here on wait for that agent.
+    int listener = static_cast<int>(rc);
+    INIT_CHECK(sys::send_with_fd(sync, std::string_view(&kSeccompFd, 1), listener),
+               "send the seccomp listener fd");
+    ::close(listener);
+  }
   return std::nullopt;
 }
 
@@ -545,11 +541,11 @@ Step setup_process(const LaunchPlan& plan, const InitFds& fds, std::string* prog
   // Without no_new_privs the kernel takes a filter only from a process with
   // CAP_SYS_ADMIN: load it before the capabilities go (runc does the same).
   if (!plan.no_new_privileges)
-    if (auto f = load_seccomp(plan)) return f;
+    if (auto f = load_seccomp(plan, fds.sync)) return f;
   if (auto f = become_user(plan)) return f;
   if (plan.no_new_privileges) {
     INIT_CHECK(::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0), "no_new_privs");
-    if (auto f = load_seccomp(plan)) return f;
+    if (auto f = load_seccomp(plan, fds.sync)) return f;
   }
   // 10. No host fd survives exec but stdio and the preserved ones (CVE-2024-21626).
   INIT_CHECK(::syscall(SYS_close_range, 3 + plan.preserve_fds, ~0U, CLOSE_RANGE_CLOEXEC),

@@ -25,6 +25,9 @@ inline constexpr char kReady = 'R';
 // Child -> parent after mounts, before pivot_root, when prestart/createRuntime hooks
 // exist; the parent runs them and answers kGo (or closes the socket).
 inline constexpr char kHooks = 'H';
+// Child -> parent right after loading a filter with SCMP_ACT_NOTIFY rules: the
+// listener fd rides along (SCM_RIGHTS); no answer is awaited.
+inline constexpr char kSeccompFd = 'S';
 
 // `parent` is the runtime's pid, to notice a parent that died before the init started.
 // For `exec`: runs in a process that already joined the container's namespaces; waits

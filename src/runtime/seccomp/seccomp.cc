@@ -4,12 +4,14 @@
 #include <linux/seccomp.h>
 #include <seccomp.h>
 #include <sys/mman.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <map>
 #include <set>
 
+#include "sys/unix_socket.h"
 #include "util/defer.h"
 #include "util/unique_fd.h"
 
@@ -34,10 +36,15 @@ Result<uint32_t> action(const Json& obj, const std::string& field, const char* k
   if (a == "SCMP_ACT_ERRNO") return SCMP_ACT_ERRNO(errno_ret);
   if (a == "SCMP_ACT_TRACE") return SCMP_ACT_TRACE(errno_ret);
   if (a == "SCMP_ACT_LOG") return SCMP_ACT_LOG;
-  if (a == "SCMP_ACT_NOTIFY")
-    return Error::make(Errc::kUnsupported,
-                       fmt::format("linux.seccomp.{}: SCMP_ACT_NOTIFY is not supported", field));
+  if (a == "SCMP_ACT_NOTIFY") return SCMP_ACT_NOTIFY;
   return bad(field, fmt::format("unknown action \"{}\"", a));
+}
+
+// An optional string member; `prefix` + key names it in errors.
+Result<std::string> string_of(const Json& obj, const char* key, const std::string& prefix = "") {
+  if (!obj.contains(key) || obj[key].is_null()) return std::string();
+  if (!obj[key].is_string()) return bad(prefix + key, "want a string");
+  return obj[key].get<std::string>();
 }
 
 uint32_t errno_of(const Json& obj, const char* key) {
@@ -94,7 +101,7 @@ Result<void> add_rule(scmp_filter_ctx ctx, uint32_t act, const Json& rule,
       if (!a.contains("index") || !a["index"].is_number_unsigned() ||
           a["index"].get<unsigned>() > 5)
         return bad(f + ".index", "want 0 to 5");
-      auto op = TRY(compare_op(a.value("op", ""), f + ".op"));
+      auto op = TRY(compare_op(TRY(string_of(a, "op", f + ".")), f + ".op"));
       unsigned idx = a["index"].get<unsigned>();
       repeated |= !indexes.insert(idx).second;
       args.push_back({idx, op, a.value("value", uint64_t{0}), a.value("valueTwo", uint64_t{0})});
@@ -124,6 +131,22 @@ Result<void> add_rule(scmp_filter_ctx ctx, uint32_t act, const Json& rule,
   return {};
 }
 
+// A SCMP_ACT_NOTIFY rule needs an agent to send the listener fd to, and must not
+// catch the sendmsg(2) the init hands that fd over with.
+Result<void> check_notify(const Json& rule, const std::string& field, const std::string& path) {
+  if (path.empty())
+    return bad(field + ".action", "SCMP_ACT_NOTIFY needs linux.seccomp.listenerPath");
+  auto catches = [&](const Json& n) { return n.is_string() && n.get<std::string>() == "sendmsg"; };
+  bool bad_name = rule.contains("name") && catches(rule["name"]);
+  if (rule.contains("names") && rule["names"].is_array())
+    for (const auto& n : rule["names"]) bad_name |= catches(n);
+  if (bad_name)
+    return bad(field + ".action",
+               "SCMP_ACT_NOTIFY cannot be used for sendmsg (the runtime needs it to pass the "
+               "listener fd)");
+  return {};
+}
+
 Result<unsigned> parse_flags(const Json& s) {
   unsigned flags = 0;
   if (!s.contains("flags") || !s["flags"].is_array()) return flags;
@@ -147,11 +170,16 @@ Result<unsigned> parse_flags(const Json& s) {
 
 Result<Filter> compile(const Json& s) {
   if (!s.is_object()) return bad("", "want an object");
-  if (s.contains("listenerPath") && s["listenerPath"].is_string() &&
-      !s["listenerPath"].get<std::string>().empty())
-    return Error::make(Errc::kUnsupported,
-                       "linux.seccomp.listenerPath: seccomp notify is not supported");
   uint32_t def = TRY(action(s, "defaultAction", "defaultAction", errno_of(s, "defaultErrnoRet")));
+  // The init itself would stop at its first call, before it could hand over the fd.
+  if (def == SCMP_ACT_NOTIFY)
+    return bad("defaultAction", "SCMP_ACT_NOTIFY cannot be the default action");
+  Filter f;
+  f.listener_path = TRY(string_of(s, "listenerPath"));
+  f.listener_metadata = TRY(string_of(s, "listenerMetadata"));
+  if (!f.listener_metadata.empty() && f.listener_path.empty())
+    return bad("listenerMetadata", "needs linux.seccomp.listenerPath");
+  bool notify = false;
   scmp_filter_ctx ctx = seccomp_init(def);
   if (ctx == nullptr) return Error::make(Errc::kInternal, "linux.seccomp: seccomp_init failed");
   Defer release([&] { seccomp_release(ctx); });
@@ -164,11 +192,21 @@ Result<Filter> compile(const Json& s) {
       std::string field = fmt::format("syscalls[{}]", i);
       uint32_t act = TRY(action(rule, field + ".action", "action", errno_of(rule, "errnoRet")));
       if (act == def) continue;  // libseccomp refuses rules equal to the default
+      if (act == SCMP_ACT_NOTIFY) TRY(check_notify(rule, field, f.listener_path));
+      notify |= act == SCMP_ACT_NOTIFY;
       TRY(add_rule(ctx, act, rule, field));
     }
   }
-  Filter f;
   f.flags = TRY(parse_flags(s));
+  if (notify) {
+    // TSYNC and NEW_LISTENER together need TSYNC_ESRCH; a single-threaded init has
+    // no other thread to synchronise anyway.
+    if (f.flags & SECCOMP_FILTER_FLAG_TSYNC)
+      return bad("flags", "SECCOMP_FILTER_FLAG_TSYNC cannot be combined with SCMP_ACT_NOTIFY");
+    f.flags |= SECCOMP_FILTER_FLAG_NEW_LISTENER;
+  } else {
+    f.listener_path.clear();  // "If SCMP_ACT_NOTIFY is not used this value is ignored."
+  }
   int mem = static_cast<int>(::memfd_create("seccomp-bpf", MFD_CLOEXEC));
   if (mem < 0) return Error::from_errno(errno, "memfd_create");
   UniqueFd guard(mem);
@@ -179,6 +217,32 @@ Result<Filter> compile(const Json& s) {
   if (::pread(mem, f.bpf.data(), f.bpf.size(), 0) != size)
     return Error::from_errno(errno, "read BPF");
   return f;
+}
+
+Result<void> send_to_agent(const std::string& listener_path, const std::string& metadata,
+                           const Json& state, int pid, int fd) {
+  Json msg = Json::object();
+  msg["ociVersion"] = state.value("ociVersion", "1.2.0");
+  msg["fds"] = Json::array({"seccompFd"});
+  msg["pid"] = pid;
+  if (!metadata.empty()) msg["metadata"] = metadata;
+  msg["state"] = state;
+  std::string text = oci::dump_json(msg);
+  UniqueFd sock = TRY(sys::connect_unix(listener_path, "linux.seccomp.listenerPath"));
+  // The fd rides on the first sendmsg; a short write is finished with plain writes.
+  ssize_t n = sys::send_with_fd(sock.get(), text, fd);
+  if (n < 0)
+    return Error::from_errno(errno,
+                             fmt::format("linux.seccomp.listenerPath `{}`: send", listener_path));
+  for (size_t done = static_cast<size_t>(n); done < text.size();) {
+    ssize_t w = ::send(sock.get(), text.data() + done, text.size() - done, MSG_NOSIGNAL);
+    if (w < 0 && errno == EINTR) continue;
+    if (w < 0)
+      return Error::from_errno(errno,
+                               fmt::format("linux.seccomp.listenerPath `{}`: send", listener_path));
+    done += static_cast<size_t>(w);
+  }
+  return {};
 }
 
 }  // namespace strata::runtime::seccomp

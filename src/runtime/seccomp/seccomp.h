@@ -12,10 +12,19 @@ namespace strata::runtime::seccomp {
 
 struct Filter {
   std::string bpf;     // struct sock_filter[]
-  unsigned flags = 0;  // SECCOMP_FILTER_FLAG_*
+  unsigned flags = 0;  // SECCOMP_FILTER_FLAG_*; NEW_LISTENER when a rule is SCMP_ACT_NOTIFY
+  // Where the listener fd goes (set only when a rule is SCMP_ACT_NOTIFY).
+  std::string listener_path, listener_metadata;
 };
 
 // kInvalidArgument / kUnsupported name the field ("linux.seccomp.syscalls[3].action").
 Result<Filter> compile(const oci::Json& seccomp);
+
+// Hands a seccomp listener fd to the agent at `listener_path`: one connection, the
+// container process state (runtime-spec config-linux.md) as JSON with the fd attached
+// by SCM_RIGHTS, then close. `state` is the container's state object; `pid` the
+// process the filter belongs to.
+Result<void> send_to_agent(const std::string& listener_path, const std::string& metadata,
+                           const oci::Json& state, int pid, int fd);
 
 }  // namespace strata::runtime::seccomp
