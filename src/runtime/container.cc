@@ -113,21 +113,29 @@ Result<void> write_id_maps(pid_t pid, const Spec& spec) {
   return {};
 }
 
-// Joins the user and pid namespaces to join in a short-lived process, which clones the
-// init with CLONE_PARENT (so this process still reaps it) and reports its pid.
+// Joins the user, pid and time namespaces to join, and makes a new time namespace, in a
+// short-lived process, which clones the init with CLONE_PARENT (so this process still
+// reaps it) and reports its pid.
 Result<long> clone_via_joiner(const LaunchPlan& plan, UniqueFd& parent_end, UniqueFd& child_end,
                               const init::InitFds& fds, pid_t self) {
   pid_t joiner = ::fork();
   if (joiner < 0) return Error::from_errno(errno, "fork");
   if (joiner == 0) {
     parent_end.reset();
+    auto fail = [&](const std::string& what) {
+      std::string rec = fmt::format("E{}:{}", errno, what);
+      (void)!::write(child_end.get(), rec.data(), rec.size());
+      _exit(1);
+    };
     for (const auto& [flag, path] : plan.prejoin_namespaces) {
       int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-      if (fd < 0 || ::setns(fd, flag) < 0) {
-        std::string rec = fmt::format("E{}:join namespace {}", errno, path);
-        (void)!::write(child_end.get(), rec.data(), rec.size());
-        _exit(1);
-      }
+      if (fd < 0 || ::setns(fd, flag) < 0) fail(fmt::format("join namespace {}", path));
+    }
+    if (plan.new_timens) {
+      if (::unshare(CLONE_NEWTIME) < 0) fail("linux.namespaces: new time namespace");
+      if (!plan.time_offsets.empty() &&
+          !sys::write_existing_file("/proc/self/timens_offsets", plan.time_offsets).ok())
+        fail("linux.timeOffsets: write /proc/self/timens_offsets");
     }
     long c =
         ::syscall(SYS_clone, static_cast<unsigned long>(plan.clone_flags) | CLONE_PARENT | SIGCHLD,
@@ -250,7 +258,7 @@ Result<pid_t> create_container(const std::string& root, const CreateOptions& o) 
   // A fork-like clone into the new namespaces: this process is single-threaded.
   pid_t self = ::getpid();
   long rc;
-  if (plan.prejoin_namespaces.empty()) {
+  if (!needs_joiner(plan)) {
     rc = ::syscall(SYS_clone, static_cast<unsigned long>(plan.clone_flags) | SIGCHLD, 0, 0, 0, 0);
     if (rc < 0) return Error::from_errno(errno, "clone into the new namespaces");
     if (rc == 0) {

@@ -73,8 +73,8 @@ Result<Process> exec_process_spec(const ExecOptions& o, const Spec& spec) {
 Result<std::vector<std::pair<int, UniqueFd>>> open_namespaces(pid_t pid, const Spec& spec) {
   static constexpr std::pair<int, const char*> kOrder[] = {
       {CLONE_NEWUSER, "user"}, {CLONE_NEWIPC, "ipc"},       {CLONE_NEWUTS, "uts"},
-      {CLONE_NEWNET, "net"},   {CLONE_NEWCGROUP, "cgroup"}, {CLONE_NEWPID, "pid"},
-      {CLONE_NEWNS, "mnt"}};
+      {CLONE_NEWNET, "net"},   {CLONE_NEWCGROUP, "cgroup"}, {CLONE_NEWTIME, "time"},
+      {CLONE_NEWPID, "pid"},   {CLONE_NEWNS, "mnt"}};
   std::vector<std::pair<int, UniqueFd>> out;
   for (const auto& [flag, name] : kOrder) {
     if (!spec.has_namespace(flag)) continue;
@@ -114,6 +114,7 @@ Result<int> exec_process(const std::string& root, const ExecOptions& o) {
   plan.terminal = proc.terminal;
   plan.console_size = proc.console_size;
   plan.preserve_fds = o.preserve_fds;
+  plan.personality_linux32 = spec.personality_linux32;
   if (proc.capabilities) plan.caps = cap_sets(*proc.capabilities);
   TRY(add_seccomp(spec, &plan));
   auto namespaces = TRY(open_namespaces(s.pid, spec));

@@ -116,15 +116,12 @@ Result<LaunchPlan> compile_plan(const Spec& spec, const std::string& bundle, con
     return Error::make(Errc::kUnsupported,
                        "linux.namespaces: a mount namespace is required (pivot_root needs one)");
   for (const auto& ns : spec.namespaces) {
-    // CLONE_NEWTIME shares its bit with clone()'s exit signal, and unshare/setns of a
-    // time namespace moves only children: it needs an extra fork in the init.
-    if (ns.flag == CLONE_NEWTIME)
-      return Error::make(Errc::kUnsupported,
-                         "linux.namespaces: time namespaces are not supported yet");
     if (ns.path.empty()) {
       // A cgroup namespace made at clone would be rooted at the runtime's own cgroup.
       if (ns.flag == CLONE_NEWCGROUP)
         plan.unshare_cgroupns = true;
+      else if (ns.flag == CLONE_NEWTIME)
+        plan.new_timens = true;
       else
         plan.clone_flags |= ns.flag;
       continue;
@@ -132,7 +129,8 @@ Result<LaunchPlan> compile_plan(const Spec& spec, const std::string& bundle, con
     if (::stat(ns.path.c_str(), &st) < 0)
       return Error::from_errno(
           errno, fmt::format("linux.namespaces: {} namespace path `{}`", ns.type, ns.path));
-    if (ns.flag == CLONE_NEWUSER || ns.flag == CLONE_NEWPID) {
+    // setns moves only children for these (user: the new namespaces must belong to it).
+    if (ns.flag == CLONE_NEWUSER || ns.flag == CLONE_NEWPID || ns.flag == CLONE_NEWTIME) {
       auto at = ns.flag == CLONE_NEWUSER ? plan.prejoin_namespaces.begin()
                                          : plan.prejoin_namespaces.end();
       plan.prejoin_namespaces.insert(at, {ns.flag, ns.path});
@@ -143,6 +141,12 @@ Result<LaunchPlan> compile_plan(const Spec& spec, const std::string& bundle, con
   // A joined mount namespace last (as nsenter does): the others may need paths it hides.
   std::stable_partition(plan.join_namespaces.begin(), plan.join_namespaces.end(),
                         [](const auto& j) { return j.first != CLONE_NEWNS; });
+  if (!spec.time_offsets.empty() && !plan.new_timens)
+    return Error::make(Errc::kInvalidArgument,
+                       "linux.timeOffsets: offsets need a new time namespace");
+  for (const auto& [clock, offset] : spec.time_offsets)
+    plan.time_offsets += fmt::format("{} {} {}\n", clock, offset.first, offset.second);
+  plan.personality_linux32 = spec.personality_linux32;
   plan.userns = spec.has_namespace(CLONE_NEWUSER);
   plan.new_userns = (plan.clone_flags & CLONE_NEWUSER) != 0;
   if (plan.new_userns && (spec.uid_mappings.empty() || spec.gid_mappings.empty()))

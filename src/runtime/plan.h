@@ -57,7 +57,12 @@ struct LaunchPlan {
   // User and pid namespaces to join before the init exists (pid: setns only moves
   // children; user: the new namespaces must belong to it). User first.
   std::vector<std::pair<int, std::string>> prejoin_namespaces;
-  bool new_userns = false;  // id maps are written only for a user namespace we made
+  // A new time namespace: CLONE_NEWTIME shares its bit with clone()'s exit signal, and
+  // offsets can be set only before a process is in it, so a joiner process unshares
+  // it, writes time_offsets to /proc/self/timens_offsets, then clones the init.
+  bool new_timens = false;
+  std::string time_offsets;  // "monotonic S NS\nboottime S NS\n"
+  bool new_userns = false;   // id maps are written only for a user namespace we made
   bool userns = false;
   std::vector<MountOp> mounts;
   std::vector<DeviceNode> devices;  // default devices first, then linux.devices
@@ -67,6 +72,7 @@ struct LaunchPlan {
   std::vector<std::pair<std::string, std::string>> sysctl;  // /proc/sys/<path>, value
   std::vector<Rlimit> rlimits;
   std::optional<int> oom_score_adj;
+  bool personality_linux32 = false;
   User user;
   std::optional<CapSets> caps;
   bool no_new_privileges = false;
@@ -89,6 +95,12 @@ struct CgroupView {
   std::map<std::string, std::string> v1_dirs;  // controller -> host directory
   std::string v2_dir;
 };
+
+// Whether the init is cloned by a joiner process (clone_via_joiner) rather than by
+// the runtime itself: namespaces to join first, or a new time namespace.
+inline bool needs_joiner(const LaunchPlan& p) {
+  return !p.prejoin_namespaces.empty() || p.new_timens;
+}
 
 // Compiles a parsed spec. `bundle` resolves a relative root.path.
 Result<LaunchPlan> compile_plan(const Spec& spec, const std::string& bundle, const CgroupView& cg);

@@ -285,6 +285,31 @@ Result<void> parse_linux(const Json& linux, Spec* s) {
       if (auto g = TRY(opt_uint(devs[i], "gid", f))) d.gid = static_cast<uint32_t>(*g);
       s->devices.push_back(d);
     }
+  const Json& offsets = member(linux, "timeOffsets");
+  TRY(check_object(offsets, "linux.timeOffsets"));
+  if (offsets.is_object())
+    for (auto it = offsets.begin(); it != offsets.end(); ++it) {
+      std::string f = "linux.timeOffsets." + it.key();
+      if (it.key() != "monotonic" && it.key() != "boottime")
+        return bad(f, "unknown clock (want monotonic or boottime)");
+      TRY(check_object(it.value(), f));
+      int64_t secs = TRY(opt_int(it.value(), "secs", f)).value_or(0);
+      uint64_t nsecs = TRY(opt_uint(it.value(), "nanosecs", f)).value_or(0);
+      if (nsecs >= 1000000000) return bad(f + ".nanosecs", "must be below 1000000000");
+      s->time_offsets[it.key()] = {secs, static_cast<uint32_t>(nsecs)};
+    }
+  const Json& pers = member(linux, "personality");
+  TRY(check_object(pers, "linux.personality"));
+  if (pers.is_object()) {
+    std::string domain = TRY(opt_string(pers, "domain", "linux.personality")).value_or("");
+    if (domain != "LINUX" && domain != "LINUX32")
+      return bad("linux.personality.domain",
+                 fmt::format("unknown domain \"{}\" (want LINUX or LINUX32)", domain));
+    if (!TRY(strings(pers, "flags", "linux.personality")).empty())
+      return Error::make(Errc::kUnsupported,
+                         "linux.personality.flags: no personality flags are supported");
+    s->personality_linux32 = domain == "LINUX32";
+  }
   if (linux.contains("seccomp") && !linux["seccomp"].is_null()) {
     TRY(check_object(linux["seccomp"], "linux.seccomp"));
     s->seccomp = linux["seccomp"];

@@ -107,6 +107,9 @@ struct Spec {
   Hooks hooks;
   std::map<std::string, std::string> annotations;
   oci::Json seccomp;  // null when absent; compiled by seccomp/
+  // linux.timeOffsets: clock ("monotonic", "boottime") -> seconds, nanoseconds.
+  std::map<std::string, std::pair<int64_t, uint32_t>> time_offsets;
+  bool personality_linux32 = false;  // linux.personality.domain == "LINUX32"
 
   bool has_namespace(int flag) const;
 };

@@ -508,3 +508,41 @@ hook() {
   [ "$output" = "/bin/busybox" ]
   [ "$host_mounts_ok" -eq 1 ]   # the container's mounts stayed in the joined namespace
 }
+
+@test "runtime: a time namespace with monotonic and boottime offsets" {
+  needs_namespace time
+  cfg '.linux.namespaces += [{"type": "time"}]
+       | .linux.timeOffsets = {"boottime": {"secs": 31536000, "nanosecs": 0}, "monotonic": {"secs": 86400, "nanosecs": 5}}'
+  run_sh "tr -s ' ' </proc/self/timens_offsets; cut -d. -f1 /proc/uptime; readlink /proc/self/ns/time"
+  [ "$status" -eq 0 ]
+  [ "${lines[0]}" = "monotonic 86400 5" ]
+  [ "${lines[1]}" = "boottime 31536000 0" ]
+  host_uptime=$(cut -d. -f1 /proc/uptime)
+  [ "${lines[2]}" -ge $((31536000 + host_uptime)) ]
+  [ "${lines[3]}" != "$(readlink /proc/self/ns/time)" ]
+}
+
+@test "runtime: joining a time namespace by path; exec enters it too" {
+  needs_namespace time
+  cfg '.linux.namespaces += [{"type": "time"}] | .linux.timeOffsets = {"boottime": {"secs": 31536000}}
+       | .process.args = ["/bin/sleep", "100"]'
+  rt run -d -b "$B" "$ID"
+  init=$(rt state "$ID" | jq -r .pid)
+  run rt exec "$ID" cut -d. -f1 /proc/uptime
+  [ "$status" -eq 0 ]
+  [ "$output" -ge 31536000 ]
+  cfg "del(.linux.timeOffsets) | .linux.namespaces |= map(if .type == \"time\" then .path = \"/proc/$init/ns/time\" else . end)
+       | .process.args = [\"/bin/readlink\", \"/proc/self/ns/time\"]"
+  run rt run -b "$B" "$ID-b"
+  [ "$status" -eq 0 ]
+  [ "$output" = "$(readlink "/proc/$init/ns/time")" ]
+}
+
+@test "runtime: linux.personality LINUX32 makes uname report a 32-bit machine" {
+  only_strata  # runc 1.1 ignores linux.personality
+  [ "$(uname -m)" = x86_64 ] || skip "needs an x86_64 host"
+  cfg '.linux.personality = {"domain": "LINUX32"} | .process.args = ["/bin/uname", "-m"]'
+  run rt run -b "$B" "$ID"
+  [ "$status" -eq 0 ]
+  [ "$output" = i686 ]
+}

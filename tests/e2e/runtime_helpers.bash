@@ -35,6 +35,13 @@ run_sh() {
   run rt run -b "$B" "$ID"
 }
 
+# needs_namespace TYPE: skips when the runtime under test does not list TYPE in
+# `features` (runc 1.1 has no time namespaces).
+needs_namespace() {
+  rt features | jq -e --arg t "$1" '.linux.namespaces | index($t)' >/dev/null ||
+    skip "$RUNTIME_NAME has no $1 namespaces"
+}
+
 only_strata() {
   [[ "$RUNTIME_NAME" == strata-runtime ]] || skip "checks strata-runtime's own behaviour"
 }

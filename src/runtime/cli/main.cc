@@ -162,7 +162,7 @@ std::string features_json() {
         "ro",         "rprivate",      "rshared", "rslave",   "runbindable", "rw",       "shared",
         "slave",      "strictatime",   "suid",    "sync",     "unbindable"}},
       {"linux",
-       {{"namespaces", {"cgroup", "ipc", "mount", "network", "pid", "user", "uts"}},
+       {{"namespaces", {"cgroup", "ipc", "mount", "network", "pid", "time", "user", "uts"}},
         {"cgroup", {{"v1", true}, {"v2", true}, {"systemd", false}, {"systemdUser", false}}},
         {"seccomp",
          {{"enabled", true},

@@ -15,6 +15,7 @@
 #include <sched.h>
 #include <sys/ioctl.h>
 #include <sys/mount.h>
+#include <sys/personality.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
@@ -350,6 +351,7 @@ Step process_settings(const LaunchPlan& plan) {
     if (auto f = write_proc("/proc/self/oom_score_adj", std::to_string(*plan.oom_score_adj)))
       return f;
   if (plan.user.umask) ::umask(*plan.user.umask);
+  if (plan.personality_linux32) INIT_CHECK(::personality(PER_LINUX32), "personality LINUX32");
   return std::nullopt;
 }
 
