@@ -19,6 +19,7 @@
 #include <ctime>
 
 #include "runtime/cgroup/cgroup.h"
+#include "runtime/cgroup/devices.h"
 #include "runtime/init/hook.h"
 #include "runtime/init/init.h"
 #include "runtime/seccomp/seccomp.h"
@@ -220,7 +221,11 @@ Result<pid_t> create_container(const std::string& root, const CreateOptions& o) 
   s.annotations = spec.annotations;
   s.cgroup = cg->view();
   TRY(save_state(root, s));
-  auto made = cg->create(spec.resources);
+  Resources resources = spec.resources;
+  // Rootless: no devices cgroup to write (v1) nor BPF to load (v2); a user namespace
+  // cannot make device nodes anyway (runc skips them too).
+  if (::geteuid() == 0) resources.devices = cgroup::device_rules(spec);
+  auto made = cg->create(resources);
   if (!made.ok()) {
     // Rootless: without write access to the cgroup tree, a container that asks for no
     // limits runs without a cgroup of its own (runc's rule).

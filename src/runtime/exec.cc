@@ -101,6 +101,7 @@ Result<int> exec_process(const std::string& root, const ExecOptions& o) {
   std::string text = TRY(sys::read_file(s.bundle + "/config.json"));
   Spec spec = TRY_CTX(parse_spec(text), "{}/config.json", s.bundle);
   Process proc = TRY(exec_process_spec(o, spec));
+  TRY(check_lsm_labels(proc));
   if (proc.terminal && o.console_socket.empty())
     return Error::make(Errc::kInvalidArgument, "exec: a terminal needs --console-socket");
 

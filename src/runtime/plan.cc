@@ -8,6 +8,7 @@
 
 #include <algorithm>
 
+#include "sys/fs.h"
 #include "util/strings.h"
 
 namespace strata::runtime {
@@ -100,7 +101,23 @@ Result<void> parse_mount_options(const std::vector<std::string>& options, MountO
   return {};
 }
 
+Result<void> check_lsm_labels(const Process& p) {
+  // Without the LSM there is nothing to apply (crun's reading); with it, running the
+  // process unconfined would silently drop a protection the bundle asked for.
+  auto enabled = sys::read_file("/sys/module/apparmor/parameters/enabled");
+  if (!p.apparmor_profile.empty() && enabled.ok() && enabled->starts_with("Y"))
+    return Error::make(Errc::kUnsupported,
+                       "process.apparmorProfile: AppArmor is enabled on this host, and "
+                       "strata-runtime cannot apply profiles");
+  if (!p.selinux_label.empty() && sys::exists("/sys/fs/selinux/enforce"))
+    return Error::make(Errc::kUnsupported,
+                       "process.selinuxLabel: SELinux is enabled on this host, and "
+                       "strata-runtime cannot apply labels");
+  return {};
+}
+
 Result<LaunchPlan> compile_plan(const Spec& spec, const std::string& bundle, const CgroupView& cg) {
+  TRY(check_lsm_labels(spec.process));
   LaunchPlan plan;
   plan.rootfs = spec.root_path[0] == '/' ? spec.root_path : bundle + "/" + spec.root_path;
   struct stat st;

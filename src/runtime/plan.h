@@ -102,6 +102,10 @@ inline bool needs_joiner(const LaunchPlan& p) {
   return !p.prejoin_namespaces.empty() || p.new_timens;
 }
 
+// Refuses an AppArmor profile or SELinux label on a host whose LSM would enforce it:
+// this runtime cannot apply them. On hosts without the LSM they are ignored.
+Result<void> check_lsm_labels(const Process& p);
+
 // Compiles a parsed spec. `bundle` resolves a relative root.path.
 Result<LaunchPlan> compile_plan(const Spec& spec, const std::string& bundle, const CgroupView& cg);
 

@@ -258,6 +258,28 @@ Result<void> parse_linux(const Json& linux, Spec* s) {
   s->resources.cpuset_cpus = TRY(opt_string(cpu, "cpus", "linux.resources.cpu")).value_or("");
   s->resources.cpuset_mems = TRY(opt_string(cpu, "mems", "linux.resources.cpu")).value_or("");
   s->resources.pids_limit = TRY(opt_int(member(res, "pids"), "limit", "linux.resources.pids"));
+  const Json& rules = member(res, "devices");
+  if (!rules.is_null() && !rules.is_array()) return bad("linux.resources.devices", "want an array");
+  for (size_t i = 0; rules.is_array() && i < rules.size(); ++i) {
+    std::string f = fmt::format("linux.resources.devices[{}]", i);
+    TRY(check_object(rules[i], f));
+    DeviceRule r;
+    if (!rules[i].contains("allow")) return bad(f + ".allow", "missing");
+    r.allow = TRY(opt_bool(rules[i], "allow", f));
+    std::string type = TRY(opt_string(rules[i], "type", f)).value_or("a");
+    if (type != "a" && type != "c" && type != "b")
+      return bad(f + ".type", fmt::format("unknown device type \"{}\" (want a, c or b)", type));
+    r.type = type[0];
+    r.major = TRY(opt_int(rules[i], "major", f)).value_or(-1);
+    r.minor = TRY(opt_int(rules[i], "minor", f)).value_or(-1);
+    if (r.major < -1 || r.minor < -1 || r.major > UINT32_MAX || r.minor > UINT32_MAX)
+      return bad(f, "major and minor must be -1 (any) or a device number");
+    r.access = TRY(opt_string(rules[i], "access", f)).value_or("");
+    if (r.access.empty()) r.access = "rwm";
+    if (r.access.find_first_not_of("rwm") != std::string::npos)
+      return bad(f + ".access", fmt::format("\"{}\": want some of r, w, m", r.access));
+    s->resources.devices.push_back(r);
+  }
   s->cgroups_path = TRY(opt_string(linux, "cgroupsPath", "linux")).value_or("");
   s->masked_paths = TRY(strings(linux, "maskedPaths", "linux"));
   s->readonly_paths = TRY(strings(linux, "readonlyPaths", "linux"));

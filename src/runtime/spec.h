@@ -67,6 +67,14 @@ struct Device {
   std::optional<uint32_t> file_mode, uid, gid;
 };
 
+// One linux.resources.devices entry: the devices cgroup's allow/deny rule.
+struct DeviceRule {
+  bool allow = false;
+  char type = 'a';                 // a (all), c, b
+  int64_t major = -1, minor = -1;  // -1: any
+  std::string access = "rwm";      // some of r, w, m
+};
+
 struct Resources {
   std::optional<int64_t> memory_limit, memory_reservation, memory_swap;
   std::optional<uint64_t> cpu_shares;
@@ -74,8 +82,9 @@ struct Resources {
   std::optional<uint64_t> cpu_period;
   std::string cpuset_cpus, cpuset_mems;
   std::optional<int64_t> pids_limit;
+  std::vector<DeviceRule> devices;  // in order; later rules win
 
-  bool any() const;  // is any limit set at all
+  bool any() const;  // is any limit set at all (device rules are not limits)
 };
 
 struct Hook {

@@ -493,6 +493,73 @@ hook() {
   [ "$(cat "$dir/memory.memsw.limit_in_bytes")" = 134217728 ]
 }
 
+# Device access through nodes the container makes itself (CAP_MKNOD): /dev/kmsg (1:11)
+# is not on the default allow list, /dev/null (1:3) is. Opening kmsg write-only needs
+# no other privilege, so only the devices cgroup can refuse it.
+DEVICE_PROBE='rm -f /tmp/kmsg /tmp/null; mknod /tmp/kmsg c 1 11 && mknod /tmp/null c 1 3 && echo mknod-ok
+  (exec 3>/tmp/kmsg) 2>/dev/null && echo kmsg-open || echo kmsg-denied
+  (exec 3>/tmp/null) && echo null-open'
+MKNOD_CAPS='.root.readonly = false | .process.capabilities.bounding += ["CAP_MKNOD"]
+  | .process.capabilities.effective += ["CAP_MKNOD"] | .process.capabilities.permitted += ["CAP_MKNOD"]'
+
+@test "runtime: linux.resources.devices rules deny and allow device access (cgroup v1 or v2)" {
+  cfg "$MKNOD_CAPS | .linux.resources.devices = [{\"allow\": false, \"access\": \"rwm\"}]"
+  run_sh "$DEVICE_PROBE"
+  [ "$status" -eq 0 ]
+  [ "$output" = "$(printf 'mknod-ok\nkmsg-denied\nnull-open')" ]
+  # A rule for it lets it in (write only is enough for this open).
+  cfg '.linux.resources.devices += [{"allow": true, "type": "c", "major": 1, "minor": 11, "access": "w"}]'
+  run_sh "$DEVICE_PROBE"
+  [ "$output" = "$(printf 'mknod-ok\nkmsg-open\nnull-open')" ]
+  # Without rules only the default devices are allowed (runc's secure default) ...
+  cfg 'del(.linux.resources.devices)'
+  run_sh "$DEVICE_PROBE"
+  [ "$output" = "$(printf 'mknod-ok\nkmsg-denied\nnull-open')" ]
+  # ... and a rule allowing all lets kmsg in: the refusals were the devices cgroup's.
+  cfg '.linux.resources.devices = [{"allow": true, "access": "rwm"}]'
+  run_sh "$DEVICE_PROBE"
+  [ "$output" = "$(printf 'mknod-ok\nkmsg-open\nnull-open')" ]
+}
+
+@test "runtime: v1 devices cgroup lists the default devices and linux.devices" {
+  [[ "$(stat -fc %T /sys/fs/cgroup)" != cgroup2fs ]] || skip "checks the v1 files"
+  cfg '.process.args = ["/bin/sleep", "60"] | .linux.devices = [{"path": "/dev/fuse", "type": "c", "major": 10, "minor": 229}]'
+  rt create -b "$B" "$ID"
+  list=$(cat "$(cgroup_dir "$ID" devices)/devices.list")
+  echo "$list"
+  ! grep -q '^a ' <<<"$list"
+  for rule in 'c 1:3 rwm' 'c 5:2 rwm' 'c 136:\* rwm' 'c \*:\* m'; do
+    grep -q "^$rule\$" <<<"$list"
+  done
+  # runc 1.1 leaves linux.devices nodes to resources.devices rules; strata allows them.
+  [[ "$RUNTIME_NAME" != strata-runtime ]] || grep -q '^c 10:229 rwm$' <<<"$list"
+}
+
+@test "runtime: device rules on a pure cgroup v2 host are a BPF program (private mount ns)" {
+  cfg "$MKNOD_CAPS | .mounts |= map(select(.type != \"cgroup\"))"
+  cfg ".process.args = [\"/bin/sh\", \"-c\", $(jq -Rn --arg s "$DEVICE_PROBE" '$s')]"
+  v2_run() {
+    unshare -m sh -c "mount --make-rprivate / && umount -l /sys/fs/cgroup && mount -t cgroup2 none /sys/fs/cgroup &&
+      $RUNTIME --root $STATE run -b '$B' '$ID'"
+  }
+  run v2_run
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [ "$output" = "$(printf 'mknod-ok\nkmsg-denied\nnull-open')" ]
+  # A write-only rule covers a write-only open, not a read-write one.
+  cfg '.linux.resources.devices += [{"allow": true, "type": "c", "major": 1, "minor": 11, "access": "w"}]'
+  run v2_run
+  [ "$output" = "$(printf 'mknod-ok\nkmsg-open\nnull-open')" ]
+  # (CAP_SYSLOG: opening kmsg for reading needs it when dmesg_restrict is set.)
+  cfg ".process.args[2] |= sub(\"exec 3>/tmp/kmsg\"; \"exec 3<>/tmp/kmsg\")
+       | .process.capabilities[] += [\"CAP_SYSLOG\"]"
+  run v2_run
+  [ "$output" = "$(printf 'mknod-ok\nkmsg-denied\nnull-open')" ]
+  cfg '.linux.resources.devices += [{"allow": true, "type": "c", "major": 1, "minor": 11, "access": "rw"}]'
+  run v2_run
+  [ "$output" = "$(printf 'mknod-ok\nkmsg-open\nnull-open')" ]
+}
+
 @test "runtime: joining an existing mount namespace by path" {
   # A mount namespace kept alive by a bind mount on a file, with the host's paths.
   mkdir -p "$W/nsdir" && mount --bind "$W/nsdir" "$W/nsdir" && mount --make-private "$W/nsdir"

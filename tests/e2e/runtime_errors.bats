@@ -104,3 +104,17 @@ load runtime_helpers
     assert_nothing_left
   done
 }
+
+@test "runtime errors: bad device cgroup rules are named" {
+  only_strata
+  cfg '.linux.resources.devices = [{"allow": false, "access": "rwm"}, {"allow": true, "type": "x", "access": "rwm"}]'
+  create_fails_with 'linux.resources.devices[1].type: unknown device type "x" (want a, c or b)'
+  cfg '.linux.resources.devices = [{"allow": true, "type": "c", "major": 1, "minor": 3, "access": "rwx"}]'
+  create_fails_with 'linux.resources.devices[0].access: "rwx": want some of r, w, m'
+  cfg '.linux.resources.devices = [{"type": "c", "major": 1, "minor": 3}]'
+  create_fails_with 'linux.resources.devices[0].allow: missing'
+  cfg '.linux.resources.devices = [{"allow": true, "type": "c", "major": -7}]'
+  create_fails_with 'linux.resources.devices[0]: major and minor must be -1 (any) or a device number'
+  cfg '.linux.resources.devices = {"allow": true}'
+  create_fails_with 'linux.resources.devices: want an array'
+}

@@ -12,6 +12,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "runtime/cgroup/devices.h"
 #include "sys/fs.h"
 #include "util/strings.h"
 
@@ -184,6 +185,12 @@ class V1 : public Manager {
     if (r.pids_limit)
       TRY(set("pids", "pids.max", *r.pids_limit > 0 ? std::to_string(*r.pids_limit) : "max",
               "linux.resources.pids.limit"));
+    if (!r.devices.empty()) {
+      if (!dirs_.count("devices"))
+        return Error::make(Errc::kUnsupported,
+                           "linux.resources.devices: no devices cgroup controller");
+      TRY(write_v1_device_rules(dirs_.at("devices"), r.devices));
+    }
     return {};
   }
 
@@ -285,6 +292,7 @@ class V2 : public Manager {
     if (r.pids_limit)
       TRY(set("pids.max", *r.pids_limit > 0 ? std::to_string(*r.pids_limit) : "max",
               "linux.resources.pids.limit"));
+    if (!r.devices.empty()) TRY(attach_v2_device_program(dir_, r.devices));
     return {};
   }
 
