@@ -37,6 +37,14 @@ Result<std::optional<uint64_t>> opt_uint(const Json& o, const char* key, const s
   return std::optional<uint64_t>(static_cast<uint64_t>(*v));
 }
 
+// A member that asks for something: not null, not an empty object or array, not 0.
+bool set_and_not_empty(const Json& j) {
+  if (j.is_null()) return false;
+  if (j.is_object() || j.is_array()) return !j.empty();
+  if (j.is_number()) return j != 0;
+  return true;
+}
+
 Result<bool> opt_bool(const Json& o, const char* key, const std::string& at) {
   if (!o.contains(key) || o[key].is_null()) return false;
   if (!o[key].is_boolean()) return bad(at + "." + key, "want a boolean");
@@ -210,6 +218,77 @@ Result<std::vector<Hook>> parse_hooks(const Json& hooks, const char* key) {
   return out;
 }
 
+Result<std::vector<DeviceRule>> parse_device_rules(const Json& rules) {
+  std::vector<DeviceRule> out;
+  if (!rules.is_null() && !rules.is_array()) return bad("linux.resources.devices", "want an array");
+  for (size_t i = 0; rules.is_array() && i < rules.size(); ++i) {
+    std::string f = fmt::format("linux.resources.devices[{}]", i);
+    TRY(check_object(rules[i], f));
+    DeviceRule d;
+    if (!rules[i].contains("allow")) return bad(f + ".allow", "missing");
+    d.allow = TRY(opt_bool(rules[i], "allow", f));
+    std::string type = TRY(opt_string(rules[i], "type", f)).value_or("a");
+    if (type != "a" && type != "c" && type != "b")
+      return bad(f + ".type", fmt::format("unknown device type \"{}\" (want a, c or b)", type));
+    d.type = type[0];
+    d.major = TRY(opt_int(rules[i], "major", f)).value_or(-1);
+    d.minor = TRY(opt_int(rules[i], "minor", f)).value_or(-1);
+    if (d.major < -1 || d.minor < -1 || d.major > UINT32_MAX || d.minor > UINT32_MAX)
+      return bad(f, "major and minor must be -1 (any) or a device number");
+    d.access = TRY(opt_string(rules[i], "access", f)).value_or("");
+    if (d.access.empty()) d.access = "rwm";
+    if (d.access.find_first_not_of("rwm") != std::string::npos)
+      return bad(f + ".access", fmt::format("\"{}\": want some of r, w, m", d.access));
+    out.push_back(d);
+  }
+  return out;
+}
+
+// linux.resources. What the runtime cannot apply is refused by name rather than
+// dropped; kernel and kernelTCP memory limits are ignored (deprecated, gone from cgroup
+// v2 and from v1 since Linux 6.1), as runc 1.2 does.
+Result<Resources> parse_resources(const Json& res) {
+  TRY(check_object(res, "linux.resources"));
+  Resources r;
+  for (const char* key : {"blockIO", "hugepageLimits", "network", "rdma"})
+    if (set_and_not_empty(member(res, key)))
+      return Error::make(Errc::kUnsupported,
+                         fmt::format("linux.resources.{}: not supported by strata-runtime", key));
+  const Json& mem = member(res, "memory");
+  r.memory_limit = TRY(opt_int(mem, "limit", "linux.resources.memory"));
+  r.memory_reservation = TRY(opt_int(mem, "reservation", "linux.resources.memory"));
+  r.memory_swap = TRY(opt_int(mem, "swap", "linux.resources.memory"));
+  const Json& cpu = member(res, "cpu");
+  r.cpu_shares = TRY(opt_uint(cpu, "shares", "linux.resources.cpu"));
+  r.cpu_quota = TRY(opt_int(cpu, "quota", "linux.resources.cpu"));
+  r.cpu_period = TRY(opt_uint(cpu, "period", "linux.resources.cpu"));
+  r.cpuset_cpus = TRY(opt_string(cpu, "cpus", "linux.resources.cpu")).value_or("");
+  r.cpuset_mems = TRY(opt_string(cpu, "mems", "linux.resources.cpu")).value_or("");
+  r.pids_limit = TRY(opt_int(member(res, "pids"), "limit", "linux.resources.pids"));
+  r.devices = TRY(parse_device_rules(member(res, "devices")));
+  r.memory_swappiness = TRY(opt_uint(mem, "swappiness", "linux.resources.memory"));
+  if (r.memory_swappiness && *r.memory_swappiness > 100)
+    return bad("linux.resources.memory.swappiness", "must be 0 to 100");
+  r.disable_oom_killer = TRY(opt_bool(mem, "disableOOMKiller", "linux.resources.memory"));
+  r.cpu_burst = TRY(opt_uint(cpu, "burst", "linux.resources.cpu"));
+  for (const char* key : {"realtimeRuntime", "realtimePeriod", "idle"})
+    if (set_and_not_empty(member(cpu, key)))
+      return Error::make(
+          Errc::kUnsupported,
+          fmt::format("linux.resources.cpu.{}: not supported by strata-runtime", key));
+  const Json& unified = member(res, "unified");
+  TRY(check_object(unified, "linux.resources.unified"));
+  if (unified.is_object())
+    for (auto it = unified.begin(); it != unified.end(); ++it) {
+      std::string f = "linux.resources.unified." + it.key();
+      if (!it.value().is_string()) return bad(f, "want a string");
+      if (it.key().find('/') != std::string::npos || it.key().find('.') == std::string::npos)
+        return bad(f, "not a cgroup file name");
+      r.unified[it.key()] = it.value().get<std::string>();
+    }
+  return r;
+}
+
 Result<void> parse_linux(const Json& linux, Spec* s) {
   TRY(check_object(linux, "linux"));
   const Json& ns = member(linux, "namespaces");
@@ -245,41 +324,7 @@ Result<void> parse_linux(const Json& linux, Spec* s) {
         return bad("linux.sysctl." + it.key(), "invalid name");
       s->sysctl[it.key()] = it.value().get<std::string>();
     }
-  const Json& res = member(linux, "resources");
-  TRY(check_object(res, "linux.resources"));
-  const Json& mem = member(res, "memory");
-  s->resources.memory_limit = TRY(opt_int(mem, "limit", "linux.resources.memory"));
-  s->resources.memory_reservation = TRY(opt_int(mem, "reservation", "linux.resources.memory"));
-  s->resources.memory_swap = TRY(opt_int(mem, "swap", "linux.resources.memory"));
-  const Json& cpu = member(res, "cpu");
-  s->resources.cpu_shares = TRY(opt_uint(cpu, "shares", "linux.resources.cpu"));
-  s->resources.cpu_quota = TRY(opt_int(cpu, "quota", "linux.resources.cpu"));
-  s->resources.cpu_period = TRY(opt_uint(cpu, "period", "linux.resources.cpu"));
-  s->resources.cpuset_cpus = TRY(opt_string(cpu, "cpus", "linux.resources.cpu")).value_or("");
-  s->resources.cpuset_mems = TRY(opt_string(cpu, "mems", "linux.resources.cpu")).value_or("");
-  s->resources.pids_limit = TRY(opt_int(member(res, "pids"), "limit", "linux.resources.pids"));
-  const Json& rules = member(res, "devices");
-  if (!rules.is_null() && !rules.is_array()) return bad("linux.resources.devices", "want an array");
-  for (size_t i = 0; rules.is_array() && i < rules.size(); ++i) {
-    std::string f = fmt::format("linux.resources.devices[{}]", i);
-    TRY(check_object(rules[i], f));
-    DeviceRule r;
-    if (!rules[i].contains("allow")) return bad(f + ".allow", "missing");
-    r.allow = TRY(opt_bool(rules[i], "allow", f));
-    std::string type = TRY(opt_string(rules[i], "type", f)).value_or("a");
-    if (type != "a" && type != "c" && type != "b")
-      return bad(f + ".type", fmt::format("unknown device type \"{}\" (want a, c or b)", type));
-    r.type = type[0];
-    r.major = TRY(opt_int(rules[i], "major", f)).value_or(-1);
-    r.minor = TRY(opt_int(rules[i], "minor", f)).value_or(-1);
-    if (r.major < -1 || r.minor < -1 || r.major > UINT32_MAX || r.minor > UINT32_MAX)
-      return bad(f, "major and minor must be -1 (any) or a device number");
-    r.access = TRY(opt_string(rules[i], "access", f)).value_or("");
-    if (r.access.empty()) r.access = "rwm";
-    if (r.access.find_first_not_of("rwm") != std::string::npos)
-      return bad(f + ".access", fmt::format("\"{}\": want some of r, w, m", r.access));
-    s->resources.devices.push_back(r);
-  }
+  s->resources = TRY(parse_resources(member(linux, "resources")));
   s->cgroups_path = TRY(opt_string(linux, "cgroupsPath", "linux")).value_or("");
   s->masked_paths = TRY(strings(linux, "maskedPaths", "linux"));
   s->readonly_paths = TRY(strings(linux, "readonlyPaths", "linux"));
@@ -343,7 +388,8 @@ Result<void> parse_linux(const Json& linux, Spec* s) {
 
 bool Resources::any() const {
   return memory_limit || memory_reservation || memory_swap || cpu_shares || cpu_quota ||
-         cpu_period || !cpuset_cpus.empty() || !cpuset_mems.empty() || pids_limit;
+         cpu_period || !cpuset_cpus.empty() || !cpuset_mems.empty() || pids_limit ||
+         memory_swappiness || disable_oom_killer || cpu_burst || !unified.empty();
 }
 
 bool Spec::has_namespace(int flag) const {

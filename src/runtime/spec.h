@@ -83,6 +83,9 @@ struct Resources {
   std::string cpuset_cpus, cpuset_mems;
   std::optional<int64_t> pids_limit;
   std::vector<DeviceRule> devices;  // in order; later rules win
+  std::optional<uint64_t> memory_swappiness, cpu_burst;
+  bool disable_oom_killer = false;
+  std::map<std::string, std::string> unified;  // cgroup v2 file -> value
 
   bool any() const;  // is any limit set at all (device rules are not limits)
 };

@@ -560,6 +560,32 @@ MKNOD_CAPS='.root.readonly = false | .process.capabilities.bounding += ["CAP_MKN
   [ "$output" = "$(printf 'mknod-ok\nkmsg-open\nnull-open')" ]
 }
 
+@test "runtime: memory swappiness, the OOM killer switch and cpu burst land in the v1 cgroup" {
+  [[ "$(stat -fc %T /sys/fs/cgroup)" != cgroup2fs ]] || skip "checks the v1 files"
+  cfg '.process.args = ["/bin/sleep", "60"] | .linux.resources.memory = {"swappiness": 10, "disableOOMKiller": true}
+       | .linux.resources.cpu = {"quota": 50000, "period": 100000, "burst": 20000}'
+  rt create -b "$B" "$ID"
+  [ "$(cat "$(cgroup_dir "$ID" memory)/memory.swappiness")" = 10 ]
+  grep -qx "oom_kill_disable 1" "$(cgroup_dir "$ID" memory)/memory.oom_control"
+  # runc 1.1 has no cpu burst.
+  [[ "$RUNTIME_NAME" != strata-runtime ]] || [ "$(cat "$(cgroup_dir "$ID" cpu)/cpu.cfs_burst_us")" = 20000 ]
+}
+
+@test "runtime: linux.resources.unified writes cgroup v2 files (private mount ns)" {
+  cfg '.process.args = ["/bin/cat", "/sys/fs/cgroup/cgroup.max.depth"] | .mounts |= map(select(.type != "cgroup"))
+       | .mounts += [{"destination": "/sys/fs/cgroup", "type": "cgroup", "source": "cgroup", "options": ["ro"]}]
+       | .linux.resources.unified = {"cgroup.max.depth": "3"}'
+  run unshare -m sh -c "mount --make-rprivate / && umount -l /sys/fs/cgroup && mount -t cgroup2 none /sys/fs/cgroup &&
+    $RUNTIME --root $STATE run -b '$B' '$ID'"
+  [ "$status" -eq 0 ]
+  [ "$output" = 3 ]
+  cfg '.linux.resources.unified = {"nosuch.file": "1"}'
+  run unshare -m sh -c "mount --make-rprivate / && umount -l /sys/fs/cgroup && mount -t cgroup2 none /sys/fs/cgroup &&
+    $RUNTIME --root $STATE run -b '$B' '$ID'"
+  [ "$status" -ne 0 ]
+  if [[ "$RUNTIME_NAME" == strata-runtime ]]; then [[ "$output" == *"linux.resources.unified.nosuch.file"* ]]; fi
+}
+
 @test "runtime: joining an existing mount namespace by path" {
   # A mount namespace kept alive by a bind mount on a file, with the host's paths.
   mkdir -p "$W/nsdir" && mount --bind "$W/nsdir" "$W/nsdir" && mount --make-private "$W/nsdir"

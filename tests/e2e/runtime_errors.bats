@@ -118,3 +118,24 @@ load runtime_helpers
   cfg '.linux.resources.devices = {"allow": true}'
   create_fails_with 'linux.resources.devices: want an array'
 }
+
+@test "runtime errors: resources strata-runtime cannot apply are refused by name" {
+  only_strata
+  cfg '.linux.resources.blockIO = {"weight": 500}'
+  create_fails_with 'linux.resources.blockIO: not supported by strata-runtime'
+  cfg 'del(.linux.resources.blockIO) | .linux.resources.hugepageLimits = [{"pageSize": "2MB", "limit": 1}]'
+  create_fails_with 'linux.resources.hugepageLimits: not supported by strata-runtime'
+  cfg 'del(.linux.resources.hugepageLimits) | .linux.resources.cpu = {"realtimeRuntime": 1000}'
+  create_fails_with 'linux.resources.cpu.realtimeRuntime: not supported by strata-runtime'
+  cfg 'del(.linux.resources.cpu) | .linux.resources.memory = {"swappiness": 200}'
+  create_fails_with 'linux.resources.memory.swappiness: must be 0 to 100'
+  cfg 'del(.linux.resources.memory) | .linux.resources.unified = {"memory/../x": "1"}'
+  create_fails_with 'linux.resources.unified.memory/../x: not a cgroup file name'
+  if [[ "$(stat -fc %T /sys/fs/cgroup)" != cgroup2fs ]]; then
+    cfg '.linux.resources.unified = {"memory.max": "1M"}'
+    create_fails_with 'linux.resources.unified: needs cgroup v2 (this host uses v1)'
+  fi
+  # Empty objects ask for nothing and are accepted (some engines write them).
+  cfg 'del(.linux.resources.unified) | .linux.resources.blockIO = {} | .linux.resources.network = {}'
+  rt create -b "$B" "$ID"
+}

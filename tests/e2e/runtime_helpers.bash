@@ -19,7 +19,11 @@ setup() {
 }
 
 teardown() {
-  rt delete -f "$ID" >/dev/null 2>&1 || true
+  for id in "$ID" "$ID-a" "$ID-b"; do rt delete -f "$id" >/dev/null 2>&1 || true; done
+  # No test may leave a cgroup behind (v1 hierarchies and the v2 one).
+  local left
+  left=$(find /sys/fs/cgroup -maxdepth 6 -name "$ID*" 2>/dev/null)
+  [ -z "$left" ] || { echo "cgroups left behind: $left" >&2; return 1; }
 }
 
 rt() { "$RUNTIME" --root "$STATE" "$@"; }

@@ -185,6 +185,17 @@ class V1 : public Manager {
     if (r.pids_limit)
       TRY(set("pids", "pids.max", *r.pids_limit > 0 ? std::to_string(*r.pids_limit) : "max",
               "linux.resources.pids.limit"));
+    if (r.memory_swappiness)
+      TRY(set("memory", "memory.swappiness", std::to_string(*r.memory_swappiness),
+              "linux.resources.memory.swappiness"));
+    if (r.disable_oom_killer)
+      TRY(set("memory", "memory.oom_control", "1", "linux.resources.memory.disableOOMKiller"));
+    if (r.cpu_burst)
+      TRY(set("cpu", "cpu.cfs_burst_us", std::to_string(*r.cpu_burst),
+              "linux.resources.cpu.burst"));
+    if (!r.unified.empty())
+      return Error::make(Errc::kUnsupported,
+                         "linux.resources.unified: needs cgroup v2 (this host uses v1)");
     if (!r.devices.empty()) {
       if (!dirs_.count("devices"))
         return Error::make(Errc::kUnsupported,
@@ -292,6 +303,19 @@ class V2 : public Manager {
     if (r.pids_limit)
       TRY(set("pids.max", *r.pids_limit > 0 ? std::to_string(*r.pids_limit) : "max",
               "linux.resources.pids.limit"));
+    if (r.memory_swappiness)
+      return Error::make(Errc::kUnsupported,
+                         "linux.resources.memory.swappiness: cgroup v2 has no swappiness");
+    if (r.disable_oom_killer)
+      return Error::make(Errc::kUnsupported,
+                         "linux.resources.memory.disableOOMKiller: cgroup v2 cannot disable "
+                         "the OOM killer");
+    if (r.cpu_burst)
+      TRY(set("cpu.max.burst", std::to_string(*r.cpu_burst), "linux.resources.cpu.burst"));
+    for (const auto& [file, value] : r.unified) {
+      std::string field = "linux.resources.unified." + file;
+      TRY(set(file.c_str(), value, field.c_str()));
+    }
     if (!r.devices.empty()) TRY(attach_v2_device_program(dir_, r.devices));
     return {};
   }
