@@ -586,6 +586,44 @@ MKNOD_CAPS='.root.readonly = false | .process.capabilities.bounding += ["CAP_MKN
   if [[ "$RUNTIME_NAME" == strata-runtime ]]; then [[ "$output" == *"linux.resources.unified.nosuch.file"* ]]; fi
 }
 
+@test "runtime: events --stats reports the cgroup's cpu, memory and pids counters as runc does" {
+  cfg '.process.args = ["/bin/sh", "-c", "i=0; while [ $i -lt 20000 ]; do i=$((i+1)); done; sleep 60"]
+       | .linux.resources.memory = {"limit": 67108864} | .linux.resources.pids = {"limit": 100}'
+  rt run -d -b "$B" "$ID"
+  sleep 0.5
+  rt events --stats "$ID" | tee "$W/stats.json"
+  jq -e --arg id "$ID" '.type == "stats" and .id == $id
+      and .data.memory.usage.limit == 67108864 and .data.memory.usage.usage > 0
+      and .data.pids.current >= 1 and .data.pids.limit == 100
+      and .data.cpu.usage.total > 0 and (.data.memory.raw | type) == "object"' "$W/stats.json"
+}
+
+@test "runtime: events streams stats every interval and reports an OOM kill" {
+  cfg '.process.args = ["/bin/sh", "-c", "sleep 1; tail /dev/zero; sleep 2"]
+       | .linux.resources.memory = {"limit": 16777216, "swap": 16777216}'
+  rt run -d -b "$B" "$ID"
+  run timeout 8 "$RUNTIME" --root "$STATE" events --interval 500ms "$ID"
+  echo "$output"
+  # strata's stream ends by itself when the container stops (runc 1.1's goes on).
+  [[ "$RUNTIME_NAME" != strata-runtime ]] || [ "$status" -eq 0 ]
+  [ "$(grep -c '"type":"stats"' <<<"$output")" -ge 3 ]
+  grep -q "{\"id\":\"$ID\",\"type\":\"oom\"}\|{\"type\":\"oom\",\"id\":\"$ID\"}" <<<"$output"
+}
+
+@test "runtime: events refuses a stopped container and a bad interval" {
+  only_strata
+  cfg '.process.args = ["/bin/sleep", "60"]'
+  rt run -d -b "$B" "$ID"
+  run rt events --interval 5parsecs "$ID"
+  [ "$status" -ne 0 ]
+  [[ "$output" == *'--interval "5parsecs": want a duration'* ]]
+  rt kill "$ID" KILL
+  sleep 0.3
+  run rt events --stats "$ID"
+  [ "$status" -ne 0 ]
+  [[ "$output" == *"container \"$ID\" is not running"* ]]
+}
+
 @test "runtime: joining an existing mount namespace by path" {
   # A mount namespace kept alive by a bind mount on a file, with the host's paths.
   mkdir -p "$W/nsdir" && mount --bind "$W/nsdir" "$W/nsdir" && mount --make-private "$W/nsdir"

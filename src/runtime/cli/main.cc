@@ -13,6 +13,7 @@
 
 #include "runtime/cgroup/cgroup.h"
 #include "runtime/container.h"
+#include "runtime/events.h"
 #include "runtime/exec.h"
 #include "sys/fs.h"
 #include "util/strings.h"
@@ -314,6 +315,19 @@ int run_cli(int argc, char** argv) {
       };
     });
   }
+  EventsOptions evo;
+  std::string interval = "5s";
+  auto* events = app.add_subcommand("events", "Display container events and stats");
+  events->add_option("container-id", evo.id)->required();
+  events->add_flag("--stats", evo.stats_once, "Display the container's stats once, then exit");
+  events->add_option("--interval", interval, "Time between stats events")->default_val("5s");
+  events->callback([&] {
+    action = [&]() -> Result<int> {
+      evo.interval = TRY(parse_interval(interval));
+      TRY(container_events(g.root, evo, stdout));
+      return 0;
+    };
+  });
   bool rootless = false;
   std::string bundle = ".";
   auto* spec = app.add_subcommand("spec", "Write a default config.json");
