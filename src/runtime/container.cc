@@ -240,6 +240,8 @@ Result<pid_t> create_container(const std::string& root, const CreateOptions& o) 
   LaunchPlan plan = TRY(compile_plan(spec, bundle, cg->view()));
   s.rootfs = plan.rootfs;
   plan.preserve_fds = o.preserve_fds;
+  std::vector<UniqueFd> join_fds = TRY(cg->open_self_join());
+  for (const auto& fd : join_fds) plan.cgroup_join_fds.push_back(fd.get());
   plan.no_pivot = o.no_pivot;
   TRY(add_seccomp(spec, &plan));
 
@@ -282,7 +284,7 @@ Result<pid_t> create_container(const std::string& root, const CreateOptions& o) 
     ::waitpid(pid, nullptr, 0);
   });
   if (plan.new_userns) TRY(write_id_maps(pid, spec));
-  TRY_CTX(cg->add_process(pid), "join cgroup");
+  if (plan.cgroup_join_fds.empty()) TRY_CTX(cg->add_process(pid), "join cgroup");
   s.pid = pid;
   std::string creating = hook_state(s, "creating");
   std::string go = std::string(1, init::kGo) + creating;

@@ -120,6 +120,8 @@ Result<int> exec_process(const std::string& root, const ExecOptions& o) {
   TRY(add_seccomp(spec, &plan));
   auto namespaces = TRY(open_namespaces(s.pid, spec));
   auto cg = TRY(cgroup::open_recorded(s.cgroup));
+  std::vector<UniqueFd> join_fds = TRY(cg->open_self_join());
+  for (const auto& fd : join_fds) plan.cgroup_join_fds.push_back(fd.get());
   UniqueFd console;
   if (proc.terminal) console = TRY(connect_console(o.console_socket));
   int sv[2];
@@ -161,7 +163,7 @@ Result<int> exec_process(const std::string& root, const ExecOptions& o) {
     ::kill(pid, SIGKILL);
     ::waitpid(pid, nullptr, 0);
   });
-  TRY_CTX(cg->add_process(pid), "exec: join cgroup");
+  if (plan.cgroup_join_fds.empty()) TRY_CTX(cg->add_process(pid), "exec: join cgroup");
   if (::write(parent_end.get(), &init::kGo, 1) != 1)
     return Error::from_errno(errno, "signal exec process");
   while (true) {

@@ -44,14 +44,15 @@ Result<UniqueFd> open_dir(const std::string& path) {
 
 Result<void> mkdir_p(const std::string& path, mode_t mode) {
   if (path.empty()) return {};
-  std::string cur;
-  for (size_t i = 0; i <= path.size(); ++i) {
-    if (i == path.size() || (path[i] == '/' && i > 0)) {
-      cur = path.substr(0, i);
-      if (::mkdir(cur.c_str(), mode) < 0 && errno != EEXIST)
-        return Error::from_errno(errno, fmt::format("mkdir `{}`", cur));
-    }
-  }
+  // The leaf first: usually only it is missing (cgroup dirs, state dirs).
+  if (::mkdir(path.c_str(), mode) == 0 || errno == EEXIST) return {};
+  if (errno != ENOENT) return Error::from_errno(errno, fmt::format("mkdir `{}`", path));
+  auto slash = path.find_last_not_of('/', path.rfind('/'));
+  if (path.rfind('/') == std::string::npos || slash == std::string::npos)
+    return Error::from_errno(ENOENT, fmt::format("mkdir `{}`", path));
+  TRY(mkdir_p(path.substr(0, slash + 1), mode));
+  if (::mkdir(path.c_str(), mode) < 0 && errno != EEXIST)
+    return Error::from_errno(errno, fmt::format("mkdir `{}`", path));
   return {};
 }
 

@@ -12,6 +12,17 @@ namespace {
 
 using strata::testing::TempDir;
 
+TEST(FsTest, MkdirPMakesEveryMissingLevelAndToleratesSlashes) {
+  TempDir t;
+  ASSERT_OK(mkdir_p(t.sub("a/b//c/d/")));
+  EXPECT_TRUE(exists(t.sub("a/b/c/d")));
+  ASSERT_OK(mkdir_p(t.sub("a/b/c/d")));  // existing is fine
+  ASSERT_OK(write_file_atomic(t.sub("a/file"), "x"));
+  auto r = mkdir_p(t.sub("a/file/sub"));
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.error().message().find("a/file/sub"), std::string::npos);
+}
+
 TEST(FsTest, OpenInRootKeepsAbsoluteSymlinksInside) {
   TempDir t;
   ASSERT_OK(mkdir_p(t.sub("root/etc")));

@@ -91,6 +91,16 @@ class V1 : public Manager {
       TRY(sys::write_existing_file(dir + "/cgroup.procs", std::to_string(pid)));
     return {};
   }
+  Result<std::vector<UniqueFd>> open_self_join() override {
+    std::vector<UniqueFd> fds;
+    for (const auto& [ctrl, dir] : dirs_) {
+      std::string path = dir + "/tasks";
+      int fd = ::open(path.c_str(), O_WRONLY | O_CLOEXEC);
+      if (fd < 0) return Error::from_errno(errno, fmt::format("open `{}`", path));
+      fds.emplace_back(fd);
+    }
+    return fds;
+  }
   Result<std::vector<pid_t>> processes() override {
     for (const char* c : {"pids", "memory", "freezer", "cpu"})
       if (dirs_.count(c)) return read_procs(dirs_.at(c));

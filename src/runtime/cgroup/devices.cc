@@ -5,6 +5,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 
 #include "sys/fs.h"
@@ -54,17 +55,27 @@ std::vector<DeviceRule> device_rules(const Spec& spec) {
   for (const auto& d : spec.devices)
     if (d.type != "p")  // a fifo is no device
       out.push_back({true, d.type == "b" ? 'b' : 'c', d.major, d.minor, "rwm"});
+  // A rule for every device and access wipes out what came before it.
+  auto last_reset = std::find_if(out.rbegin(), out.rend(), [](const DeviceRule& r) {
+    return r.type == 'a' && r.major < 0 && r.minor < 0 && access_bits(r.access) == kAllAccess;
+  });
+  out.erase(out.begin(), last_reset.base() - 1);
   return out;
 }
 
 Result<void> write_v1_device_rules(const std::string& dir, const std::vector<DeviceRule>& rules) {
-  for (size_t i = 0; i < rules.size(); ++i) {
-    const DeviceRule& r = rules[i];
+  // One rule per write(2); each file is opened once.
+  UniqueFd files[2];
+  for (const DeviceRule& r : rules) {
     std::string line = r.type == 'a' ? "a"
                                      : fmt::format("{} {}:{} {}", r.type, number(r.major),
                                                    number(r.minor), r.access);
-    std::string file = dir + (r.allow ? "/devices.allow" : "/devices.deny");
-    TRY_CTX(sys::write_existing_file(file, line), "linux.resources.devices: \"{}\"", line);
+    UniqueFd& f = files[r.allow ? 1 : 0];
+    std::string path = dir + (r.allow ? "/devices.allow" : "/devices.deny");
+    if (!f.valid()) f.reset(::open(path.c_str(), O_WRONLY | O_CLOEXEC));
+    if (!f.valid() || ::write(f.get(), line.data(), line.size()) < 0)
+      return Error::from_errno(
+          errno, fmt::format("linux.resources.devices: write \"{}\" to `{}`", line, path));
   }
   return {};
 }

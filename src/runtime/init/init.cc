@@ -482,7 +482,17 @@ Step load_seccomp(const LaunchPlan& plan, int sync) {
 
 Step setup_process(const LaunchPlan& plan, const InitFds& fds, std::string* program);
 
+// Step 0: into the cgroups, before anything else (single-threaded: "0" is this thread).
+Step join_cgroups(const LaunchPlan& plan) {
+  for (int fd : plan.cgroup_join_fds) {
+    INIT_CHECK(::write(fd, "0", 1), "join cgroup");
+    ::close(fd);
+  }
+  return std::nullopt;
+}
+
 Step setup(const LaunchPlan& plan, const InitFds& fds, std::string* program) {
+  if (auto f = join_cgroups(plan)) return f;
   // 1. namespaces to join (new ones were made by clone).
   for (const auto& [flag, path] : plan.join_namespaces) {
     int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
@@ -625,6 +635,7 @@ void run_exec(const LaunchPlan& plan, const InitFds& fds) {
   char go[16];
   if (::recv(fds.sync, go, sizeof(go), 0) < 1 || go[0] != kGo) _exit(1);
   std::string program;
+  if (auto f = join_cgroups(plan)) fail(fds.sync, *f);
   // A session of its own: a terminal can only become the controlling tty of a leader.
   if (::setsid() < 0) fail(fds.sync, {errno, "setsid"});
   if (auto f = process_settings(plan)) fail(fds.sync, *f);
