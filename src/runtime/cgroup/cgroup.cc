@@ -220,7 +220,8 @@ class V1 : public Manager {
 
 class V2 : public Manager {
  public:
-  explicit V2(std::string dir) : dir_(std::move(dir)) {}
+  // `root`: where the unified hierarchy is mounted; `dir` lies below it.
+  V2(std::string root, std::string dir) : root_(std::move(root)), dir_(std::move(dir)) {}
 
   Result<void> create(const Resources& r) override {
     TRY(enable_controllers());
@@ -260,12 +261,12 @@ class V2 : public Manager {
  private:
   // Each ancestor hands the controllers down through cgroup.subtree_control.
   Result<void> enable_controllers() {
-    auto avail = TRY(read_file(std::string(kRoot) + "/cgroup.controllers"));
+    auto avail = TRY(read_file(root_ + "/cgroup.controllers"));
     std::string want;
     for (const auto& c : split(std::string(trim(avail)), ' '))
       if (c == "memory" || c == "pids" || c == "cpu" || c == "cpuset" || c == "io")
         want += "+" + c + " ";
-    std::string cur = kRoot;
+    std::string cur = root_;
     std::string rel = dir_.substr(cur.size());
     auto parts = split(rel, '/');
     for (size_t i = 0; i + 1 < parts.size(); ++i) {
@@ -330,7 +331,7 @@ class V2 : public Manager {
     return {};
   }
 
-  std::string dir_;
+  std::string root_, dir_;
 };
 
 // v1 hierarchies from /proc/self/mountinfo: controller -> mount point.
@@ -377,7 +378,7 @@ Result<std::unique_ptr<Manager>> open(const std::string& path, const std::string
   auto own = own_cgroups();
   if (host_is_v2()) {
     std::string rel = resolve_path(path, id, own.count("") ? own.at("") : "/");
-    return std::unique_ptr<Manager>(new V2(std::string(kRoot) + rel));
+    return std::unique_ptr<Manager>(new V2(kRoot, std::string(kRoot) + rel));
   }
   std::map<std::string, std::string> dirs;
   for (const auto& [ctrl, mount] : v1_mounts()) {
@@ -388,10 +389,14 @@ Result<std::unique_ptr<Manager>> open(const std::string& path, const std::string
   return std::unique_ptr<Manager>(new V1(std::move(dirs)));
 }
 
+std::unique_ptr<Manager> v2_at(const std::string& root, const std::string& dir) {
+  return std::unique_ptr<Manager>(new V2(root, dir));
+}
+
 std::unique_ptr<Manager> none() { return std::unique_ptr<Manager>(new V1({})); }
 
 Result<std::unique_ptr<Manager>> open_recorded(const CgroupView& view) {
-  if (view.v2) return std::unique_ptr<Manager>(new V2(view.v2_dir));
+  if (view.v2) return std::unique_ptr<Manager>(new V2(kRoot, view.v2_dir));
   return std::unique_ptr<Manager>(new V1(view.v1_dirs));
 }
 

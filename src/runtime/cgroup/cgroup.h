@@ -46,6 +46,10 @@ bool host_is_v2();
 // hierarchy root), relative (below this process's own cgroup) or empty (<own>/<id>).
 Result<std::unique_ptr<Manager>> open(const std::string& path, const std::string& id);
 
+// The v2 manager for `dir` in a unified hierarchy mounted at `root` (for tests: a
+// plain directory tree standing in for /sys/fs/cgroup).
+std::unique_ptr<Manager> v2_at(const std::string& root, const std::string& dir);
+
 // No cgroup at all: a rootless container that asked for no limits (as runc does).
 std::unique_ptr<Manager> none();
 
