@@ -465,6 +465,14 @@ hook() {
   [ "$status" -eq 0 ]
   [ "${lines[0]}" = "0" ]
   [ "${lines[1]}" = " 0 $uid 1" ]
+  # A time namespace belongs to the runtime's own user namespace: not for a rootless one.
+  if [[ "$RUNTIME_NAME" == strata-runtime ]]; then
+    cfg '.linux.namespaces += [{"type": "time"}]'
+    run su strata-rootless -s /bin/sh -c "XDG_RUNTIME_DIR=$W/rl-state '$W/runtime' --root '$W/rl-state' run -b '$B' rl-$ID"
+    [ "$status" -ne 0 ]
+    [[ "$output" == *"linux.namespaces: new time namespace: Operation not permitted"* ]]
+    [ ! -e "$W/rl-state/rl-$ID" ]
+  fi
 }
 
 @test "runtime: on a pure cgroup v2 host (cgroup2 over /sys/fs/cgroup, private mount ns)" {
