@@ -325,6 +325,8 @@ Result<void> parse_linux(const Json& linux, Spec* s) {
       s->sysctl[it.key()] = it.value().get<std::string>();
     }
   s->resources = TRY(parse_resources(member(linux, "resources")));
+  if (set_and_not_empty(member(linux, "intelRdt")))
+    return Error::make(Errc::kUnsupported, "linux.intelRdt: not supported by strata-runtime");
   s->cgroups_path = TRY(opt_string(linux, "cgroupsPath", "linux")).value_or("");
   s->masked_paths = TRY(strings(linux, "maskedPaths", "linux"));
   s->readonly_paths = TRY(strings(linux, "readonlyPaths", "linux"));

@@ -135,6 +135,9 @@ load runtime_helpers
     cfg '.linux.resources.unified = {"memory.max": "1M"}'
     create_fails_with 'linux.resources.unified: needs cgroup v2 (this host uses v1)'
   fi
+  cfg 'del(.linux.resources.unified) | .linux.intelRdt = {"closID": "guaranteed_group"}'
+  create_fails_with 'linux.intelRdt: not supported by strata-runtime'
+  cfg 'del(.linux.intelRdt)'
   # Empty objects ask for nothing and are accepted (some engines write them).
   cfg 'del(.linux.resources.unified) | .linux.resources.blockIO = {} | .linux.resources.network = {}'
   rt create -b "$B" "$ID"
