@@ -89,6 +89,14 @@ load runtime_helpers
   [ "$status" -eq 0 ]
   [ "${lines[0]}" = "0" ]
   [ "${lines[1]}" = " 0 100000 65536" ]
+  # An exec'd process joins the user namespace and the container's cgroups.
+  cfg '.process.args = ["/bin/sleep", "60"]'
+  rt run -d -b "$B" "$ID"
+  # (Inside the container's cgroup namespace its own cgroups all read "/".)
+  run rt exec "$ID" /bin/sh -c 'id -u; grep -vc ":/$" /proc/self/cgroup'
+  echo "$output"
+  [ "${lines[0]}" = "0" ]
+  [ "${lines[1]}" = "0" ]
 }
 
 @test "runtime: a read-only rootfs refuses writes; a writable one takes them" {
