@@ -3,6 +3,7 @@
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <linux/sched.h>
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
@@ -156,6 +157,25 @@ Result<long> clone_via_joiner(const LaunchPlan& plan, UniqueFd& parent_end, Uniq
   return std::stol(msg.substr(1));
 }
 
+// clone(2) into the new namespaces, as fork does. With a cgroup directory fd, clone3's
+// CLONE_INTO_CGROUP puts the child in its (v2) cgroup at birth and *placed says so;
+// a kernel without it (before 5.7) gets plain clone and the caller moves the child.
+long clone_child(unsigned long flags, int cgroup_fd, bool* placed) {
+  *placed = false;
+  if (cgroup_fd >= 0) {
+    struct clone_args args = {};
+    args.flags = flags | CLONE_INTO_CGROUP;
+    args.exit_signal = SIGCHLD;
+    args.cgroup = static_cast<uint64_t>(cgroup_fd);
+    long rc = ::syscall(SYS_clone3, &args, sizeof(args));
+    if (rc >= 0 || (errno != ENOSYS && errno != E2BIG)) {
+      *placed = rc >= 0;
+      return rc;
+    }
+  }
+  return ::syscall(SYS_clone, flags | SIGCHLD, 0, 0, 0, 0);
+}
+
 }  // namespace
 
 Result<UniqueFd> connect_console(const std::string& path) {
@@ -265,8 +285,10 @@ Result<pid_t> create_container(const std::string& root, const CreateOptions& o) 
   // A fork-like clone into the new namespaces: this process is single-threaded.
   pid_t self = ::getpid();
   long rc;
+  bool placed = false;  // in its cgroup from birth
   if (!needs_joiner(plan)) {
-    rc = ::syscall(SYS_clone, static_cast<unsigned long>(plan.clone_flags) | SIGCHLD, 0, 0, 0, 0);
+    UniqueFd birth_cgroup = cg->open_for_clone();
+    rc = clone_child(static_cast<unsigned long>(plan.clone_flags), birth_cgroup.get(), &placed);
     if (rc < 0) return Error::from_errno(errno, "clone into the new namespaces");
     if (rc == 0) {
       parent_end.reset();
@@ -284,7 +306,7 @@ Result<pid_t> create_container(const std::string& root, const CreateOptions& o) 
     ::waitpid(pid, nullptr, 0);
   });
   if (plan.new_userns) TRY(write_id_maps(pid, spec));
-  if (plan.cgroup_join_fds.empty()) TRY_CTX(cg->add_process(pid), "join cgroup");
+  if (!placed && plan.cgroup_join_fds.empty()) TRY_CTX(cg->add_process(pid), "join cgroup");
   s.pid = pid;
   std::string creating = hook_state(s, "creating");
   std::string go = std::string(1, init::kGo) + creating;

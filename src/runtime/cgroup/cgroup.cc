@@ -234,6 +234,9 @@ class V2 : public Manager {
     return sys::write_existing_file(dir_ + "/cgroup.procs", std::to_string(pid));
   }
   Result<std::vector<pid_t>> processes() override { return read_procs(dir_); }
+  UniqueFd open_for_clone() override {
+    return UniqueFd(::open(dir_.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
+  }
   Result<void> freeze(bool f) override {
     TRY(sys::write_existing_file(dir_ + "/cgroup.freeze", f ? "1" : "0"));
     for (int i = 0; i < 1000; ++i) {

@@ -30,6 +30,9 @@ class Manager {
   // the kernel's global threadgroup lock, whose RCU grace period makes a move by pid
   // cost 5-15 ms on a v1 host. Empty when the runtime must use add_process instead.
   virtual Result<std::vector<UniqueFd>> open_self_join() { return std::vector<UniqueFd>{}; }
+  // The cgroup directory for clone3(CLONE_INTO_CGROUP), which places a child at birth
+  // (v2 only; the same lock is avoided). Invalid when the manager has none.
+  virtual UniqueFd open_for_clone() { return UniqueFd(); }
   virtual Result<std::vector<pid_t>> processes() = 0;
   virtual Result<void> freeze(bool frozen) = 0;
   virtual Result<bool> frozen() = 0;
