@@ -118,17 +118,13 @@ Result<void> write_id_maps(pid_t pid, const Spec& spec) {
 // Joins the user, pid and time namespaces to join, and makes a new time namespace, in a
 // short-lived process, which clones the init with CLONE_PARENT (so this process still
 // reaps it) and reports its pid.
-Result<long> clone_via_joiner(const LaunchPlan& plan, UniqueFd& parent_end, UniqueFd& child_end,
-                              const init::InitFds& fds, pid_t self) {
+Result<Cloned> clone_via_joiner(const LaunchPlan& plan, UniqueFd& parent_end, UniqueFd& child_end,
+                                const init::InitFds& fds, pid_t self, int cgroup_fd) {
   pid_t joiner = ::fork();
   if (joiner < 0) return Error::from_errno(errno, "fork");
   if (joiner == 0) {
     parent_end.reset();
-    auto fail = [&](const std::string& what) {
-      std::string rec = fmt::format("E{}:{}", errno, what);
-      (void)!::write(child_end.get(), rec.data(), rec.size());
-      _exit(1);
-    };
+    auto fail = [&](const std::string& what) { report_child(child_end.get(), -1, false, what); };
     for (const auto& [flag, path] : plan.prejoin_namespaces) {
       int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
       if (fd < 0 || ::setns(fd, flag) < 0) fail(fmt::format("join namespace {}", path));
@@ -139,23 +135,16 @@ Result<long> clone_via_joiner(const LaunchPlan& plan, UniqueFd& parent_end, Uniq
           !sys::write_existing_file("/proc/self/timens_offsets", plan.time_offsets).ok())
         fail("linux.timeOffsets: write /proc/self/timens_offsets");
     }
-    long c =
-        ::syscall(SYS_clone, static_cast<unsigned long>(plan.clone_flags) | CLONE_PARENT | SIGCHLD,
-                  0, 0, 0, 0);
+    bool placed = false;
+    long c = clone_child(static_cast<unsigned long>(plan.clone_flags) | CLONE_PARENT, cgroup_fd,
+                         &placed);
     if (c == 0) init::run_init(plan, fds, self);
-    std::string rec =
-        c < 0 ? fmt::format("E{}:clone into the new namespaces", errno) : fmt::format("P{}", c);
-    (void)!::write(child_end.get(), rec.data(), rec.size());
-    _exit(c < 0 ? 1 : 0);
+    report_child(child_end.get(), c, placed, "clone into the new namespaces");
   }
-  ::waitpid(joiner, nullptr, 0);
-  char buf[512];
-  ssize_t n = ::recv(parent_end.get(), buf, sizeof(buf), 0);
-  if (n <= 0) return Error::make(Errc::kInternal, "the namespace joiner died");
-  std::string msg(buf, static_cast<size_t>(n));
-  if (msg[0] != 'P') return init::error_from_record(msg);
-  return std::stol(msg.substr(1));
+  return await_child(joiner, parent_end.get(), "the namespace joiner");
 }
+
+}  // namespace
 
 // clone(2) into the new namespaces, as fork does. With a cgroup directory fd, clone3's
 // CLONE_INTO_CGROUP puts the child in its (v2) cgroup at birth and *placed says so;
@@ -176,7 +165,25 @@ long clone_child(unsigned long flags, int cgroup_fd, bool* placed) {
   return ::syscall(SYS_clone, flags | SIGCHLD, 0, 0, 0, 0);
 }
 
-}  // namespace
+void report_child(int sock, long pid, bool placed, std::string_view what) {
+  std::string rec =
+      pid < 0 ? fmt::format("E{}:{}", errno, what) : fmt::format("P{} {}", pid, placed ? 1 : 0);
+  (void)!::write(sock, rec.data(), rec.size());
+  _exit(pid < 0 ? 1 : 0);
+}
+
+Result<Cloned> await_child(pid_t joiner, int sock, std::string_view who) {
+  ::waitpid(joiner, nullptr, 0);
+  char buf[512];
+  ssize_t n = ::recv(sock, buf, sizeof(buf), 0);
+  if (n <= 0) return Error::make(Errc::kInternal, fmt::format("{} died", who));
+  std::string msg(buf, static_cast<size_t>(n));
+  if (msg[0] != 'P') return init::error_from_record(msg);
+  Cloned c;
+  c.pid = static_cast<pid_t>(std::strtol(msg.c_str() + 1, nullptr, 10));
+  c.placed = msg.ends_with(" 1");
+  return c;
+}
 
 Result<UniqueFd> connect_console(const std::string& path) {
   return sys::connect_unix(path, "--console-socket");
@@ -286,8 +293,8 @@ Result<pid_t> create_container(const std::string& root, const CreateOptions& o) 
   pid_t self = ::getpid();
   long rc;
   bool placed = false;  // in its cgroup from birth
+  UniqueFd birth_cgroup = cg->open_for_clone();
   if (!needs_joiner(plan)) {
-    UniqueFd birth_cgroup = cg->open_for_clone();
     rc = clone_child(static_cast<unsigned long>(plan.clone_flags), birth_cgroup.get(), &placed);
     if (rc < 0) return Error::from_errno(errno, "clone into the new namespaces");
     if (rc == 0) {
@@ -295,8 +302,11 @@ Result<pid_t> create_container(const std::string& root, const CreateOptions& o) 
       init::run_init(plan, {child_end.get(), fifo_fd, console.get()}, self);
     }
   } else {
-    rc = TRY(clone_via_joiner(plan, parent_end, child_end,
-                              {child_end.get(), fifo_fd, console.get()}, self));
+    Cloned c =
+        TRY(clone_via_joiner(plan, parent_end, child_end, {child_end.get(), fifo_fd, console.get()},
+                             self, birth_cgroup.get()));
+    rc = c.pid;
+    placed = c.placed;
   }
   pid_t pid = static_cast<pid_t>(rc);
   child_end.reset();

@@ -33,6 +33,23 @@ struct ContainerState {
 
 // Connects to a --console-socket (for the pty master of a terminal process).
 Result<UniqueFd> connect_console(const std::string& path);
+// clone(2) as fork does, with `flags` (namespaces, CLONE_PARENT). With a cgroup
+// directory fd, clone3's CLONE_INTO_CGROUP puts the child in that (v2) cgroup at birth
+// and *placed says so: no migration, whose lock costs an RCU grace period. A kernel
+// without clone3 (before 5.7) gets plain clone, and the caller moves the child.
+long clone_child(unsigned long flags, int cgroup_fd, bool* placed);
+
+// A process cloned by a short-lived joiner (which entered namespaces first), as the
+// joiner reports it over a socket: report_child sends "P<pid> <placed>" or, for a
+// failed clone, the error record "E<errno>:<what>", and exits the joiner.
+struct Cloned {
+  pid_t pid = 0;
+  bool placed = false;
+};
+[[noreturn]] void report_child(int sock, long pid, bool placed, std::string_view what);
+// Reaps the joiner and reads its report; `who` names it if it died without one.
+Result<Cloned> await_child(pid_t joiner, int sock, std::string_view who);
+
 // Compiles linux.seccomp into the plan (BPF, flags, and the notify agent's socket).
 Result<void> add_seccomp(const Spec& spec, LaunchPlan* plan);
 // Sends a listener fd the init passed (kSeccompFd) to the plan's agent.

@@ -122,6 +122,7 @@ Result<int> exec_process(const std::string& root, const ExecOptions& o) {
   auto cg = TRY(cgroup::open_recorded(s.cgroup));
   std::vector<UniqueFd> join_fds = TRY(cg->open_self_join());
   for (const auto& fd : join_fds) plan.cgroup_join_fds.push_back(fd.get());
+  UniqueFd birth_cgroup = cg->open_for_clone();
   UniqueFd console;
   if (proc.terminal) console = TRY(connect_console(o.console_socket));
   int sv[2];
@@ -138,32 +139,26 @@ Result<int> exec_process(const std::string& root, const ExecOptions& o) {
   if (joiner == 0) {
     parent_end.reset();
     for (auto& [flag, fd] : namespaces) {
-      if (::setns(fd.get(), flag) < 0) {
-        std::string rec = fmt::format("E{}:join the container's namespaces", errno);
-        (void)!::write(child_end.get(), rec.data(), rec.size());
-        _exit(1);
-      }
+      if (::setns(fd.get(), flag) < 0)
+        report_child(child_end.get(), -1, false, "join the container's namespaces");
     }
-    pid_t pid = ::fork();
+    bool placed = false;
+    long pid = clone_child(0, birth_cgroup.get(), &placed);
     if (pid == 0) init::run_exec(plan, {child_end.get(), -1, console.get()});
-    std::string rec = pid < 0 ? fmt::format("E{}:fork", errno) : fmt::format("P{}", pid);
-    (void)!::write(child_end.get(), rec.data(), rec.size());
-    _exit(pid < 0 ? 1 : 0);
+    report_child(child_end.get(), pid, placed, "fork");
   }
   child_end.reset();
   console.reset();
-  ::waitpid(joiner, nullptr, 0);
-  char buf[4096];
-  ssize_t n = ::recv(parent_end.get(), buf, sizeof(buf), 0);
-  if (n <= 0) return Error::make(Errc::kInternal, "exec: the joining process died");
-  std::string msg(buf, static_cast<size_t>(n));
-  if (msg[0] != 'P') return Error::make(Errc::kInternal, msg.substr(msg.find(':') + 1));
-  pid_t pid = static_cast<pid_t>(std::stol(msg.substr(1)));
+  Cloned child = TRY(await_child(joiner, parent_end.get(), "exec: the joining process"));
+  pid_t pid = child.pid;
   Defer kill_child([&] {
     ::kill(pid, SIGKILL);
     ::waitpid(pid, nullptr, 0);
   });
-  if (plan.cgroup_join_fds.empty()) TRY_CTX(cg->add_process(pid), "exec: join cgroup");
+  if (!child.placed && plan.cgroup_join_fds.empty())
+    TRY_CTX(cg->add_process(pid), "exec: join cgroup");
+  char buf[4096];
+  ssize_t n;
   if (::write(parent_end.get(), &init::kGo, 1) != 1)
     return Error::from_errno(errno, "signal exec process");
   while (true) {

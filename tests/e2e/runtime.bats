@@ -489,13 +489,17 @@ hook() {
   cfg '.process.args = ["/bin/sleep", "30"] | .mounts |= map(select(.type != "cgroup"))'
   run unshare -m sh -c "mount --make-rprivate / && umount -l /sys/fs/cgroup && mount -t cgroup2 none /sys/fs/cgroup &&
     R='$RUNTIME --root $STATE'; \$R run -d -b '$B' '$ID' && cat '/sys/fs/cgroup/$ID/cgroup.procs' | wc -l &&
+    \$R exec '$ID' grep '^0::' /proc/self/cgroup &&
     \$R pause '$ID' && \$R state '$ID' | jq -r .status && \$R resume '$ID' && \$R state '$ID' | jq -r .status &&
     \$R delete -f '$ID' && test ! -e '/sys/fs/cgroup/$ID' && echo cleaned"
+  echo "$output"
   [ "$status" -eq 0 ]
   [ "${lines[0]}" = "1" ]
-  [ "${lines[1]}" = "paused" ]
-  [ "${lines[2]}" = "running" ]
-  [ "${lines[3]}" = "cleaned" ]
+  # The exec'd process is in the container's cgroup (the root of its cgroup namespace).
+  [ "${lines[1]}" = "0::/" ]
+  [ "${lines[2]}" = "paused" ]
+  [ "${lines[3]}" = "running" ]
+  [ "${lines[4]}" = "cleaned" ]
 }
 
 @test "runtime: memory limit, reservation and swap land in the cgroup" {
