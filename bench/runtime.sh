@@ -60,23 +60,22 @@ isolated() {  # isolated CMD: mean microseconds of one run after 100 ms idle, K 
     done
     echo \$((total / $K / 1000))"
 }
-measure_isolated() {
+best_of() {  # best_of FN RESULT: runtimes take turns for ROUNDS; RESULT[name] = best of FN
+  local -n best=$2
   for ((r = 0; r < ROUNDS; r++)); do
     for name in "${NAMES[@]}"; do
-      t=$(isolated "${CMD[$name]}")
-      if [[ -z "${ISO[$name]:-}" ]] || ((t < ISO[$name])); then ISO[$name]=$t; fi
+      t=$($1 "${CMD[$name]}")
+      if [[ -z "${best[$name]:-}" ]] || ((t < best[$name])); then best[$name]=$t; fi
     done
   done
+}
+measure_isolated() {
+  best_of isolated ISO
   for name in "${NAMES[@]}"; do printf '  %-16s %6d us/run\n' "$name" "${ISO[$name]}"; done
 }
 measure() {
   for name in "${NAMES[@]}"; do round "${CMD[$name]}" >/dev/null; done  # warm up
-  for ((r = 0; r < ROUNDS; r++)); do
-    for name in "${NAMES[@]}"; do
-      t=$(round "${CMD[$name]}")
-      if [[ -z "${US[$name]:-}" ]] || ((t < US[$name])); then US[$name]=$t; fi
-    done
-  done
+  best_of round US
   for name in "${NAMES[@]}"; do
     RSS[$name]=$(unshare -m bash -c "$CG_SETUP; i=rss
       /usr/bin/time -f %M -o '$W/rss' ${CMD[$name]} >/dev/null 2>&1; cat '$W/rss'")
