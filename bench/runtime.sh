@@ -93,22 +93,22 @@ add "strata-runtime" "'$strata' --root '$W/s' run -b '$W/bundle' s\$i"
 add "runc" "runc --root '$W/r' run -b '$W/bundle' r\$i"
 measure
 echo
+ratios() {  # ratios RESULT: each peer's time over strata's
+  local -n times=$1
+  for peer in crun runc; do
+    [[ -n "${times[$peer]:-}" ]] || continue
+    awk -v p="$peer" -v s="${times[strata-runtime]}" -v t="${times[$peer]}" \
+      'BEGIN { printf "  %s / strata: %.2fx%s\n", p, t / s, p == "crun" ? "   (target >= 1)" : "" }'
+  done
+}
 echo "ratios (peer time / strata time; above 1.00x strata is faster):"
-for peer in crun runc; do
-  [[ -n "${US[$peer]:-}" ]] || continue
-  awk -v p="$peer" -v s="${US[strata-runtime]}" -v t="${US[$peer]}" \
-    'BEGIN { printf "  %s / strata: %.2fx%s\n", p, t / s, p == "crun" ? "   (target >= 1)" : "" }'
-done
+ratios US
 echo
 # Back-to-back runs keep the kernel's cgroup migration lock warm; a container started
 # on an idle machine pays its RCU grace period (see docs/ARCHITECTURE.md).
 echo "one run after 100 ms idle, mean of $K, best of $ROUNDS rounds:"
 measure_isolated
-for peer in crun runc; do
-  [[ -n "${ISO[$peer]:-}" ]] || continue
-  awk -v p="$peer" -v s="${ISO[strata-runtime]}" -v t="${ISO[$peer]}" \
-    'BEGIN { printf "  %s / strata: %.2fx\n", p, t / s }'
-done
+ratios ISO
 echo
 rss="  peak RSS: strata ${RSS[strata-runtime]} KiB"
 for peer in crun runc; do [[ -z "${RSS[$peer]:-}" ]] || rss+=", $peer ${RSS[$peer]} KiB"; done
