@@ -157,10 +157,12 @@ long clone_child(unsigned long flags, int cgroup_fd, bool* placed) {
     args.exit_signal = SIGCHLD;
     args.cgroup = static_cast<uint64_t>(cgroup_fd);
     long rc = ::syscall(SYS_clone3, &args, sizeof(args));
-    if (rc >= 0 || (errno != ENOSYS && errno != E2BIG)) {
-      *placed = rc >= 0;
+    if (rc >= 0) {
+      *placed = true;
       return rc;
     }
+    // No clone3 (ENOSYS), or the cgroup refused the child (a cgroup namespace or
+    // delegation rule): plain clone, then a move by pid. A namespace error repeats.
   }
   return ::syscall(SYS_clone, flags | SIGCHLD, 0, 0, 0, 0);
 }

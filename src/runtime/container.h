@@ -35,8 +35,9 @@ struct ContainerState {
 Result<UniqueFd> connect_console(const std::string& path);
 // clone(2) as fork does, with `flags` (namespaces, CLONE_PARENT). With a cgroup
 // directory fd, clone3's CLONE_INTO_CGROUP puts the child in that (v2) cgroup at birth
-// and *placed says so: no migration, whose lock costs an RCU grace period. A kernel
-// without clone3 (before 5.7) gets plain clone, and the caller moves the child.
+// and *placed says so: no migration, whose lock costs an RCU grace period. When clone3
+// fails (before Linux 5.7, or the cgroup refuses) it falls back to plain clone, and the
+// caller moves the child.
 long clone_child(unsigned long flags, int cgroup_fd, bool* placed);
 
 // A process cloned by a short-lived joiner (which entered namespaces first), as the
