@@ -53,6 +53,20 @@ U=(--ulimit nofile=20000:20000 --ulimit nproc=32768:32768)
   podman_ rm -f -t 0 "$name"
 }
 
+@test "podman: -it reads stdin through the container's pty" {
+  # script(1) gives podman the terminal -it wants; the line typed is echoed by the pty.
+  cat >"$BATS_TEST_TMPDIR/it.sh" <<EOF
+podman --root '$P_ROOT/storage' --runroot '$P_ROOT/run' --storage-driver vfs --cgroup-manager cgroupfs \\
+  --events-backend file --runtime '$RUNTIME_BIN' run --rm -it ${U[*]} localhost/busybox \\
+  sh -c 'tty; read x; echo got:\$x'
+EOF
+  run bash -c "printf 'typed-line\\n' | timeout 60 script -qec 'bash $BATS_TEST_TMPDIR/it.sh' /dev/null"
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [[ "$output" == *"/dev/pts/0"* ]]
+  [[ "$output" == *"got:typed-line"* ]]
+}
+
 @test "podman: --memory and --pids-limit bite" {
   run podman_ run --rm "${U[@]}" --memory 32m localhost/busybox sh -c \
     'dd if=/dev/zero of=/dev/null bs=64M count=1 2>/dev/null; echo dd=$?'
