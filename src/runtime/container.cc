@@ -269,8 +269,8 @@ Result<pid_t> create_container(const std::string& root, const CreateOptions& o) 
   LaunchPlan plan = TRY(compile_plan(spec, bundle, cg->view()));
   s.rootfs = plan.rootfs;
   plan.preserve_fds = o.preserve_fds;
-  std::vector<UniqueFd> join_fds = TRY(cg->open_self_join());
-  for (const auto& fd : join_fds) plan.cgroup_join_fds.push_back(fd.get());
+  cgroup::Manager::Entry entry = TRY(cg->open_entry());
+  for (const auto& fd : entry.self_join) plan.cgroup_join_fds.push_back(fd.get());
   plan.no_pivot = o.no_pivot;
   TRY(add_seccomp(spec, &plan));
 
@@ -295,9 +295,8 @@ Result<pid_t> create_container(const std::string& root, const CreateOptions& o) 
   pid_t self = ::getpid();
   long rc;
   bool placed = false;  // in its cgroup from birth
-  UniqueFd birth_cgroup = cg->open_for_clone();
   if (!needs_joiner(plan)) {
-    rc = clone_child(static_cast<unsigned long>(plan.clone_flags), birth_cgroup.get(), &placed);
+    rc = clone_child(static_cast<unsigned long>(plan.clone_flags), entry.clone_into.get(), &placed);
     if (rc < 0) return Error::from_errno(errno, "clone into the new namespaces");
     if (rc == 0) {
       parent_end.reset();
@@ -306,7 +305,7 @@ Result<pid_t> create_container(const std::string& root, const CreateOptions& o) 
   } else {
     Cloned c =
         TRY(clone_via_joiner(plan, parent_end, child_end, {child_end.get(), fifo_fd, console.get()},
-                             self, birth_cgroup.get()));
+                             self, entry.clone_into.get()));
     rc = c.pid;
     placed = c.placed;
   }
@@ -318,7 +317,7 @@ Result<pid_t> create_container(const std::string& root, const CreateOptions& o) 
     ::waitpid(pid, nullptr, 0);
   });
   if (plan.new_userns) TRY(write_id_maps(pid, spec));
-  if (!placed && plan.cgroup_join_fds.empty()) TRY_CTX(cg->add_process(pid), "join cgroup");
+  TRY_CTX(cg->admit(pid, entry, placed), "join cgroup");
   s.pid = pid;
   std::string creating = hook_state(s, "creating");
   std::string go = std::string(1, init::kGo) + creating;

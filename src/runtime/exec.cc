@@ -120,9 +120,8 @@ Result<int> exec_process(const std::string& root, const ExecOptions& o) {
   TRY(add_seccomp(spec, &plan));
   auto namespaces = TRY(open_namespaces(s.pid, spec));
   auto cg = TRY(cgroup::open_recorded(s.cgroup));
-  std::vector<UniqueFd> join_fds = TRY(cg->open_self_join());
-  for (const auto& fd : join_fds) plan.cgroup_join_fds.push_back(fd.get());
-  UniqueFd birth_cgroup = cg->open_for_clone();
+  cgroup::Manager::Entry entry = TRY(cg->open_entry());
+  for (const auto& fd : entry.self_join) plan.cgroup_join_fds.push_back(fd.get());
   UniqueFd console;
   if (proc.terminal) console = TRY(connect_console(o.console_socket));
   int sv[2];
@@ -143,7 +142,7 @@ Result<int> exec_process(const std::string& root, const ExecOptions& o) {
         report_child(child_end.get(), -1, false, "join the container's namespaces");
     }
     bool placed = false;
-    long pid = clone_child(0, birth_cgroup.get(), &placed);
+    long pid = clone_child(0, entry.clone_into.get(), &placed);
     if (pid == 0) init::run_exec(plan, {child_end.get(), -1, console.get()});
     report_child(child_end.get(), pid, placed, "fork");
   }
@@ -155,8 +154,7 @@ Result<int> exec_process(const std::string& root, const ExecOptions& o) {
     ::kill(pid, SIGKILL);
     ::waitpid(pid, nullptr, 0);
   });
-  if (!child.placed && plan.cgroup_join_fds.empty())
-    TRY_CTX(cg->add_process(pid), "exec: join cgroup");
+  TRY_CTX(cg->admit(pid, entry, child.placed), "exec: join cgroup");
   char buf[4096];
   ssize_t n;
   if (::write(parent_end.get(), &init::kGo, 1) != 1)

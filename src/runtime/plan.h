@@ -85,7 +85,7 @@ struct LaunchPlan {
   std::string seccomp_listener, seccomp_metadata;  // parent side: the agent for that fd
   int preserve_fds = 0;                            // fds 3 .. 3+n-1 stay open in the container
   // v1 `tasks` files the process writes "0" to, to join its cgroups itself (the
-  // runtime opened them; see cgroup::Manager::open_self_join). Empty: the runtime
+  // runtime opened them; see cgroup::Manager::Entry). Empty: the runtime
   // moves it.
   std::vector<int> cgroup_join_fds;
   // Hooks the init runs itself; prestart/createRuntime make it stop for the parent.

@@ -91,15 +91,15 @@ class V1 : public Manager {
       TRY(sys::write_existing_file(dir + "/cgroup.procs", std::to_string(pid)));
     return {};
   }
-  Result<std::vector<UniqueFd>> open_self_join() override {
-    std::vector<UniqueFd> fds;
+  Result<Entry> open_entry() override {
+    Entry e;
     for (const auto& [ctrl, dir] : dirs_) {
       std::string path = dir + "/tasks";
       int fd = ::open(path.c_str(), O_WRONLY | O_CLOEXEC);
       if (fd < 0) return Error::from_errno(errno, fmt::format("open `{}`", path));
-      fds.emplace_back(fd);
+      e.self_join.emplace_back(fd);
     }
-    return fds;
+    return e;
   }
   Result<std::vector<pid_t>> processes() override {
     for (const char* c : {"pids", "memory", "freezer", "cpu"})
@@ -234,8 +234,10 @@ class V2 : public Manager {
     return sys::write_existing_file(dir_ + "/cgroup.procs", std::to_string(pid));
   }
   Result<std::vector<pid_t>> processes() override { return read_procs(dir_); }
-  UniqueFd open_for_clone() override {
-    return UniqueFd(::open(dir_.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
+  Result<Entry> open_entry() override {
+    Entry e;  // an unopenable directory just means a move by pid
+    e.clone_into.reset(::open(dir_.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
+    return e;
   }
   Result<void> freeze(bool f) override {
     TRY(sys::write_existing_file(dir_ + "/cgroup.freeze", f ? "1" : "0"));

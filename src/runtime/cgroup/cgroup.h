@@ -25,14 +25,21 @@ class Manager {
   // the resource a value is wrong for; the cgroup is removed again on failure.
   virtual Result<void> create(const Resources& r) = 0;
   virtual Result<void> add_process(pid_t pid) = 0;
-  // Files a single-threaded process writes "0" to in order to move itself in (v1
-  // `tasks`). Opened by the runtime, written by the init: a thread moving itself skips
-  // the kernel's global threadgroup lock, whose RCU grace period makes a move by pid
-  // cost 5-15 ms on a v1 host. Empty when the runtime must use add_process instead.
-  virtual Result<std::vector<UniqueFd>> open_self_join() { return std::vector<UniqueFd>{}; }
-  // The cgroup directory for clone3(CLONE_INTO_CGROUP), which places a child at birth
-  // (v2 only; the same lock is avoided). Invalid when the manager has none.
-  virtual UniqueFd open_for_clone() { return UniqueFd(); }
+  // How a new process gets in without a move by pid, which takes the kernel's global
+  // threadgroup lock and waits for an RCU grace period (5-15 ms per container start).
+  struct Entry {
+    // v1: `tasks` files the (single-threaded) process writes "0" to, moving itself.
+    std::vector<UniqueFd> self_join;
+    // v2: the directory for clone3(CLONE_INTO_CGROUP), which places a child at birth.
+    UniqueFd clone_into;
+  };
+  virtual Result<Entry> open_entry() { return Entry{}; }
+  // After the clone: moves `pid` by pid unless the entry got it in (cloned into the
+  // cgroup, or it joins by itself).
+  Result<void> admit(pid_t pid, const Entry& e, bool placed) {
+    if (placed || !e.self_join.empty()) return {};
+    return add_process(pid);
+  }
   virtual Result<std::vector<pid_t>> processes() = 0;
   virtual Result<void> freeze(bool frozen) = 0;
   virtual Result<bool> frozen() = 0;
