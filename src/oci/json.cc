@@ -3,7 +3,39 @@
 
 namespace strata::oci {
 
+namespace {
+
+// The byte offset at which `text` nests deeper than kMaxJsonDepth, or npos. Brackets
+// inside strings do not count; malformed text is left for the parser to report.
+size_t too_deep_at(std::string_view text) {
+  int depth = 0;
+  bool in_string = false;
+  for (size_t i = 0; i < text.size(); ++i) {
+    char c = text[i];
+    if (in_string) {
+      if (c == '\\') {
+        ++i;
+      } else if (c == '"') {
+        in_string = false;
+      }
+    } else if (c == '"') {
+      in_string = true;
+    } else if (c == '[' || c == '{') {
+      if (++depth > kMaxJsonDepth) return i;
+    } else if (c == ']' || c == '}') {
+      --depth;
+    }
+  }
+  return std::string_view::npos;
+}
+
+}  // namespace
+
 Result<Json> parse_json(std::string_view text, std::string_view what) {
+  if (size_t at = too_deep_at(text); at != std::string_view::npos)
+    return Error::make(
+        Errc::kCorrupt,
+        fmt::format("{}: JSON nested deeper than {} levels (byte {})", what, kMaxJsonDepth, at));
   try {
     return Json::parse(text.begin(), text.end());
   } catch (const Json::parse_error& e) {

@@ -13,6 +13,10 @@ namespace strata::oci {
 
 using Json = nlohmann::ordered_json;
 
+// Deeper nesting is refused before parsing: nlohmann copies, compares and dumps values
+// recursively, so hostile input (60k nested arrays) would overflow the stack.
+inline constexpr int kMaxJsonDepth = 256;
+
 // Parses text as one JSON value; `what` names the document in errors.
 Result<Json> parse_json(std::string_view text, std::string_view what);
 // Compact, key order as inserted: what we write is what we hash.

@@ -80,15 +80,16 @@ std::string hook_state(const ContainerState& s, const char* status) {
 }
 
 // Hooks named in the bundle's config.json, for start (poststart) and delete (poststop).
-Hooks bundle_hooks(const ContainerState& s) {
+oci::Hooks bundle_hooks(const ContainerState& s) {
   auto text = sys::read_file(s.bundle + "/config.json");
   if (!text.ok()) return {};
-  auto spec = parse_spec(*text);
-  return spec.ok() ? spec->hooks : Hooks{};
+  auto spec = oci::parse_spec(*text);
+  return spec.ok() ? spec->hooks : oci::Hooks{};
 }
 
 // poststart and poststop failures are warnings (runtime-spec config.md "Hooks").
-void run_hooks_warn(const std::vector<Hook>& hooks, const std::string& state, const char* stage) {
+void run_hooks_warn(const std::vector<oci::Hook>& hooks, const std::string& state,
+                    const char* stage) {
   for (const auto& h : hooks) {
     auto r = init::run_hook(h, state);
     if (!r.ok())
@@ -97,8 +98,8 @@ void run_hooks_warn(const std::vector<Hook>& hooks, const std::string& state, co
   }
 }
 
-Result<void> write_id_maps(pid_t pid, const Spec& spec) {
-  auto fmt_map = [](const std::vector<IdMapping>& maps) {
+Result<void> write_id_maps(pid_t pid, const oci::RuntimeSpec& spec) {
+  auto fmt_map = [](const std::vector<oci::IdMapping>& maps) {
     std::string s;
     for (const auto& m : maps) s += fmt::format("{} {} {}\n", m.container_id, m.host_id, m.size);
     return s;
@@ -191,7 +192,7 @@ Result<UniqueFd> connect_console(const std::string& path) {
   return sys::connect_unix(path, "--console-socket");
 }
 
-Result<void> add_seccomp(const Spec& spec, LaunchPlan* plan) {
+Result<void> add_seccomp(const oci::RuntimeSpec& spec, LaunchPlan* plan) {
   if (spec.seccomp.is_null()) return {};
   auto filter = TRY(seccomp::compile(spec.seccomp));
   plan->seccomp_bpf = std::move(filter.bpf);
@@ -227,7 +228,7 @@ Result<pid_t> create_container(const std::string& root, const CreateOptions& o) 
     return Error::from_errno(errno, fmt::format("bundle `{}`", o.bundle));
   std::string bundle = real;
   std::string text = TRY(sys::read_file(bundle + "/config.json"));
-  Spec spec = TRY_CTX(parse_spec(text), "{}/config.json", bundle);
+  oci::RuntimeSpec spec = TRY_CTX(oci::parse_spec(text), "{}/config.json", bundle);
   if (spec.process.terminal && o.console_socket.empty())
     return Error::make(Errc::kInvalidArgument, "process.terminal needs --console-socket");
 
@@ -250,7 +251,7 @@ Result<pid_t> create_container(const std::string& root, const CreateOptions& o) 
   s.annotations = spec.annotations;
   s.cgroup = cg->view();
   TRY(save_state(root, s));
-  Resources resources = spec.resources;
+  oci::Resources resources = spec.resources;
   // Rootless: no devices cgroup to write (v1) nor BPF to load (v2); a user namespace
   // cannot make device nodes anyway (runc skips them too).
   if (::geteuid() == 0) resources.devices = cgroup::device_rules(spec);

@@ -52,7 +52,7 @@ struct Cloned {
 Result<Cloned> await_child(pid_t joiner, int sock, std::string_view who);
 
 // Compiles linux.seccomp into the plan (BPF, flags, and the notify agent's socket).
-Result<void> add_seccomp(const Spec& spec, LaunchPlan* plan);
+Result<void> add_seccomp(const oci::RuntimeSpec& spec, LaunchPlan* plan);
 // Sends a listener fd the init passed (kSeccompFd) to the plan's agent.
 Result<void> hand_listener(const LaunchPlan& plan, const oci::Json& state, pid_t pid,
                            const UniqueFd& listener);

@@ -23,15 +23,15 @@ namespace strata::runtime {
 namespace {
 
 // The process to run: --process FILE, or the bundle's process with the flags applied.
-Result<Process> exec_process_spec(const ExecOptions& o, const Spec& spec) {
+Result<oci::Process> exec_process_spec(const ExecOptions& o, const oci::RuntimeSpec& spec) {
   if (!o.process_file.empty()) {
     std::string text = TRY(sys::read_file(o.process_file));
     oci::Json j = TRY(oci::parse_json(text, o.process_file));
-    return TRY_CTX(parse_process(j), "--process `{}`", o.process_file);
+    return TRY_CTX(oci::parse_process(j), "--process `{}`", o.process_file);
   }
   if (o.args.empty())
     return Error::make(Errc::kInvalidArgument, "exec: a command (or --process) is needed");
-  Process p = spec.process;
+  oci::Process p = spec.process;
   p.args = o.args;
   p.terminal = o.tty;
   p.console_size.reset();
@@ -54,9 +54,9 @@ Result<Process> exec_process_spec(const ExecOptions& o, const Spec& spec) {
   }
   if (o.no_new_privs) p.no_new_privileges = true;
   if (!o.caps.empty()) {
-    if (!p.capabilities) p.capabilities = Capabilities{};
+    if (!p.capabilities) p.capabilities = oci::Capabilities{};
     for (const auto& c : o.caps) {
-      int cap = capability_from_name(c);
+      int cap = oci::capability_from_name(c);
       if (cap < 0)
         return Error::make(Errc::kInvalidArgument,
                            fmt::format("--cap \"{}\": unknown capability", c));
@@ -70,7 +70,8 @@ Result<Process> exec_process_spec(const ExecOptions& o, const Spec& spec) {
 
 // Namespace files of the container's init, opened now (before anything forks), in the
 // order they are joined: user first (it grants the rights for the rest), mount last.
-Result<std::vector<std::pair<int, UniqueFd>>> open_namespaces(pid_t pid, const Spec& spec) {
+Result<std::vector<std::pair<int, UniqueFd>>> open_namespaces(pid_t pid,
+                                                              const oci::RuntimeSpec& spec) {
   static constexpr std::pair<int, const char*> kOrder[] = {
       {CLONE_NEWUSER, "user"}, {CLONE_NEWIPC, "ipc"},       {CLONE_NEWUTS, "uts"},
       {CLONE_NEWNET, "net"},   {CLONE_NEWCGROUP, "cgroup"}, {CLONE_NEWTIME, "time"},
@@ -99,8 +100,8 @@ Result<int> exec_process(const std::string& root, const ExecOptions& o) {
     return Error::make(Errc::kInvalidArgument,
                        fmt::format("cannot exec in a {} container", s.status));
   std::string text = TRY(sys::read_file(s.bundle + "/config.json"));
-  Spec spec = TRY_CTX(parse_spec(text), "{}/config.json", s.bundle);
-  Process proc = TRY(exec_process_spec(o, spec));
+  oci::RuntimeSpec spec = TRY_CTX(oci::parse_spec(text), "{}/config.json", s.bundle);
+  oci::Process proc = TRY(exec_process_spec(o, spec));
   TRY(check_lsm_labels(proc));
   if (proc.terminal && o.console_socket.empty())
     return Error::make(Errc::kInvalidArgument, "exec: a terminal needs --console-socket");

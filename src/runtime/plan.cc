@@ -69,7 +69,7 @@ uint64_t cap_mask(const std::vector<int>& caps) {
 
 }  // namespace
 
-CapSets cap_sets(const Capabilities& c) {
+CapSets cap_sets(const oci::Capabilities& c) {
   return CapSets{cap_mask(c.bounding), cap_mask(c.effective), cap_mask(c.inheritable),
                  cap_mask(c.permitted), cap_mask(c.ambient)};
 }
@@ -101,7 +101,7 @@ Result<void> parse_mount_options(const std::vector<std::string>& options, MountO
   return {};
 }
 
-Result<void> check_lsm_labels(const Process& p) {
+Result<void> check_lsm_labels(const oci::Process& p) {
   // Without the LSM there is nothing to apply (crun's reading); with it, running the
   // process unconfined would silently drop a protection the bundle asked for.
   auto enabled = sys::read_file("/sys/module/apparmor/parameters/enabled");
@@ -116,7 +116,8 @@ Result<void> check_lsm_labels(const Process& p) {
   return {};
 }
 
-Result<LaunchPlan> compile_plan(const Spec& spec, const std::string& bundle, const CgroupView& cg) {
+Result<LaunchPlan> compile_plan(const oci::RuntimeSpec& spec, const std::string& bundle,
+                                const CgroupView& cg) {
   TRY(check_lsm_labels(spec.process));
   LaunchPlan plan;
   plan.rootfs = spec.root_path[0] == '/' ? spec.root_path : bundle + "/" + spec.root_path;
@@ -176,7 +177,7 @@ Result<LaunchPlan> compile_plan(const Spec& spec, const std::string& bundle, con
   plan.domainname = spec.domainname;
 
   for (size_t i = 0; i < spec.mounts.size(); ++i) {
-    const Mount& m = spec.mounts[i];
+    const oci::Mount& m = spec.mounts[i];
     MountOp op;
     op.destination = m.destination;
     op.source = m.source;

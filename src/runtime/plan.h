@@ -12,7 +12,7 @@
 #include <string>
 #include <vector>
 
-#include "runtime/spec.h"
+#include "oci/runtime_spec.h"
 
 namespace strata::runtime {
 
@@ -70,10 +70,10 @@ struct LaunchPlan {
   bool set_hostname = false;
   std::string hostname, domainname;
   std::vector<std::pair<std::string, std::string>> sysctl;  // /proc/sys/<path>, value
-  std::vector<Rlimit> rlimits;
+  std::vector<oci::Rlimit> rlimits;
   std::optional<int> oom_score_adj;
   bool personality_linux32 = false;
-  User user;
+  oci::User user;
   std::optional<CapSets> caps;
   bool no_new_privileges = false;
   std::vector<std::string> args, env;
@@ -89,7 +89,7 @@ struct LaunchPlan {
   // moves it.
   std::vector<int> cgroup_join_fds;
   // Hooks the init runs itself; prestart/createRuntime make it stop for the parent.
-  std::vector<Hook> create_container_hooks, start_container_hooks;
+  std::vector<oci::Hook> create_container_hooks, start_container_hooks;
   bool parent_hooks = false;
 };
 
@@ -108,13 +108,14 @@ inline bool needs_joiner(const LaunchPlan& p) {
 
 // Refuses an AppArmor profile or SELinux label on a host whose LSM would enforce it:
 // this runtime cannot apply them. On hosts without the LSM they are ignored.
-Result<void> check_lsm_labels(const Process& p);
+Result<void> check_lsm_labels(const oci::Process& p);
 
 // Compiles a parsed spec. `bundle` resolves a relative root.path.
-Result<LaunchPlan> compile_plan(const Spec& spec, const std::string& bundle, const CgroupView& cg);
+Result<LaunchPlan> compile_plan(const oci::RuntimeSpec& spec, const std::string& bundle,
+                                const CgroupView& cg);
 
 // The capability sets of a process as bit masks.
-CapSets cap_sets(const Capabilities& c);
+CapSets cap_sets(const oci::Capabilities& c);
 
 // Parses mount options into a MountOp's flags, propagation and data.
 Result<void> parse_mount_options(const std::vector<std::string>& options, MountOp* op);

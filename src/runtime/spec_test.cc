@@ -1,9 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "runtime/spec.h"
-
 #include <gtest/gtest.h>
 #include <sys/mount.h>
 
+#include "oci/runtime_spec.h"
 #include "runtime/container.h"
 #include "runtime/plan.h"
 
@@ -16,7 +15,7 @@ std::string minimal(const std::string& extra = "") {
 }
 
 std::string error_of(const std::string& text) {
-  auto r = parse_spec(text);
+  auto r = oci::parse_spec(text);
   return r.ok() ? "ok" : r.error().message();
 }
 
@@ -60,7 +59,7 @@ TEST(SpecTest, ErrorsNameTheField) {
 }
 
 TEST(SpecTest, ParsesNamespacesMappingsAndResources) {
-  auto s = parse_spec(minimal(R"(,"linux":{"namespaces":[{"type":"user"},{"type":"network",
+  auto s = oci::parse_spec(minimal(R"(,"linux":{"namespaces":[{"type":"user"},{"type":"network",
       "path":"/run/netns/x"}],"uidMappings":[{"containerID":0,"hostID":100000,"size":65536}],
       "gidMappings":[{"containerID":0,"hostID":100000,"size":65536}],
       "resources":{"memory":{"limit":1048576},"pids":{"limit":10},"cpu":{"shares":512}}})"));

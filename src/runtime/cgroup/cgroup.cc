@@ -77,7 +77,7 @@ class V1 : public Manager {
   // hierarchies: mount point -> controllers of that mount ("cpu", "name=systemd", ...)
   explicit V1(std::map<std::string, std::string> dirs) : dirs_(std::move(dirs)) {}
 
-  Result<void> create(const Resources& r) override {
+  Result<void> create(const oci::Resources& r) override {
     for (const auto& [ctrl, dir] : dirs_) {
       TRY(sys::mkdir_p(dir, 0755));
       if (ctrl == "cpuset") TRY(init_cpuset(dir));
@@ -162,7 +162,7 @@ class V1 : public Manager {
     return {};
   }
 
-  Result<void> apply(const Resources& r) {
+  Result<void> apply(const oci::Resources& r) {
     if (r.memory_limit)
       TRY(set("memory", "memory.limit_in_bytes", std::to_string(*r.memory_limit),
               "linux.resources.memory.limit"));
@@ -223,7 +223,7 @@ class V2 : public Manager {
   // `root`: where the unified hierarchy is mounted; `dir` lies below it.
   V2(std::string root, std::string dir) : root_(std::move(root)), dir_(std::move(dir)) {}
 
-  Result<void> create(const Resources& r) override {
+  Result<void> create(const oci::Resources& r) override {
     TRY(enable_controllers());
     TRY(sys::mkdir_p(dir_, 0755));
     auto r2 = apply(r);
@@ -288,7 +288,7 @@ class V2 : public Manager {
     return {};
   }
 
-  Result<void> apply(const Resources& r) {
+  Result<void> apply(const oci::Resources& r) {
     if (r.memory_limit)
       TRY(set("memory.max", *r.memory_limit > 0 ? std::to_string(*r.memory_limit) : "max",
               "linux.resources.memory.limit"));

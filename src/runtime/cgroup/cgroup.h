@@ -12,8 +12,8 @@
 #include <string>
 #include <vector>
 
+#include "oci/runtime_spec.h"
 #include "runtime/plan.h"
-#include "runtime/spec.h"
 #include "util/unique_fd.h"
 
 namespace strata::runtime::cgroup {
@@ -23,7 +23,7 @@ class Manager {
   virtual ~Manager() = default;
   // Creates the container's cgroup(s) and applies the limits. kInvalidArgument names
   // the resource a value is wrong for; the cgroup is removed again on failure.
-  virtual Result<void> create(const Resources& r) = 0;
+  virtual Result<void> create(const oci::Resources& r) = 0;
   virtual Result<void> add_process(pid_t pid) = 0;
   // How a new process gets in without a move by pid, which takes the kernel's global
   // threadgroup lock and waits for an RCU grace period (5-15 ms per container start).

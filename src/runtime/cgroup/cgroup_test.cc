@@ -40,7 +40,7 @@ class V2Test : public ::testing::Test {
 };
 
 TEST_F(V2Test, LimitsLandInTheV2FilesWithRuncsConversions) {
-  Resources r;
+  oci::Resources r;
   r.memory_limit = 64 << 20;
   r.memory_reservation = 32 << 20;
   r.memory_swap = 128 << 20;  // the spec's swap is memory+swap; v2's is swap alone
@@ -69,7 +69,7 @@ TEST_F(V2Test, LimitsLandInTheV2FilesWithRuncsConversions) {
 }
 
 TEST_F(V2Test, UnlimitedValuesAreMax) {
-  Resources r;
+  oci::Resources r;
   r.memory_limit = -1;
   r.memory_swap = -1;
   r.pids_limit = -1;
@@ -82,13 +82,13 @@ TEST_F(V2Test, UnlimitedValuesAreMax) {
 }
 
 TEST_F(V2Test, WhatV2CannotDoIsRefusedByName) {
-  Resources r;
+  oci::Resources r;
   r.memory_swappiness = 10;
   auto made = mgr_->create(r);
   ASSERT_FALSE(made.ok());
   EXPECT_EQ(made.error().message(),
             "linux.resources.memory.swappiness: cgroup v2 has no swappiness");
-  Resources u;
+  oci::Resources u;
   u.unified["nosuch.file"] = "1";
   made = mgr_->create(u);
   ASSERT_FALSE(made.ok());

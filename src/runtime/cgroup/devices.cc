@@ -18,7 +18,7 @@ namespace {
 
 // runc's AllowedDevices: mknod of anything (the node is useless without access), the
 // standard character devices, ptys, and the tun device.
-const DeviceRule kDefaultRules[] = {
+const oci::DeviceRule kDefaultRules[] = {
     {true, 'c', -1, -1, "m"}, {true, 'b', -1, -1, "m"},    {true, 'c', 1, 3, "rwm"},
     {true, 'c', 1, 8, "rwm"}, {true, 'c', 1, 7, "rwm"},    {true, 'c', 5, 0, "rwm"},
     {true, 'c', 1, 5, "rwm"}, {true, 'c', 1, 9, "rwm"},    {true, 'c', 136, -1, "rwm"},
@@ -48,25 +48,26 @@ constexpr uint32_t kAllAccess = BPF_DEVCG_ACC_MKNOD | BPF_DEVCG_ACC_READ | BPF_D
 
 }  // namespace
 
-std::vector<DeviceRule> device_rules(const Spec& spec) {
-  std::vector<DeviceRule> out = {{false, 'a', -1, -1, "rwm"}};
+std::vector<oci::DeviceRule> device_rules(const oci::RuntimeSpec& spec) {
+  std::vector<oci::DeviceRule> out = {{false, 'a', -1, -1, "rwm"}};
   out.insert(out.end(), spec.resources.devices.begin(), spec.resources.devices.end());
   out.insert(out.end(), std::begin(kDefaultRules), std::end(kDefaultRules));
   for (const auto& d : spec.devices)
     if (d.type != "p")  // a fifo is no device
       out.push_back({true, d.type == "b" ? 'b' : 'c', d.major, d.minor, "rwm"});
   // A rule for every device and access wipes out what came before it.
-  auto last_reset = std::find_if(out.rbegin(), out.rend(), [](const DeviceRule& r) {
+  auto last_reset = std::find_if(out.rbegin(), out.rend(), [](const oci::DeviceRule& r) {
     return r.type == 'a' && r.major < 0 && r.minor < 0 && access_bits(r.access) == kAllAccess;
   });
   out.erase(out.begin(), last_reset.base() - 1);
   return out;
 }
 
-Result<void> write_v1_device_rules(const std::string& dir, const std::vector<DeviceRule>& rules) {
+Result<void> write_v1_device_rules(const std::string& dir,
+                                   const std::vector<oci::DeviceRule>& rules) {
   // One rule per write(2); each file is opened once.
   UniqueFd files[2];
-  for (const DeviceRule& r : rules) {
+  for (const oci::DeviceRule& r : rules) {
     std::string line = r.type == 'a' ? "a"
                                      : fmt::format("{} {}:{} {}", r.type, number(r.major),
                                                    number(r.minor), r.access);
@@ -80,7 +81,7 @@ Result<void> write_v1_device_rules(const std::string& dir, const std::vector<Dev
   return {};
 }
 
-std::vector<struct bpf_insn> device_program(const std::vector<DeviceRule>& rules) {
+std::vector<struct bpf_insn> device_program(const std::vector<oci::DeviceRule>& rules) {
   // r1: struct bpf_cgroup_dev_ctx {u32 access_type (access << 16 | type); u32 major, minor}
   std::vector<struct bpf_insn> p = {
       insn(BPF_LDX | BPF_MEM | BPF_W, 2, 1, 0, 0),       // w2 = access_type
@@ -91,7 +92,7 @@ std::vector<struct bpf_insn> device_program(const std::vector<DeviceRule>& rules
       insn(BPF_LDX | BPF_MEM | BPF_W, 5, 1, 8, 0),       // w5 = minor
   };
   for (auto it = rules.rbegin(); it != rules.rend(); ++it) {
-    const DeviceRule& r = *it;
+    const oci::DeviceRule& r = *it;
     // Jumps to the next rule are written with off = -1 and patched below.
     std::vector<struct bpf_insn> b;
     if (r.type != 'a')
@@ -128,7 +129,7 @@ std::vector<struct bpf_insn> device_program(const std::vector<DeviceRule>& rules
 }
 
 Result<void> attach_v2_device_program(const std::string& dir,
-                                      const std::vector<DeviceRule>& rules) {
+                                      const std::vector<oci::DeviceRule>& rules) {
   std::vector<struct bpf_insn> prog = device_program(rules);
   static const char kLicense[] = "Apache-2.0";
   union bpf_attr load = {};

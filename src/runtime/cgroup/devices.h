@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "runtime/spec.h"
+#include "oci/runtime_spec.h"
 #include "util/result.h"
 
 namespace strata::runtime::cgroup {
@@ -18,17 +18,19 @@ namespace strata::runtime::cgroup {
 // The rules to apply, in order (later ones win): deny everything, the spec's rules,
 // the default devices, linux.devices. A spec without rules gets the defaults only,
 // as with runc.
-std::vector<DeviceRule> device_rules(const Spec& spec);
+std::vector<oci::DeviceRule> device_rules(const oci::RuntimeSpec& spec);
 
 // v1: each rule as one write to `dir`/devices.allow or devices.deny.
-Result<void> write_v1_device_rules(const std::string& dir, const std::vector<DeviceRule>& rules);
+Result<void> write_v1_device_rules(const std::string& dir,
+                                   const std::vector<oci::DeviceRule>& rules);
 
 // v2: the program deciding each access by the last rule that matches it; no match
 // allows (a cgroup without rules allows everything). A deny rule matches when it
 // names any of the requested access bits, an allow rule when it names all of them.
-std::vector<struct bpf_insn> device_program(const std::vector<DeviceRule>& rules);
+std::vector<struct bpf_insn> device_program(const std::vector<oci::DeviceRule>& rules);
 
 // v2: loads device_program(rules) and attaches it to the cgroup `dir`.
-Result<void> attach_v2_device_program(const std::string& dir, const std::vector<DeviceRule>& rules);
+Result<void> attach_v2_device_program(const std::string& dir,
+                                      const std::vector<oci::DeviceRule>& rules);
 
 }  // namespace strata::runtime::cgroup

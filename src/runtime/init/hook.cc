@@ -10,7 +10,7 @@
 
 namespace strata::runtime::init {
 
-Result<void> run_hook(const Hook& hook, std::string_view state) {
+Result<void> run_hook(const oci::Hook& hook, std::string_view state) {
   int sv[2];
   // A socket, not a pipe: MSG_NOSIGNAL keeps a hook that never reads stdin from
   // killing us with SIGPIPE.
@@ -66,7 +66,7 @@ Result<void> run_hook(const Hook& hook, std::string_view state) {
                      fmt::format("hook `{}`: killed by signal {}", hook.path, WTERMSIG(status)));
 }
 
-Result<void> run_hooks(const std::vector<Hook>& hooks, std::string_view state,
+Result<void> run_hooks(const std::vector<oci::Hook>& hooks, std::string_view state,
                        std::string_view stage) {
   for (const auto& h : hooks) TRY_CTX(run_hook(h, state), "{} hook", stage);
   return {};

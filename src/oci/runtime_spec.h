@@ -15,7 +15,7 @@
 #include "oci/json.h"
 #include "util/result.h"
 
-namespace strata::runtime {
+namespace strata::oci {
 
 struct Mount {
   std::string destination, type, source;
@@ -101,7 +101,7 @@ struct Hooks {
       poststop;
 };
 
-struct Spec {
+struct RuntimeSpec {
   std::string oci_version;
   Process process;
   std::string root_path;  // as written (relative to the bundle or absolute)
@@ -118,7 +118,7 @@ struct Spec {
   std::vector<Device> devices;
   Hooks hooks;
   std::map<std::string, std::string> annotations;
-  oci::Json seccomp;  // null when absent; compiled by seccomp/
+  Json seccomp;  // null when absent; compiled by seccomp/
   // linux.timeOffsets: clock ("monotonic", "boottime") -> seconds, nanoseconds.
   std::map<std::string, std::pair<int64_t, uint32_t>> time_offsets;
   bool personality_linux32 = false;  // linux.personality.domain == "LINUX32"
@@ -127,14 +127,14 @@ struct Spec {
 };
 
 // Parses a process object (config.json's "process", or `exec --process FILE`).
-Result<Process> parse_process(const oci::Json& process);
+Result<Process> parse_process(const Json& process);
 
 // Parses config.json text. kInvalidArgument / kUnsupported name the field.
-Result<Spec> parse_spec(std::string_view text);
+Result<RuntimeSpec> parse_spec(std::string_view text);
 
 // Capability names ("CAP_SYS_ADMIN") <-> numbers; -1 for an unknown name.
 int capability_from_name(std::string_view name);
 // RLIMIT_* names <-> numbers; -1 for an unknown name.
 int rlimit_from_name(std::string_view name);
 
-}  // namespace strata::runtime
+}  // namespace strata::oci

@@ -1,16 +1,14 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "runtime/spec.h"
+#include "oci/runtime_spec.h"
 
 #include <sched.h>
 #include <sys/resource.h>
 
 #include <regex>
 
-namespace strata::runtime {
+namespace strata::oci {
 
 namespace {
-
-using oci::Json;
 
 Error bad(const std::string& field, std::string_view why) {
   return Error::make(Errc::kInvalidArgument, fmt::format("{}: {}", field, why));
@@ -289,7 +287,7 @@ Result<Resources> parse_resources(const Json& res) {
   return r;
 }
 
-Result<void> parse_linux(const Json& linux, Spec* s) {
+Result<void> parse_linux(const Json& linux, RuntimeSpec* s) {
   TRY(check_object(linux, "linux"));
   const Json& ns = member(linux, "namespaces");
   if (ns.is_array()) {
@@ -394,16 +392,16 @@ bool Resources::any() const {
          memory_swappiness || disable_oom_killer || cpu_burst || !unified.empty();
 }
 
-bool Spec::has_namespace(int flag) const {
+bool RuntimeSpec::has_namespace(int flag) const {
   for (const auto& n : namespaces)
     if (n.flag == flag) return true;
   return false;
 }
 
-Result<Spec> parse_spec(std::string_view text) {
+Result<RuntimeSpec> parse_spec(std::string_view text) {
   Json j = TRY(oci::parse_json(text, "config.json"));
   if (!j.is_object()) return bad("config.json", "want a JSON object");
-  Spec s;
+  RuntimeSpec s;
   s.oci_version = TRY(opt_string(j, "ociVersion", "config")).value_or("");
   if (s.oci_version.empty()) return bad("ociVersion", "missing");
   TRY(check_version(s.oci_version));
@@ -514,4 +512,4 @@ int rlimit_from_name(std::string_view name) {
   return -1;
 }
 
-}  // namespace strata::runtime
+}  // namespace strata::oci
