@@ -32,6 +32,49 @@ std::string_view trim(std::string_view s) {
   return s;
 }
 
+namespace {
+
+// The length of the valid UTF-8 sequence at s[i] (1 to 4), or 0 if it is not one.
+size_t utf8_length(std::string_view s, size_t i) {
+  auto byte = [&](size_t k) { return static_cast<unsigned char>(s[k]); };
+  unsigned char c = byte(i);
+  size_t n = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xe ? 3 : (c >> 3) == 0x1e ? 4 : 0;
+  if (n == 0 || i + n > s.size()) return 0;
+  uint32_t cp = n == 1 ? c : n == 2 ? (c & 0x1f) : n == 3 ? (c & 0x0f) : (c & 0x07);
+  for (size_t k = 1; k < n; ++k) {
+    if ((byte(i + k) & 0xc0) != 0x80) return 0;
+    cp = (cp << 6) | (byte(i + k) & 0x3f);
+  }
+  static constexpr uint32_t kMin[] = {0, 0, 0x80, 0x800, 0x10000};
+  if (cp < kMin[n] || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) return 0;  // overlong
+  if (cp >= 0x80 && cp <= 0x9f) return 0;  // C1 controls (0x9b is CSI on some terminals)
+  return n;
+}
+
+}  // namespace
+
+std::string printable(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  for (size_t i = 0; i < s.size();) {
+    unsigned char c = static_cast<unsigned char>(s[i]);
+    size_t n = utf8_length(s, i);
+    if (c == '\n') {
+      out += "\\n";
+    } else if (c == '\t') {
+      out += "\\t";
+    } else if (n == 0 || c < 0x20 || c == 0x7f) {
+      // Not UTF-8 or a control character: one byte, in hex.
+      out += fmt::format("\\x{:02x}", c);
+      n = 1;
+    } else {
+      out.append(s.substr(i, n));
+    }
+    i += n == 0 ? 1 : n;
+  }
+  return out;
+}
+
 std::string human_size(uint64_t bytes) {
   // Docker's units.HumanSize: decimal units, 4 significant digits, trailing zeros dropped.
   static constexpr const char* kUnits[] = {"B", "kB", "MB", "GB", "TB", "PB"};

@@ -11,6 +11,21 @@ TEST(StringsTest, SplitKeepsEmptyFields) {
   EXPECT_EQ(split("", '/'), (std::vector<std::string>{""}));
 }
 
+TEST(StringsTest, PrintableEscapesControlBytes) {
+  EXPECT_EQ(printable("etc/passwd"), "etc/passwd");
+  EXPECT_EQ(printable("caf\xc3\xa9 \xe2\x9c\x93"), "caf\xc3\xa9 \xe2\x9c\x93");  // UTF-8 kept
+  EXPECT_EQ(printable("a\x1b[31mred"), "a\\x1b[31mred");                         // ESC
+  EXPECT_EQ(printable("x\ny\tz\x7f"), "x\\ny\\tz\\x7f");
+  EXPECT_EQ(printable("\xc2\x9b"
+                      "2J"),
+            "\\xc2\\x9b2J");  // C1 CSI as UTF-8
+  EXPECT_EQ(printable("\x9b"
+                      "2J"),
+            "\\x9b2J");                            // CSI as a raw byte
+  EXPECT_EQ(printable("\xc0\xaf"), "\\xc0\\xaf");  // overlong '/'
+  EXPECT_EQ(printable(std::string("a\0b", 3)), "a\\x00b");
+}
+
 TEST(StringsTest, HumanSizeMatchesDocker) {
   EXPECT_EQ(human_size(0), "0B");
   EXPECT_EQ(human_size(999), "999B");
