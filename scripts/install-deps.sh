@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what Strata needs from Debian, idempotently: build dependencies always, and
-# with --test the peers and tools the test suite and benchmarks use.
+# with --test the peers and tools the test suite and benchmarks use, with --fuzz clang's
+# libFuzzer.
 set -euo pipefail
 
 build_pkgs=(build-essential cmake ninja-build pkg-config git
@@ -9,8 +10,11 @@ build_pkgs=(build-essential cmake ninja-build pkg-config git
 test_pkgs=(bats jq sqlite3 podman containernetworking-plugins skopeo umoci pigz zstd uidmap python3
   debootstrap time runc crun iproute2)
 
+fuzz_pkgs=(clang-14 libclang-rt-14-dev)
+
 want=("${build_pkgs[@]}")
 if [[ "${1:-}" == "--test" ]]; then want+=("${test_pkgs[@]}"); fi
+if [[ "${1:-}" == "--fuzz" ]]; then want+=("${fuzz_pkgs[@]}"); fi
 
 missing=()
 for p in "${want[@]}"; do
