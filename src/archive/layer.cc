@@ -3,15 +3,16 @@
 
 namespace strata::archive {
 
-Result<LayerInfo> unpack_layer_blob(Reader& blob, Writer* blob_copy, int dest_fd) {
+Result<LayerInfo> unpack_layer_blob(Reader& blob, Writer* blob_copy, int dest_fd,
+                                    const ExtractLimits& limits) {
   HashingReader raw(blob, blob_copy);
   auto tar = TRY(DecompressReader::open(raw));
   // An uncompressed blob is its own tar: one hash serves as blob digest and diff ID.
   bool plain = tar->compression() == Compression::kNone;
   HashingReader diff(*tar, nullptr, !plain);
-  ExtractStats stats = TRY(extract_tar(diff, dest_fd));
-  // The tar end marker may come before the end of the stream (padding blocks): the
-  // digests cover the whole blob, so read it to the end.
+  ExtractStats stats = TRY(extract_tar(diff, dest_fd, limits));
+  // extract_tar read the tar to its end (and a bounded tail after it); the blob may
+  // still hold the end of a compressed stream.
   TRY(drain(diff));
   TRY(drain(raw));
   LayerInfo info;
@@ -24,12 +25,13 @@ Result<LayerInfo> unpack_layer_blob(Reader& blob, Writer* blob_copy, int dest_fd
   return info;
 }
 
-Result<LayerInfo> import_tar(Reader& in, Compression c, Writer& blob_out, int dest_fd) {
+Result<LayerInfo> import_tar(Reader& in, Compression c, Writer& blob_out, int dest_fd,
+                             const ExtractLimits& limits) {
   auto tar = TRY(DecompressReader::open(in));
   HashingWriter blob_hash(&blob_out);
   auto compressor = TRY(make_compressor(c, blob_hash));
   HashingReader diff(*tar, compressor.get());
-  ExtractStats stats = TRY(extract_tar(diff, dest_fd));
+  ExtractStats stats = TRY(extract_tar(diff, dest_fd, limits));
   TRY(drain(diff));
   TRY(compressor->close());
   LayerInfo info;
