@@ -1,7 +1,23 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "archive/layer.h"
 
+#include "archive/read_ahead.h"
+
 namespace strata::archive {
+
+namespace {
+
+// Extracts the tar that `src` yields with `src` read on a second thread: the source's
+// work (reading, hashing, decompressing, recompressing, the blob copy) runs on one core
+// while extraction runs on the other. `src` is the caller's again on return.
+Result<ExtractStats> extract_overlapped(Reader& src, int dest_fd, const ExtractLimits& limits) {
+  ReadAhead ahead(src);
+  auto stats = extract_tar(ahead, dest_fd, limits);
+  ahead.stop();
+  return stats;
+}
+
+}  // namespace
 
 Result<LayerInfo> unpack_layer_blob(Reader& blob, Writer* blob_copy, int dest_fd,
                                     const ExtractLimits& limits) {
@@ -10,7 +26,7 @@ Result<LayerInfo> unpack_layer_blob(Reader& blob, Writer* blob_copy, int dest_fd
   // An uncompressed blob is its own tar: one hash serves as blob digest and diff ID.
   bool plain = tar->compression() == Compression::kNone;
   HashingReader diff(*tar, nullptr, !plain);
-  ExtractStats stats = TRY(extract_tar(diff, dest_fd, limits));
+  ExtractStats stats = TRY(extract_overlapped(diff, dest_fd, limits));
   // extract_tar read the tar to its end (and a bounded tail after it); the blob may
   // still hold the end of a compressed stream.
   TRY(drain(diff));
@@ -31,7 +47,7 @@ Result<LayerInfo> import_tar(Reader& in, Compression c, Writer& blob_out, int de
   HashingWriter blob_hash(&blob_out);
   auto compressor = TRY(make_compressor(c, blob_hash));
   HashingReader diff(*tar, compressor.get());
-  ExtractStats stats = TRY(extract_tar(diff, dest_fd, limits));
+  ExtractStats stats = TRY(extract_overlapped(diff, dest_fd, limits));
   TRY(drain(diff));
   TRY(compressor->close());
   LayerInfo info;
