@@ -286,31 +286,35 @@ TEST_F(ExtractTest, DeepTreeLongerThanPathMaxExtractsWithFewFds) {
   ASSERT_OK(sys::remove_all(t_.sub("dest")));
 }
 
+// A ustar header by hand (a tar writer would pad the data it was not given).
+std::string ustar_header(std::string_view name, uint64_t size, char type) {
+  std::string h(512, '\0');
+  auto field = [&](size_t off, size_t len, std::string_view v) {
+    std::memcpy(&h[off], v.data(), std::min(len, v.size()));
+  };
+  field(0, 100, name);
+  field(100, 8, "0000644");
+  field(108, 8, "0000000");
+  field(116, 8, "0000000");
+  field(124, 12, fmt::format("{:011o}", size));
+  field(136, 12, fmt::format("{:011o}", 1700000000));
+  field(156, 1, std::string_view(&type, 1));
+  field(257, 8,
+        std::string_view("ustar\0"
+                         "00",
+                         8));
+  field(148, 8, "        ");
+  unsigned sum = 0;
+  for (char c : h) sum += static_cast<unsigned char>(c);
+  field(148, 8, fmt::format("{:06o}", sum) + std::string("\0 ", 2));
+  return h;
+}
+
 // A tar of one file of `size` zero bytes, produced as it is read (sizes of GiBs cost no
 // memory): header, data, end-of-archive marker.
 class ZeroFileTar : public Reader {
  public:
-  explicit ZeroFileTar(uint64_t size) : size_(size), header_(512, '\0') {
-    // A ustar header by hand (a tar writer would pad the data it was not given).
-    auto field = [&](size_t off, size_t len, std::string_view v) {
-      std::memcpy(&header_[off], v.data(), std::min(len, v.size()));
-    };
-    field(0, 100, "big");
-    field(100, 8, "0000644");
-    field(108, 8, "0000000");
-    field(116, 8, "0000000");
-    field(124, 12, fmt::format("{:011o}", size));
-    field(136, 12, fmt::format("{:011o}", 1700000000));
-    field(156, 1, "0");
-    field(257, 8,
-          std::string_view("ustar\0"
-                           "00",
-                           8));
-    field(148, 8, "        ");
-    unsigned sum = 0;
-    for (char c : header_) sum += static_cast<unsigned char>(c);
-    field(148, 8, fmt::format("{:06o}", sum) + std::string("\0 ", 2));
-  }
+  explicit ZeroFileTar(uint64_t size) : size_(size), header_(ustar_header("big", size, '0')) {}
   Result<size_t> read(std::span<uint8_t> buf) override {
     uint64_t total = header_.size() + size_ + 1024;
     size_t n = static_cast<size_t>(std::min<uint64_t>(buf.size(), total - pos_));
@@ -323,6 +327,22 @@ class ZeroFileTar : public Reader {
   uint64_t size_, pos_ = 0;
   std::string header_;
 };
+
+TEST_F(ExtractTest, PaxHeaderSizesAreBoundedBeforeTheyAreRead) {
+  // A PAX header that says it is 64 MiB (valid records all the way): libarchive refuses
+  // special headers over 1 MiB instead of reading them into memory.
+  std::string record = "path=" + std::string(100, 'a') + "\n";
+  record = std::to_string(record.size() + 4) + " " + record;
+  std::string body;
+  while (body.size() < (64u << 20)) body += record;
+  body.resize(64u << 20);
+  std::string tar = ustar_header("pax", body.size(), 'x') + body + ustar_header("f", 0, '0') +
+                    std::string(1024, '\0');
+  auto r = extract(tar);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code(), Errc::kCorrupt);
+  EXPECT_EQ(r.error().message(), "tar header after 0 entries: Special header too large");
+}
 
 TEST_F(ExtractTest, ExpandedSizeIsCappedBeforeTheDataIsWritten) {
   // 64 MiB of zeros in a 64 KiB gzip blob; the cap is 16 MiB.
