@@ -296,7 +296,8 @@ Result<void> Walker::step_into(WalkFrame& top) {
   int fd = ::openat(cur_.get(), name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
   if (fd < 0) return Error::from_errno(errno, fmt::format("open `{}`", printable_path(rel())));
   UniqueFd sub(fd);
-  if (!TRY_CTX(v_.enter({cur_.get(), name, rel(), st, fd}), "`{}`", printable_path(rel()))) return {};
+  if (!TRY_CTX(v_.enter({cur_.get(), name, rel(), st, fd}), "`{}`", printable_path(rel())))
+    return {};
   WalkFrame f;
   f.name = name;
   f.st = st;
@@ -322,8 +323,10 @@ Result<void> Walker::step_out() {
   struct stat st;
   if (::fstat(fd, &st) < 0) return Error::from_errno(errno, "stat `..`");
   if (st.st_dev != up.st.st_dev || st.st_ino != up.st.st_ino)
-    return Error::make(Errc::kCorrupt, fmt::format("`{}` moved during the walk", printable_path(rel())));
-  if (v_.leave) TRY_CTX(v_.leave({fd, top.name, rel(), top.st, cur_.get()}), "`{}`", printable_path(rel()));
+    return Error::make(Errc::kCorrupt,
+                       fmt::format("`{}` moved during the walk", printable_path(rel())));
+  if (v_.leave)
+    TRY_CTX(v_.leave({fd, top.name, rel(), top.st, cur_.get()}), "`{}`", printable_path(rel()));
   path_.resize(top.path_len);
   stack_.pop_back();
   cur_ = std::move(parent);
