@@ -1,17 +1,34 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "archive/layer.h"
 
+#include "archive/read_ahead.h"
+
 namespace strata::archive {
 
-Result<LayerInfo> unpack_layer_blob(Reader& blob, Writer* blob_copy, int dest_fd) {
+namespace {
+
+// Extracts the tar that `src` yields with `src` read on a second thread: the source's
+// work (reading, hashing, decompressing, recompressing, the blob copy) runs on one core
+// while extraction runs on the other. `src` is the caller's again on return.
+Result<ExtractStats> extract_overlapped(Reader& src, int dest_fd, const ExtractLimits& limits) {
+  ReadAhead ahead(src);
+  auto stats = extract_tar(ahead, dest_fd, limits);
+  ahead.stop();
+  return stats;
+}
+
+}  // namespace
+
+Result<LayerInfo> unpack_layer_blob(Reader& blob, Writer* blob_copy, int dest_fd,
+                                    const ExtractLimits& limits) {
   HashingReader raw(blob, blob_copy);
   auto tar = TRY(DecompressReader::open(raw));
   // An uncompressed blob is its own tar: one hash serves as blob digest and diff ID.
   bool plain = tar->compression() == Compression::kNone;
   HashingReader diff(*tar, nullptr, !plain);
-  ExtractStats stats = TRY(extract_tar(diff, dest_fd));
-  // The tar end marker may come before the end of the stream (padding blocks): the
-  // digests cover the whole blob, so read it to the end.
+  ExtractStats stats = TRY(extract_overlapped(diff, dest_fd, limits));
+  // extract_tar read the tar to its end (and a bounded tail after it); the blob may
+  // still hold the end of a compressed stream.
   TRY(drain(diff));
   TRY(drain(raw));
   LayerInfo info;
@@ -24,12 +41,13 @@ Result<LayerInfo> unpack_layer_blob(Reader& blob, Writer* blob_copy, int dest_fd
   return info;
 }
 
-Result<LayerInfo> import_tar(Reader& in, Compression c, Writer& blob_out, int dest_fd) {
+Result<LayerInfo> import_tar(Reader& in, Compression c, Writer& blob_out, int dest_fd,
+                             const ExtractLimits& limits) {
   auto tar = TRY(DecompressReader::open(in));
   HashingWriter blob_hash(&blob_out);
   auto compressor = TRY(make_compressor(c, blob_hash));
   HashingReader diff(*tar, compressor.get());
-  ExtractStats stats = TRY(extract_tar(diff, dest_fd));
+  ExtractStats stats = TRY(extract_overlapped(diff, dest_fd, limits));
   TRY(drain(diff));
   TRY(compressor->close());
   LayerInfo info;

@@ -18,12 +18,14 @@ struct LayerInfo {
 };
 
 // Reads a layer blob (gzip, zstd or plain tar, detected), copies its raw bytes to
-// blob_copy if given, and unpacks it into dest_fd.
-Result<LayerInfo> unpack_layer_blob(Reader& blob, Writer* blob_copy, int dest_fd);
+// blob_copy if given, and unpacks it into dest_fd within `limits` (tar.h).
+Result<LayerInfo> unpack_layer_blob(Reader& blob, Writer* blob_copy, int dest_fd,
+                                    const ExtractLimits& limits = {});
 
 // Reads a tar (gzip, zstd or plain, detected) and makes it a layer: the tar stream as
-// read is recompressed with `c` into blob_out and unpacked into dest_fd.
-Result<LayerInfo> import_tar(Reader& in, Compression c, Writer& blob_out, int dest_fd);
+// read is recompressed with `c` into blob_out and unpacked into dest_fd within `limits`.
+Result<LayerInfo> import_tar(Reader& in, Compression c, Writer& blob_out, int dest_fd,
+                             const ExtractLimits& limits = {});
 
 // Packs dir_fd (an overlay upper or any tree) into a layer blob compressed with `c`.
 Result<LayerInfo> pack_layer(int dir_fd, Compression c, Writer& blob_out);

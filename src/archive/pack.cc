@@ -2,7 +2,6 @@
 // Directory -> PAX tar, names sorted so the same tree always gives the same bytes.
 #include <archive.h>
 #include <archive_entry.h>
-#include <dirent.h>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
@@ -10,13 +9,13 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <climits>
 #include <map>
-#include <optional>
 #include <vector>
 
 #include "archive/tar.h"
 #include "archive/tar_io.h"
-#include "util/defer.h"
+#include "sys/fs.h"
 
 namespace strata::archive {
 
@@ -27,9 +26,11 @@ using Entry = std::unique_ptr<struct archive_entry, decltype(&archive_entry_free
 class Packer {
  public:
   explicit Packer(TarWriter* tar) : tar_(tar) {}
-  Result<void> walk(int dir_fd, const std::string& prefix);
+  Result<void> add(const sys::WalkEntry& w);
 
  private:
+  Result<void> add_whiteout(const sys::WalkEntry& w, Entry& e);
+  Result<void> add_dir(const sys::WalkEntry& w, Entry& e);
   Result<void> emit(Entry& e);
   Result<void> add_xattrs(int fd, struct archive_entry* e);
   Result<void> add_file_data(int fd, const struct stat& st, struct archive_entry* e);
@@ -51,7 +52,8 @@ Result<void> Packer::add_xattrs(int fd, struct archive_entry* e) {
   for (ssize_t i = 0; i < len;) {
     std::string n(names + i);
     i += static_cast<ssize_t>(n.size()) + 1;
-    if (!n.starts_with("trusted.overlay.")) sorted.push_back(n);
+    // Overlay metadata is not content (and extraction drops it: see extract.cc).
+    if (!n.starts_with("trusted.overlay.") && !n.starts_with("user.overlay.")) sorted.push_back(n);
   }
   std::sort(sorted.begin(), sorted.end());
   for (const auto& n : sorted) {
@@ -97,95 +99,76 @@ Result<void> Packer::write_data(int fd, const struct stat& st) {
   return {};
 }
 
-Result<void> Packer::walk(int dir_fd, const std::string& prefix) {
-  int dup = ::fcntl(dir_fd, F_DUPFD_CLOEXEC, 0);
-  if (dup < 0) return Error::from_errno(errno, "dup");
-  DIR* dir = ::fdopendir(dup);
-  if (dir == nullptr) {
-    ::close(dup);
-    return Error::from_errno(errno, "fdopendir");
+// One entry of the tree, in walk order (sorted, a directory before what it holds).
+Result<void> Packer::add(const sys::WalkEntry& w) {
+  std::string path(w.path);
+  const struct stat& st = w.st;
+  Entry e(archive_entry_new(), archive_entry_free);
+  archive_entry_copy_stat(e.get(), &st);
+  archive_entry_set_pathname(e.get(), path.c_str());
+  archive_entry_unset_atime(e.get());
+  archive_entry_unset_ctime(e.get());
+  archive_entry_unset_birthtime(e.get());
+  if (S_ISCHR(st.st_mode) && st.st_rdev == makedev(0, 0)) return add_whiteout(w, e);
+  if (S_ISDIR(st.st_mode)) return add_dir(w, e);
+  if (S_ISLNK(st.st_mode)) {
+    // Bounded: the kernel keeps symlink targets below PATH_MAX.
+    std::vector<char> target(std::min<size_t>(static_cast<size_t>(st.st_size), PATH_MAX) + 1);
+    ssize_t n = ::readlinkat(w.parent_fd, w.name.c_str(), target.data(), target.size());
+    if (n < 0) return Error::from_errno(errno, "readlink");
+    archive_entry_set_symlink(e.get(), std::string(target.data(), static_cast<size_t>(n)).c_str());
+    return emit(e);
   }
-  Defer close_dir([&] { ::closedir(dir); });
-  std::vector<std::string> names;
-  while (struct dirent* de = ::readdir(dir)) {
-    std::string_view n = de->d_name;
-    if (n != "." && n != "..") names.emplace_back(n);
-  }
-  std::sort(names.begin(), names.end());
-  for (const auto& name : names) {
-    std::string path = prefix + name;
-    struct stat st;
-    if (::fstatat(dir_fd, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) < 0)
-      return Error::from_errno(errno, fmt::format("stat `{}`", path));
-    Entry e(archive_entry_new(), archive_entry_free);
-    archive_entry_copy_stat(e.get(), &st);
-    archive_entry_set_pathname(e.get(), path.c_str());
-    archive_entry_unset_atime(e.get());
-    archive_entry_unset_ctime(e.get());
-    archive_entry_unset_birthtime(e.get());
-    if (S_ISCHR(st.st_mode) && st.st_rdev == makedev(0, 0)) {
-      // overlayfs whiteout -> OCI ".wh.<name>", an empty regular file.
-      std::string wh = prefix + std::string(kWhiteoutPrefix) + name;
-      archive_entry_set_pathname(e.get(), wh.c_str());
-      archive_entry_set_filetype(e.get(), AE_IFREG);
-      archive_entry_set_perm(e.get(), 0);
+  if (st.st_nlink > 1) {
+    auto key = std::make_pair(st.st_dev, st.st_ino);
+    auto it = links_.find(key);
+    if (it != links_.end()) {
+      archive_entry_set_hardlink(e.get(), it->second.c_str());
       archive_entry_set_size(e.get(), 0);
-      archive_entry_set_rdev(e.get(), 0);
-      TRY(emit(e));
-      continue;
+      return emit(e);
     }
-    if (S_ISDIR(st.st_mode)) {
-      int fd = ::openat(dir_fd, name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-      if (fd < 0) return Error::from_errno(errno, fmt::format("open `{}`", path));
-      UniqueFd sub(fd);
-      TRY_CTX(add_xattrs(fd, e.get()), "`{}`", path);
-      archive_entry_set_pathname(e.get(), (path + "/").c_str());
-      TRY(emit(e));
-      char v;
-      if (::fgetxattr(fd, kOverlayOpaqueXattr, &v, 1) == 1 && v == 'y') {
-        Entry opq(archive_entry_new(), archive_entry_free);
-        archive_entry_set_pathname(opq.get(), (path + "/" + std::string(kOpaqueWhiteout)).c_str());
-        archive_entry_set_filetype(opq.get(), AE_IFREG);
-        archive_entry_set_perm(opq.get(), 0);
-        archive_entry_set_size(opq.get(), 0);
-        archive_entry_set_mtime(opq.get(), st.st_mtim.tv_sec, st.st_mtim.tv_nsec);
-        TRY(emit(opq));
-      }
-      TRY(walk(fd, path + "/"));
-      continue;
-    }
-    if (S_ISLNK(st.st_mode)) {
-      std::vector<char> target(static_cast<size_t>(st.st_size) + 1);
-      ssize_t n = ::readlinkat(dir_fd, name.c_str(), target.data(), target.size());
-      if (n < 0) return Error::from_errno(errno, fmt::format("readlink `{}`", path));
-      archive_entry_set_symlink(e.get(),
-                                std::string(target.data(), static_cast<size_t>(n)).c_str());
-      TRY(emit(e));
-      continue;
-    }
-    if (!S_ISDIR(st.st_mode) && st.st_nlink > 1) {
-      auto key = std::make_pair(st.st_dev, st.st_ino);
-      auto it = links_.find(key);
-      if (it != links_.end()) {
-        archive_entry_set_hardlink(e.get(), it->second.c_str());
-        archive_entry_set_size(e.get(), 0);
-        TRY(emit(e));
-        continue;
-      }
-      links_[key] = path;
-    }
-    if (S_ISREG(st.st_mode)) {
-      int fd = ::openat(dir_fd, name.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-      if (fd < 0) return Error::from_errno(errno, fmt::format("open `{}`", path));
-      UniqueFd file(fd);
-      TRY_CTX(add_xattrs(fd, e.get()), "`{}`", path);
-      TRY_CTX(add_file_data(fd, st, e.get()), "`{}`", path);
-      TRY(emit(e));
-      TRY_CTX(write_data(fd, st), "`{}`", path);
-      continue;
-    }
-    if (S_ISSOCK(st.st_mode)) continue;  // not representable in a layer
-    TRY(emit(e));                        // devices and fifos
+    links_[key] = path;
+  }
+  if (S_ISREG(st.st_mode)) {
+    int fd = ::openat(w.parent_fd, w.name.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0) return Error::from_errno(errno, "open");
+    UniqueFd file(fd);
+    TRY(add_xattrs(fd, e.get()));
+    TRY(add_file_data(fd, st, e.get()));
+    TRY(emit(e));
+    return write_data(fd, st);
+  }
+  if (S_ISSOCK(st.st_mode)) return {};  // not representable in a layer
+  return emit(e);                       // devices and fifos
+}
+
+// An overlayfs whiteout (a 0/0 character device) -> OCI ".wh.<name>", an empty file.
+Result<void> Packer::add_whiteout(const sys::WalkEntry& w, Entry& e) {
+  std::string_view dir = w.path.substr(0, w.path.size() - w.name.size());
+  std::string wh = std::string(dir) + std::string(kWhiteoutPrefix) + w.name;
+  archive_entry_set_pathname(e.get(), wh.c_str());
+  archive_entry_set_filetype(e.get(), AE_IFREG);
+  archive_entry_set_perm(e.get(), 0);
+  archive_entry_set_size(e.get(), 0);
+  archive_entry_set_rdev(e.get(), 0);
+  return emit(e);
+}
+
+// A directory, and ".wh..wh..opq" after it if overlayfs marked it opaque.
+Result<void> Packer::add_dir(const sys::WalkEntry& w, Entry& e) {
+  std::string path(w.path);
+  TRY(add_xattrs(w.fd, e.get()));
+  archive_entry_set_pathname(e.get(), (path + "/").c_str());
+  TRY(emit(e));
+  char v;
+  if (::fgetxattr(w.fd, kOverlayOpaqueXattr, &v, 1) == 1 && v == 'y') {
+    Entry opq(archive_entry_new(), archive_entry_free);
+    archive_entry_set_pathname(opq.get(), (path + "/" + std::string(kOpaqueWhiteout)).c_str());
+    archive_entry_set_filetype(opq.get(), AE_IFREG);
+    archive_entry_set_perm(opq.get(), 0);
+    archive_entry_set_size(opq.get(), 0);
+    archive_entry_set_mtime(opq.get(), w.st.st_mtim.tv_sec, w.st.st_mtim.tv_nsec);
+    TRY(emit(opq));
   }
   return {};
 }
@@ -195,7 +178,13 @@ Result<void> Packer::walk(int dir_fd, const std::string& prefix) {
 Result<void> pack_dir(int dir_fd, Writer& out) {
   TarWriter tar(out);
   Packer p(&tar);
-  TRY(p.walk(dir_fd, ""));
+  sys::WalkVisitor v;
+  v.sorted = true;
+  v.enter = [&](const sys::WalkEntry& w) -> Result<bool> {
+    TRY(p.add(w));
+    return true;
+  };
+  TRY(sys::walk_tree(dir_fd, v));
   return tar.close();
 }
 

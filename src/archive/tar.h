@@ -8,9 +8,15 @@
 // "Whiteouts") become overlayfs whiteouts: ".wh.name" -> a 0/0 character device `name`,
 // ".wh..wh..opq" -> the xattr trusted.overlay.opaque="y" on the directory.
 //
+// Limits (ExtractLimits) bound what one layer may cost: its expanded size, its entry
+// count, the depth and length of its names, and the data after its end-of-archive marker
+// (TarReader). Every walk of a tree is iterative (sys::walk_tree): a deep layer costs
+// memory for its names, never one fd per level.
+//
 // pack_dir() does the reverse for an overlay upper directory.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 
@@ -23,6 +29,26 @@ inline constexpr std::string_view kWhiteoutPrefix = ".wh.";
 inline constexpr std::string_view kOpaqueWhiteout = ".wh..wh..opq";
 inline constexpr const char* kOverlayOpaqueXattr = "trusted.overlay.opaque";
 
+// Entries deeper than this (components of the cleaned name) are refused, and so are
+// names longer than kMaxEntryPathBytes. A layer of 5000 nested directories is fine.
+inline constexpr size_t kMaxEntryDepth = 8192;
+inline constexpr size_t kMaxEntryPathBytes = 64 << 10;
+// Entries when ExtractLimits::max_entries is 0 (fewer if the file system has fewer
+// free inodes, less 5% of them).
+inline constexpr uint64_t kDefaultMaxEntries = 4 << 20;
+
+struct ExtractLimits {
+  // The most bytes the layer's tar stream (what its diff ID hashes) may hold: headers,
+  // PAX records and file data all count, holes in sparse files do not (they are not in
+  // the stream and take no space). A regular file whose data would pass it is refused at
+  // its header, before any of it is written. 0 means the default: the free space of the
+  // destination's file system (statvfs f_bavail) when extraction starts, less 5% of its
+  // size, so that a layer can never take the last 5%.
+  uint64_t max_bytes = 0;
+  // The most entries; 0 means kDefaultMaxEntries (or the free inodes, as above).
+  uint64_t max_entries = 0;
+};
+
 // Cleans a tar entry name: drops "./" and "/" at the ends and "." components. Refuses
 // absolute names, ".." components and empty components. "" means the root itself.
 Result<std::string> clean_entry_path(std::string_view name);
@@ -34,8 +60,9 @@ struct ExtractStats {
 
 // Unpacks the (uncompressed) tar stream `in` into the directory dest_fd. On error the
 // destination holds a partial tree: callers extract into a temporary directory and
-// rename it into place only on success.
-Result<ExtractStats> extract_tar(Reader& in, int dest_fd);
+// rename it into place only on success. A limit passed is kInvalidArgument naming the
+// limit; damaged input is kCorrupt; both name the entry (through printable()).
+Result<ExtractStats> extract_tar(Reader& in, int dest_fd, const ExtractLimits& limits = {});
 
 // Writes the tree below dir_fd as a PAX tar to `out`, names sorted, converting overlay
 // whiteouts back to OCI ones. Does not close `out`.

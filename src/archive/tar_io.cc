@@ -6,6 +6,8 @@
 
 #include <cerrno>
 
+#include "util/strings.h"
+
 namespace strata::archive {
 
 TarReader::TarReader(Reader& in) : in_(in), a_(archive_read_new()), buf_(1 << 18) {
@@ -31,7 +33,8 @@ long TarReader::read_cb(struct archive* a, void* ud, const void** out) {
 Error TarReader::fail(std::string_view what) {
   if (err_) return std::move(*std::exchange(err_, std::nullopt));
   const char* msg = archive_error_string(a_);
-  return Error::make(Errc::kCorrupt, fmt::format("{}: {}", what, msg ? msg : "corrupt tar"));
+  return Error::make(Errc::kCorrupt,
+                     fmt::format("{}: {}", what, msg ? printable(msg) : "corrupt tar"));
 }
 
 Result<struct archive_entry*> TarReader::next() {
@@ -40,12 +43,30 @@ Result<struct archive_entry*> TarReader::next() {
     opened_ = true;
   }
   struct archive_entry* e = nullptr;
+  if (at_end_) return e;
   int rc = archive_read_next_header(a_, &e);
-  if (rc == ARCHIVE_EOF) return static_cast<struct archive_entry*>(nullptr);
+  if (rc == ARCHIVE_EOF) {
+    at_end_ = true;
+    TRY(read_trailing());
+    return static_cast<struct archive_entry*>(nullptr);
+  }
   if (rc != ARCHIVE_OK && rc != ARCHIVE_WARN)
     return fail(fmt::format("tar header after {} entries", entries_));
   ++entries_;
   return e;
+}
+
+Result<void> TarReader::read_trailing() {
+  uint64_t total = 0;
+  while (size_t n = TRY(in_.read(buf_))) {
+    total += n;
+    if (total > kMaxTrailingBytes)
+      return Error::make(Errc::kCorrupt,
+                         fmt::format("tar: more than {} bytes of data after the end-of-archive "
+                                     "marker (after {} entries)",
+                                     kMaxTrailingBytes, entries_));
+  }
+  return {};
 }
 
 Result<size_t> TarReader::read_data(std::span<uint8_t> buf) {
@@ -78,7 +99,8 @@ long TarWriter::write_cb(struct archive* a, void* ud, const void* buf, size_t n)
 
 Error TarWriter::fail(std::string_view what) {
   if (err_) return std::move(*std::exchange(err_, std::nullopt));
-  return Error::make(Errc::kInternal, fmt::format("{}: {}", what, archive_error_string(a_)));
+  const char* msg = archive_error_string(a_);
+  return Error::make(Errc::kInternal, fmt::format("{}: {}", what, msg ? printable(msg) : "error"));
 }
 
 Result<void> TarWriter::write_header(struct archive_entry* e) {
@@ -87,8 +109,10 @@ Result<void> TarWriter::write_header(struct archive_entry* e) {
       return fail("tar writer");
     open_ = true;
   }
-  if (archive_write_header(a_, e) != ARCHIVE_OK)
-    return fail(fmt::format("tar header `{}`", archive_entry_pathname(e)));
+  if (archive_write_header(a_, e) != ARCHIVE_OK) {
+    const char* path = archive_entry_pathname(e);
+    return fail(fmt::format("tar header `{}`", printable(path ? path : "")));
+  }
   return {};
 }
 

@@ -15,6 +15,11 @@ struct archive_entry;
 
 namespace strata::archive {
 
+// Data after the end-of-archive marker that TarReader reads (and so hashes) before it
+// gives up: 1 MiB. Writers pad to a record (10240 bytes for GNU tar and Go, up to 64 KiB
+// for some), and a stream is hashed to its end; anything longer is not padding.
+inline constexpr uint64_t kMaxTrailingBytes = 1 << 20;
+
 class TarReader {
  public:
   explicit TarReader(Reader& in);
@@ -22,7 +27,9 @@ class TarReader {
   TarReader(const TarReader&) = delete;
   TarReader& operator=(const TarReader&) = delete;
 
-  // The next entry's header, or nullptr at the end of the archive.
+  // The next entry's header, or nullptr at the end of the archive. At the end the rest
+  // of the stream is read (so that digests cover it) up to kMaxTrailingBytes: more is
+  // kCorrupt ("`strata import /dev/zero`" ends there).
   Result<struct archive_entry*> next();
   // Reads the current entry's data.
   Result<size_t> read_data(std::span<uint8_t> buf);
@@ -45,12 +52,14 @@ class TarReader {
     TarReader* t_;
   };
   static long read_cb(struct archive* a, void* ud, const void** out);
+  Result<void> read_trailing();
 
   Reader& in_;
   struct archive* a_;
   std::vector<uint8_t> buf_;
   std::optional<Error> err_;
   bool opened_ = false;
+  bool at_end_ = false;
   uint64_t entries_ = 0;
   DataReader data_{this};
 };

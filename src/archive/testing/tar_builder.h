@@ -6,6 +6,8 @@
 #include <archive_entry.h>
 
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace strata::archive::testing {
 
@@ -27,6 +29,17 @@ class TarBuilder {
     return *this;
   }
   TarBuilder& dir(const std::string& path, int mode = 0755) { return simple(path, AE_IFDIR, mode); }
+  // `depth` nested directories "d/d/...", each as its own entry, parents first.
+  TarBuilder& nested_dirs(int depth, const std::string& name = "d") {
+    std::string p;
+    for (int i = 0; i < depth; ++i) dir(p += (i == 0 ? "" : "/") + name);
+    return *this;
+  }
+  // An xattr for the next entry.
+  TarBuilder& xattr(const std::string& name, const std::string& value) {
+    xattrs_.emplace_back(name, value);
+    return *this;
+  }
   TarBuilder& symlink(const std::string& path, const std::string& target) {
     auto* e = base(path, AE_IFLNK, 0777);
     archive_entry_set_symlink(e, target.c_str());
@@ -56,6 +69,9 @@ class TarBuilder {
   }
   struct archive_entry* base(const std::string& path, int type, int mode) {
     auto* e = archive_entry_new();
+    for (const auto& [k, v] : xattrs_)
+      archive_entry_xattr_add_entry(e, k.c_str(), v.data(), v.size());
+    xattrs_.clear();
     archive_entry_set_pathname(e, path.c_str());
     archive_entry_set_filetype(e, static_cast<unsigned>(type));
     archive_entry_set_perm(e, static_cast<mode_t>(mode));
@@ -68,6 +84,7 @@ class TarBuilder {
   }
   struct archive* a_;
   std::string out_;
+  std::vector<std::pair<std::string, std::string>> xattrs_;
 };
 
 }  // namespace strata::archive::testing
