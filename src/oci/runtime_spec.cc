@@ -52,8 +52,8 @@ Result<void> check_version(const std::string& v) {
 
 Result<std::vector<IdMapping>> parse_mappings(const Fields& linux, const char* key) {
   std::vector<IdMapping> out;
-  for (const auto& [j, at] : TRY(linux.array(key))) {
-    Fields m = TRY(Fields::of(*j, at));
+  for (const Fields& m : TRY(linux.objects(key))) {
+    const std::string& at = m.at();
     auto c = TRY(m.opt<uint32_t>("containerID")), h = TRY(m.opt<uint32_t>("hostID")),
          s = TRY(m.opt<uint32_t>("size"));
     if (!c || !h || !s) return bad(at, "want containerID, hostID and size");
@@ -109,8 +109,8 @@ Result<std::optional<Capabilities>> parse_capabilities(const Fields& p) {
 
 Result<std::vector<Rlimit>> parse_rlimits(const Fields& p) {
   std::vector<Rlimit> out;
-  for (const auto& [j, at] : TRY(p.array("rlimits"))) {
-    Fields f = TRY(Fields::of(*j, at));
+  for (const Fields& f : TRY(p.objects("rlimits"))) {
+    const std::string& at = f.at();
     Rlimit r;
     r.type = TRY(f.string_or("type"));
     r.resource = rlimit_from_name(r.type);
@@ -154,8 +154,8 @@ namespace {
 
 Result<std::vector<Hook>> parse_hooks(const Fields& hooks, const char* key) {
   std::vector<Hook> out;
-  for (const auto& [j, at] : TRY(hooks.array(key))) {
-    Fields f = TRY(Fields::of(*j, at));
+  for (const Fields& f : TRY(hooks.objects(key))) {
+    const std::string& at = f.at();
     Hook h;
     h.path = TRY(f.string_or("path"));
     if (h.path.empty() || h.path[0] != '/') return bad(at + ".path", "must be an absolute path");
@@ -181,8 +181,8 @@ Result<Hooks> parse_all_hooks(const Fields& doc) {
 
 Result<std::vector<Namespace>> parse_namespaces(const Fields& linux) {
   std::vector<Namespace> out;
-  for (const auto& [j, at] : TRY(linux.array("namespaces"))) {
-    Fields f = TRY(Fields::of(*j, at));
+  for (const Fields& f : TRY(linux.objects("namespaces"))) {
+    const std::string& at = f.at();
     Namespace n;
     n.type = TRY(f.string_or("type"));
     n.flag = namespace_flag(n.type);
@@ -199,8 +199,8 @@ Result<std::vector<Namespace>> parse_namespaces(const Fields& linux) {
 
 Result<std::vector<Device>> parse_devices(const Fields& linux) {
   std::vector<Device> out;
-  for (const auto& [j, at] : TRY(linux.array("devices"))) {
-    Fields f = TRY(Fields::of(*j, at));
+  for (const Fields& f : TRY(linux.objects("devices"))) {
+    const std::string& at = f.at();
     Device d;
     d.path = TRY(f.string_or("path"));
     d.type = TRY(f.string_or("type"));
@@ -291,8 +291,8 @@ Result<void> parse_linux(const Fields& doc, RuntimeSpec* s) {
 
 Result<std::vector<Mount>> parse_mounts(const Fields& doc) {
   std::vector<Mount> out;
-  for (const auto& [j, at] : TRY(doc.array("mounts"))) {
-    Fields f = TRY(Fields::of(*j, at));
+  for (const Fields& f : TRY(doc.objects("mounts"))) {
+    const std::string& at = f.at();
     Mount m;
     m.destination = TRY(f.string_or("destination"));
     if (m.destination.empty() || m.destination[0] != '/')

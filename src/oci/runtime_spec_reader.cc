@@ -85,6 +85,12 @@ Result<std::vector<std::pair<const Json*, std::string>>> Fields::array(const cha
   return out;
 }
 
+Result<std::vector<Fields>> Fields::objects(const char* key) const {
+  std::vector<Fields> out;
+  for (const auto& [v, where] : TRY(array(key))) out.push_back(TRY(Fields::of(*v, where)));
+  return out;
+}
+
 Result<std::map<std::string, std::string>> Fields::string_map(const char* key) const {
   std::map<std::string, std::string> out;
   for (const auto& [k, v] : TRY(object(key)).members()) {

@@ -48,6 +48,9 @@ class Fields {
   Result<Fields> object(const char* key) const;
   // The elements of a member array (none when absent), each with its path "key[i]".
   Result<std::vector<std::pair<const Json*, std::string>>> array(const char* key) const;
+  // The elements of a member array of objects, each at "key[i]" (an element that is
+  // not an object is an error naming it).
+  Result<std::vector<Fields>> objects(const char* key) const;
   // A member object of string values (an empty map when absent).
   Result<std::map<std::string, std::string>> string_map(const char* key) const;
   // The member's keys and values, for objects keyed by name.

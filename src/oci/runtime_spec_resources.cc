@@ -66,8 +66,8 @@ Result<void> parse_cpu(const Fields& res, Resources* r) {
 
 Result<std::vector<DeviceRule>> parse_device_rules(const Fields& res) {
   std::vector<DeviceRule> out;
-  for (const auto& [j, at] : TRY(res.array("devices"))) {
-    Fields f = TRY(Fields::of(*j, at));
+  for (const Fields& f : TRY(res.objects("devices"))) {
+    const std::string& at = f.at();
     DeviceRule d;
     if (!f.has("allow")) return bad(at + ".allow", "missing");
     d.allow = TRY(f.bool_or("allow"));
@@ -102,8 +102,8 @@ Result<std::optional<uint16_t>> weight(const Fields& f, const char* key) {
 
 Result<std::vector<ThrottleDevice>> parse_throttle(const Fields& blkio, const char* key) {
   std::vector<ThrottleDevice> out;
-  for (const auto& [j, at] : TRY(blkio.array(key))) {
-    Fields f = TRY(Fields::of(*j, at));
+  for (const Fields& f : TRY(blkio.objects(key))) {
+    const std::string& at = f.at();
     auto [major, minor] = TRY(block_device(f));
     auto rate = TRY(f.opt<uint64_t>("rate"));
     if (!rate) return bad(at + ".rate", "missing");
@@ -117,8 +117,7 @@ Result<BlockIO> parse_block_io(const Fields& res) {
   BlockIO b;
   b.weight = TRY(weight(blkio, "weight"));
   b.leaf_weight = TRY(weight(blkio, "leafWeight"));
-  for (const auto& [j, at] : TRY(blkio.array("weightDevice"))) {
-    Fields f = TRY(Fields::of(*j, at));
+  for (const Fields& f : TRY(blkio.objects("weightDevice"))) {
     WeightDevice d;
     std::tie(d.major, d.minor) = TRY(block_device(f));
     d.weight = TRY(weight(f, "weight"));
@@ -151,8 +150,8 @@ bool is_word(std::string_view s) {
 
 Result<std::vector<HugepageLimit>> parse_hugepages(const Fields& res) {
   std::vector<HugepageLimit> out;
-  for (const auto& [j, at] : TRY(res.array("hugepageLimits"))) {
-    Fields f = TRY(Fields::of(*j, at));
+  for (const Fields& f : TRY(res.objects("hugepageLimits"))) {
+    const std::string& at = f.at();
     HugepageLimit h;
     h.page_size = TRY(f.string_or("pageSize"));
     if (!is_page_size(h.page_size))
@@ -184,8 +183,8 @@ Result<std::map<std::string, RdmaLimit>> parse_rdma(const Fields& res) {
 Result<void> parse_network(const Fields& res, Resources* r) {
   Fields net = TRY(res.object("network"));
   r->network_class_id = unless_zero(TRY(net.opt<uint32_t>("classID")));
-  for (const auto& [j, at] : TRY(net.array("priorities"))) {
-    Fields f = TRY(Fields::of(*j, at));
+  for (const Fields& f : TRY(net.objects("priorities"))) {
+    const std::string& at = f.at();
     std::string name = TRY(f.string_or("name"));
     if (!is_word(name)) return bad(at + ".name", "not an interface name");
     uint32_t prio = TRY(f.opt<uint32_t>("priority")).value_or(0);

@@ -26,12 +26,18 @@ void put(Json& j, const char* key, Json v) {
   if (!v.empty()) j[key] = std::move(v);
 }
 
+// A JSON array of to_json(item) for each item.
+template <typename T, typename F>
+Json array_of(const std::vector<T>& items, F to_json) {
+  Json a = Json::array();
+  for (const auto& item : items) a.push_back(to_json(item));
+  return a;
+}
+
 Json capabilities_json(const Capabilities& c) {
   Json j = Json::object();
   auto names = [](const std::vector<int>& caps) {
-    Json a = Json::array();
-    for (int cap : caps) a.push_back(std::string(capability_name(cap)));
-    return a;
+    return array_of(caps, [](int cap) { return std::string(capability_name(cap)); });
   };
   std::pair<const char*, const std::vector<int>*> sets[] = {{"bounding", &c.bounding},
                                                             {"effective", &c.effective},
@@ -51,15 +57,13 @@ Json user_json(const User& u) {
 }
 
 Json hooks_json(const std::vector<Hook>& hooks) {
-  Json a = Json::array();
-  for (const auto& h : hooks) {
+  return array_of(hooks, [](const Hook& h) {
     Json j = {{"path", h.path}};
     put(j, "args", h.args);
     put(j, "env", h.env);
     put(j, "timeout", h.timeout);
-    a.push_back(std::move(j));
-  }
-  return a;
+    return j;
+  });
 }
 
 Json all_hooks_json(const Hooks& h) {
@@ -100,24 +104,21 @@ Json cpu_json(const Resources& r) {
 }
 
 Json throttle_json(const std::vector<ThrottleDevice>& devs) {
-  Json a = Json::array();
-  for (const auto& d : devs)
-    a.push_back({{"major", d.major}, {"minor", d.minor}, {"rate", d.rate}});
-  return a;
+  return array_of(devs, [](const ThrottleDevice& d) {
+    return Json{{"major", d.major}, {"minor", d.minor}, {"rate", d.rate}};
+  });
 }
 
 Json block_io_json(const BlockIO& b) {
   Json j = Json::object();
   put(j, "weight", b.weight);
   put(j, "leafWeight", b.leaf_weight);
-  Json devs = Json::array();
-  for (const auto& d : b.weight_device) {
-    Json w = {{"major", d.major}, {"minor", d.minor}};
-    put(w, "weight", d.weight);
-    put(w, "leafWeight", d.leaf_weight);
-    devs.push_back(std::move(w));
-  }
-  put(j, "weightDevice", std::move(devs));
+  put(j, "weightDevice", array_of(b.weight_device, [](const WeightDevice& d) {
+        Json w = {{"major", d.major}, {"minor", d.minor}};
+        put(w, "weight", d.weight);
+        put(w, "leafWeight", d.leaf_weight);
+        return w;
+      }));
   put(j, "throttleReadBpsDevice", throttle_json(b.throttle_read_bps));
   put(j, "throttleWriteBpsDevice", throttle_json(b.throttle_write_bps));
   put(j, "throttleReadIOPSDevice", throttle_json(b.throttle_read_iops));
@@ -126,14 +127,12 @@ Json block_io_json(const BlockIO& b) {
 }
 
 Json device_rules_json(const std::vector<DeviceRule>& rules) {
-  Json a = Json::array();
-  for (const auto& d : rules) {
+  return array_of(rules, [](const DeviceRule& d) {
     Json j = {{"allow", d.allow}, {"type", std::string(1, d.type)}, {"access", d.access}};
     if (d.major != -1) j["major"] = d.major;
     if (d.minor != -1) j["minor"] = d.minor;
-    a.push_back(std::move(j));
-  }
-  return a;
+    return j;
+  });
 }
 
 Json resources_json(const Resources& r) {
@@ -143,10 +142,9 @@ Json resources_json(const Resources& r) {
   if (r.pids_limit) j["pids"] = {{"limit", *r.pids_limit}};
   put(j, "devices", device_rules_json(r.devices));
   put(j, "blockIO", block_io_json(r.block_io));
-  Json huge = Json::array();
-  for (const auto& h : r.hugepage_limits)
-    huge.push_back({{"pageSize", h.page_size}, {"limit", h.limit}});
-  put(j, "hugepageLimits", std::move(huge));
+  put(j, "hugepageLimits", array_of(r.hugepage_limits, [](const HugepageLimit& h) {
+        return Json{{"pageSize", h.page_size}, {"limit", h.limit}};
+      }));
   Json rdma = Json::object();
   for (const auto& [name, l] : r.rdma) {
     rdma[name] = Json::object();
@@ -156,43 +154,37 @@ Json resources_json(const Resources& r) {
   put(j, "rdma", std::move(rdma));
   Json net = Json::object();
   put(net, "classID", r.network_class_id);
-  Json prios = Json::array();
-  for (const auto& [name, prio] : r.network_priorities)
-    prios.push_back({{"name", name}, {"priority", prio}});
-  put(net, "priorities", std::move(prios));
+  put(net, "priorities", array_of(r.network_priorities, [](const auto& p) {
+        return Json{{"name", p.first}, {"priority", p.second}};
+      }));
   put(j, "network", std::move(net));
   put(j, "unified", Json(r.unified));
   return j;
 }
 
 Json mappings_json(const std::vector<IdMapping>& maps) {
-  Json a = Json::array();
-  for (const auto& m : maps)
-    a.push_back({{"containerID", m.container_id}, {"hostID", m.host_id}, {"size", m.size}});
-  return a;
+  return array_of(maps, [](const IdMapping& m) {
+    return Json{{"containerID", m.container_id}, {"hostID", m.host_id}, {"size", m.size}};
+  });
 }
 
 Json devices_json(const std::vector<Device>& devices) {
-  Json a = Json::array();
-  for (const auto& d : devices) {
+  return array_of(devices, [](const Device& d) {
     Json j = {{"path", d.path}, {"type", d.type}, {"major", d.major}, {"minor", d.minor}};
     put(j, "fileMode", d.file_mode);
     put(j, "uid", d.uid);
     put(j, "gid", d.gid);
-    a.push_back(std::move(j));
-  }
-  return a;
+    return j;
+  });
 }
 
 Json linux_json(const RuntimeSpec& s) {
   Json j = Json::object();
-  Json ns = Json::array();
-  for (const auto& n : s.namespaces) {
-    Json e = {{"type", n.type}};
-    put(e, "path", n.path);
-    ns.push_back(std::move(e));
-  }
-  put(j, "namespaces", std::move(ns));
+  put(j, "namespaces", array_of(s.namespaces, [](const Namespace& n) {
+        Json e = {{"type", n.type}};
+        put(e, "path", n.path);
+        return e;
+      }));
   put(j, "uidMappings", mappings_json(s.uid_mappings));
   put(j, "gidMappings", mappings_json(s.gid_mappings));
   put(j, "sysctl", Json(s.sysctl));
@@ -212,15 +204,13 @@ Json linux_json(const RuntimeSpec& s) {
 }
 
 Json mounts_json(const std::vector<Mount>& mounts) {
-  Json a = Json::array();
-  for (const auto& m : mounts) {
+  return array_of(mounts, [](const Mount& m) {
     Json j = {{"destination", m.destination}};
     put(j, "type", m.type);
     put(j, "source", m.source);
     put(j, "options", m.options);
-    a.push_back(std::move(j));
-  }
-  return a;
+    return j;
+  });
 }
 
 }  // namespace
@@ -235,10 +225,9 @@ Json process_to_json(const Process& p) {
   put(j, "env", p.env);
   j["cwd"] = p.cwd;
   if (p.capabilities) j["capabilities"] = capabilities_json(*p.capabilities);
-  Json rl = Json::array();
-  for (const auto& r : p.rlimits)
-    rl.push_back({{"type", r.type}, {"hard", r.hard}, {"soft", r.soft}});
-  put(j, "rlimits", std::move(rl));
+  put(j, "rlimits", array_of(p.rlimits, [](const Rlimit& r) {
+        return Json{{"type", r.type}, {"hard", r.hard}, {"soft", r.soft}};
+      }));
   if (p.no_new_privileges) j["noNewPrivileges"] = true;
   put(j, "oomScoreAdj", p.oom_score_adj);
   put(j, "apparmorProfile", p.apparmor_profile);

@@ -84,8 +84,7 @@ Result<std::vector<scmp_arg_cmp>> rule_args(const Fields& rule, bool* repeated) 
   std::vector<scmp_arg_cmp> args;
   std::set<unsigned> indexes;
   *repeated = false;
-  for (const auto& [j, at] : TRY(rule.array("args"))) {
-    Fields a = TRY(Fields::of(*j, at));
+  for (const Fields& a : TRY(rule.objects("args"))) {
     auto idx = TRY(a.opt_uint("index", 5));
     if (!idx) return bad(a.at("index"), "missing (want 0 to 5)");
     auto op_name = TRY(a.opt_string("op"));
@@ -175,8 +174,7 @@ Result<std::string> export_bpf(scmp_filter_ctx ctx) {
 Result<bool> add_rules(scmp_filter_ctx ctx, const Fields& s, uint32_t def,
                        const std::string& listener_path) {
   bool notify = false;
-  for (const auto& [j, at] : TRY(s.array("syscalls"))) {
-    Fields rule = TRY(Fields::of(*j, at));
+  for (const Fields& rule : TRY(s.objects("syscalls"))) {
     uint32_t act = TRY(action(rule, "action", "errnoRet"));
     if (act == def) continue;  // libseccomp refuses rules equal to the default
     if (act == SCMP_ACT_NOTIFY) TRY(check_notify(rule, listener_path));
