@@ -6,7 +6,7 @@
 
 load runtime_helpers
 
-SPEC_REWRITE=$STRATA_SRC/build/src/oci/strata-spec-rewrite
+SPEC_REWRITE=$STRATA_SRC/build/tests/fuzz/strata-spec-rewrite
 
 v1_with() {
   [[ "$(stat -fc %T /sys/fs/cgroup)" != cgroup2fs && -d "/sys/fs/cgroup/$1" ]] ||
