@@ -140,11 +140,22 @@ bool is_page_size(std::string_view s) {
   return digits > 0 && digits <= 10 && (unit == "KB" || unit == "MB" || unit == "GB");
 }
 
-// A name that goes into a cgroup file as one word of a line.
+// A name that goes into a cgroup file as one word of a line: printable ASCII, no blanks.
 bool is_word(std::string_view s) {
   if (s.empty() || s.size() > 255) return false;
   for (char c : s)
-    if (static_cast<unsigned char>(c) <= ' ' || c == 0x7f) return false;
+    if (!std::isgraph(static_cast<unsigned char>(c))) return false;
+  return true;
+}
+
+// A cgroup file name ("memory.max", "io.bfq.weight"): it becomes a path below the
+// container's cgroup, and appears in errors.
+bool is_cgroup_file_name(std::string_view s) {
+  if (s.empty() || s.size() > 255 || s.front() == '.' || s.find('.') == std::string_view::npos)
+    return false;
+  for (char c : s)
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '.' && c != '_' && c != '-')
+      return false;
   return true;
 }
 
@@ -196,8 +207,7 @@ Result<void> parse_network(const Fields& res, Resources* r) {
 Result<std::map<std::string, std::string>> parse_unified(const Fields& res) {
   auto out = TRY(res.string_map("unified"));
   for (const auto& [file, value] : out)
-    if (file.find('/') != std::string::npos || file.find('.') == std::string::npos ||
-        file.starts_with("."))
+    if (!is_cgroup_file_name(file))
       return bad("linux.resources.unified." + file, "not a cgroup file name");
   return out;
 }

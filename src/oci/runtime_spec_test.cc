@@ -257,6 +257,9 @@ TEST(RuntimeSpecTest, NamesThatBecomeCgroupFilesAreChecked) {
               j["linux"]["resources"]["network"]["priorities"][0]["name"] = "eth0 9\nlo";
             }),
             "linux.resources.network.priorities[0].name: not an interface name");
+  EXPECT_EQ(
+      error_with([](Json& j) { j["linux"]["resources"]["unified"]["memory.max\x1b[2J"] = "1"; }),
+      "linux.resources.unified.memory.max\\x1b[2J: not a cgroup file name");
 }
 
 TEST(RuntimeSpecTest, ControlBytesInNamesAreEscaped) {

@@ -11,13 +11,15 @@
 #include "runtime/cgroup/devices.h"
 #include "sys/fs.h"
 #include "util/log.h"
+#include "util/strings.h"
 
 namespace strata::runtime::cgroup {
 
 namespace {
 
+// Fields may hold names from the bundle (rdma devices, unified files): escaped.
 Error unsupported(std::string_view field, std::string_view why) {
-  return Error::make(Errc::kUnsupported, fmt::format("{}: {}", field, why));
+  return Error::make(Errc::kUnsupported, printable(fmt::format("{}: {}", field, why)));
 }
 
 // Deprecated by the kernel (no-op since 5.x, gone in 6.1) and ignored by runc 1.1 with
@@ -47,7 +49,7 @@ class V1Files {
     auto it = dirs_.find(ctrl);
     if (it == dirs_.end())
       return unsupported(field, fmt::format("no {} cgroup controller on this host", ctrl));
-    TRY_CTX(sys::write_existing_file(it->second + "/" + file, value), "{}", field);
+    TRY_CTX(sys::write_existing_file(it->second + "/" + file, value), "{}", printable(field));
     return {};
   }
   // The first of `files` the controller has (BFQ's names before CFQ's, as runc).
@@ -231,7 +233,7 @@ class V2Files {
   bool has(const std::string& file) const { return sys::exists(dir_ + "/" + file); }
   Result<void> set(const std::string& file, const std::string& value,
                    std::string_view field) const {
-    TRY_CTX(sys::write_existing_file(dir_ + "/" + file, value), "{}", field);
+    TRY_CTX(sys::write_existing_file(dir_ + "/" + file, value), "{}", printable(field));
     return {};
   }
 
