@@ -7,6 +7,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <set>
 
@@ -54,7 +55,19 @@ Result<scmp_compare> compare_op(const std::string& op, const std::string& field)
   return bad(field, fmt::format("unknown operator \"{}\"", op));
 }
 
-Result<void> add_arches(scmp_filter_ctx ctx, const Fields& s) {
+// One linux.seccomp.syscalls entry, checked and resolved before libseccomp sees any
+// of the profile (libseccomp 2.5 leaks a context released with rules half-added, and a
+// profile that fails should change nothing anyway).
+struct Rule {
+  std::string at;  // "linux.seccomp.syscalls[3]"
+  uint32_t action = 0;
+  std::vector<std::string> names;
+  std::vector<scmp_arg_cmp> args;
+  bool repeated = false;  // several conditions on one argument
+};
+
+Result<std::vector<uint32_t>> parse_arches(const Fields& s) {
+  std::vector<uint32_t> out;
   auto names = TRY(s.strings("architectures"));
   for (size_t i = 0; i < names.size(); ++i) {
     const std::string& name = names[i];
@@ -64,10 +77,16 @@ Result<void> add_arches(scmp_filter_ctx ctx, const Fields& s) {
     if (arch == 0)
       return bad(fmt::format("{}[{}]", s.at("architectures"), i),
                  fmt::format("unknown architecture \"{}\"", name));
+    out.push_back(arch);
+  }
+  return out;
+}
+
+Result<void> add_arches(scmp_filter_ctx ctx, const std::vector<uint32_t>& arches) {
+  for (uint32_t arch : arches) {
     int rc = seccomp_arch_add(ctx, arch);
     if (rc < 0 && rc != -EEXIST)
-      return Error::from_errno(-rc,
-                               printable(fmt::format("linux.seccomp: add architecture {}", name)));
+      return Error::from_errno(-rc, fmt::format("linux.seccomp: add architecture {:#x}", arch));
   }
   return {};
 }
@@ -98,26 +117,23 @@ Result<std::vector<scmp_arg_cmp>> rule_args(const Fields& rule, bool* repeated) 
   return args;
 }
 
-Result<void> add_rule(scmp_filter_ctx ctx, uint32_t act, const Fields& rule) {
-  auto names = TRY(rule_names(rule));
-  bool repeated = false;
-  auto args = TRY(rule_args(rule, &repeated));
+Result<void> add_rule(scmp_filter_ctx ctx, const Rule& rule) {
   auto failed = [&](int rc, const std::string& name) {
-    return Error::from_errno(-rc, printable(fmt::format("{}: add rule for {}", rule.at(), name)));
+    return Error::from_errno(-rc, printable(fmt::format("{}: add rule for {}", rule.at, name)));
   };
-  for (const auto& name : names) {
+  for (const auto& name : rule.names) {
     int nr = seccomp_syscall_resolve_name(name.c_str());
     if (nr == __NR_SCMP_ERROR) continue;  // unknown on this kernel/arch: skipped, as runc does
     // libseccomp takes one comparison per argument in a rule; conditions on the same
     // argument become separate rules (runc's reading of the spec).
-    if (!repeated) {
-      int rc =
-          seccomp_rule_add_array(ctx, act, nr, static_cast<unsigned>(args.size()), args.data());
+    if (!rule.repeated) {
+      int rc = seccomp_rule_add_array(ctx, rule.action, nr, static_cast<unsigned>(rule.args.size()),
+                                      rule.args.data());
       if (rc < 0 && rc != -EEXIST && rc != -EACCES) return failed(rc, name);  // same as default
       continue;
     }
-    for (const auto& a : args) {
-      int rc = seccomp_rule_add_array(ctx, act, nr, 1, &a);
+    for (const auto& a : rule.args) {
+      int rc = seccomp_rule_add_array(ctx, rule.action, nr, 1, &a);
       if (rc < 0 && rc != -EEXIST && rc != -EACCES) return failed(rc, name);
     }
   }
@@ -170,18 +186,34 @@ Result<std::string> export_bpf(scmp_filter_ctx ctx) {
   return bpf;
 }
 
-// Adds every rule of linux.seccomp.syscalls; true if one is SCMP_ACT_NOTIFY.
-Result<bool> add_rules(scmp_filter_ctx ctx, const Fields& s, uint32_t def,
-                       const std::string& listener_path) {
-  bool notify = false;
-  for (const Fields& rule : TRY(s.objects("syscalls"))) {
-    uint32_t act = TRY(action(rule, "action", "errnoRet"));
-    if (act == def) continue;  // libseccomp refuses rules equal to the default
-    if (act == SCMP_ACT_NOTIFY) TRY(check_notify(rule, listener_path));
-    notify |= act == SCMP_ACT_NOTIFY;
-    TRY(add_rule(ctx, act, rule));
+// Every rule of linux.seccomp.syscalls but those equal to the default (libseccomp
+// refuses them).
+Result<std::vector<Rule>> parse_rules(const Fields& s, uint32_t def,
+                                      const std::string& listener_path) {
+  std::vector<Rule> out;
+  for (const Fields& f : TRY(s.objects("syscalls"))) {
+    Rule r;
+    r.at = f.at();
+    r.action = TRY(action(f, "action", "errnoRet"));
+    r.names = TRY(rule_names(f));
+    r.args = TRY(rule_args(f, &r.repeated));
+    if (r.action == SCMP_ACT_NOTIFY) TRY(check_notify(f, listener_path));
+    if (r.action != def) out.push_back(std::move(r));
   }
-  return notify;
+  return out;
+}
+
+// The parsed profile into BPF bytes.
+Result<std::string> build_bpf(uint32_t def, const std::vector<uint32_t>& arches,
+                              const std::vector<Rule>& rules) {
+  scmp_filter_ctx ctx = seccomp_init(def);
+  if (ctx == nullptr) return Error::make(Errc::kInternal, "linux.seccomp: seccomp_init failed");
+  Defer release([&] { seccomp_release(ctx); });
+  // no_new_privs is the runtime's decision (process.noNewPrivileges), not libseccomp's.
+  seccomp_attr_set(ctx, SCMP_FLTATR_CTL_NNP, 0);
+  TRY(add_arches(ctx, arches));
+  for (const auto& r : rules) TRY(add_rule(ctx, r));
+  return export_bpf(ctx);
 }
 
 }  // namespace
@@ -198,13 +230,10 @@ Result<Filter> compile(const Json& j) {
   f.listener_metadata = TRY(s.string_or("listenerMetadata"));
   if (!f.listener_metadata.empty() && f.listener_path.empty())
     return bad(s.at("listenerMetadata"), "needs linux.seccomp.listenerPath");
-  scmp_filter_ctx ctx = seccomp_init(def);
-  if (ctx == nullptr) return Error::make(Errc::kInternal, "linux.seccomp: seccomp_init failed");
-  Defer release([&] { seccomp_release(ctx); });
-  // no_new_privs is the runtime's decision (process.noNewPrivileges), not libseccomp's.
-  seccomp_attr_set(ctx, SCMP_FLTATR_CTL_NNP, 0);
-  TRY(add_arches(ctx, s));
-  bool notify = TRY(add_rules(ctx, s, def, f.listener_path));
+  auto arches = TRY(parse_arches(s));
+  auto rules = TRY(parse_rules(s, def, f.listener_path));
+  bool notify = std::any_of(rules.begin(), rules.end(),
+                            [](const Rule& r) { return r.action == SCMP_ACT_NOTIFY; });
   f.flags = TRY(parse_flags(s));
   if (notify) {
     // TSYNC and NEW_LISTENER together need TSYNC_ESRCH; a single-threaded init has
@@ -216,7 +245,7 @@ Result<Filter> compile(const Json& j) {
   } else {
     f.listener_path.clear();  // "If SCMP_ACT_NOTIFY is not used this value is ignored."
   }
-  f.bpf = TRY(export_bpf(ctx));
+  f.bpf = TRY(build_bpf(def, arches, rules));
   return f;
 }
 
