@@ -7,6 +7,12 @@
 #include "oci/json.h"
 #include "runtime/seccomp/seccomp.h"
 
+// libseccomp 2.5.4 itself leaks a few 96-byte blocks on some valid profiles (an
+// argument rule on x86 + x32; regressions/seccomp/libseccomp-leak-masked-eq-x32.json
+// compiles without error and seccomp_release does not free them). Not ours to fix;
+// any leak from our own code is still reported.
+extern "C" const char* __lsan_default_suppressions() { return "leak:libseccomp.so\n"; }
+
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace strata;
   std::string_view text(reinterpret_cast<const char*>(data), size);
