@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "oci/json.h"
 
+#include "util/strings.h"
+
 namespace strata::oci {
 
 namespace {
@@ -29,7 +31,48 @@ size_t too_deep_at(std::string_view text) {
   return std::string_view::npos;
 }
 
+Error out_of_range(std::string_view field, const std::string& value, const std::string& min,
+                   const std::string& max) {
+  return Error::make(Errc::kInvalidArgument, fmt::format("{}: {} is out of range ({} to {})",
+                                                         printable(field), value, min, max));
+}
+
+// Why `v` is not an integer at all, if it is not one.
+std::optional<Error> not_an_integer(const Json& v, std::string_view field) {
+  if (v.is_number_integer()) return std::nullopt;
+  if (v.is_number_float())
+    return Error::make(Errc::kInvalidArgument,
+                       fmt::format("{}: {} is not an integer", printable(field), v.dump()));
+  return Error::make(Errc::kInvalidArgument,
+                     fmt::format("{}: want an integer, got {} {}", printable(field),
+                                 v.is_array() || v.is_object() ? "an" : "a", v.type_name()));
+}
+
 }  // namespace
+
+Result<int64_t> int_in_range(const Json& v, std::string_view field, int64_t min, int64_t max) {
+  if (auto e = not_an_integer(v, field)) return std::move(*e);
+  if (v.is_number_unsigned()) {
+    uint64_t u = v.get<uint64_t>();
+    if (max < 0 || u > static_cast<uint64_t>(max) || (min > 0 && u < static_cast<uint64_t>(min)))
+      return out_of_range(field, std::to_string(u), std::to_string(min), std::to_string(max));
+    return static_cast<int64_t>(u);
+  }
+  int64_t i = v.get<int64_t>();
+  if (i < min || i > max)
+    return out_of_range(field, std::to_string(i), std::to_string(min), std::to_string(max));
+  return i;
+}
+
+Result<uint64_t> uint_in_range(const Json& v, std::string_view field, uint64_t max) {
+  if (auto e = not_an_integer(v, field)) return std::move(*e);
+  // Parsed text keeps non-negative integers unsigned; a value built in code may not.
+  if (!v.is_number_unsigned() && v.get<int64_t>() < 0)
+    return out_of_range(field, std::to_string(v.get<int64_t>()), "0", std::to_string(max));
+  uint64_t u = v.is_number_unsigned() ? v.get<uint64_t>() : static_cast<uint64_t>(v.get<int64_t>());
+  if (u > max) return out_of_range(field, std::to_string(u), "0", std::to_string(max));
+  return u;
+}
 
 Result<Json> parse_json(std::string_view text, std::string_view what) {
   if (size_t at = too_deep_at(text); at != std::string_view::npos)
@@ -70,7 +113,9 @@ Result<int64_t> get_int(const Json& obj, std::string_view name) {
   const Json* v = TRY(field(obj, name));
   if (!v->is_number_integer())
     return Error::make(Errc::kCorrupt, fmt::format("{}: want an integer", name));
-  return v->get<int64_t>();
+  auto i = int_of_type<int64_t>(*v, name);
+  if (!i.ok()) return Error::make(Errc::kCorrupt, i.error().message());
+  return *i;
 }
 
 Result<const Json*> get_object(const Json& obj, std::string_view name) {

@@ -39,5 +39,42 @@ TEST(JsonTest, NotJsonNamesTheDocument) {
   EXPECT_EQ(r.error().message(), "manifest.json: not valid JSON (byte 6)");
 }
 
+TEST(JsonTest, IntInRangeNamesTheFieldAndTheValue) {
+  auto v = [](const char* text) { return Json::parse(text); };
+  EXPECT_EQ(uint_in_range(v("4294967295"), "u", UINT32_MAX).value(), 4294967295u);
+  EXPECT_EQ(uint_in_range(v("4294967296"), "process.user.uid", UINT32_MAX).error().message(),
+            "process.user.uid: 4294967296 is out of range (0 to 4294967295)");
+  EXPECT_EQ(uint_in_range(v("-1"), "x", 10).error().message(), "x: -1 is out of range (0 to 10)");
+  EXPECT_EQ(uint_in_range(v("1.0"), "x", 10).error().message(), "x: 1.0 is not an integer");
+  EXPECT_EQ(uint_in_range(v("\"1\""), "x", 10).error().message(),
+            "x: want an integer, got a string");
+  EXPECT_EQ(uint_in_range(v("[]"), "x", 10).error().message(), "x: want an integer, got an array");
+  EXPECT_EQ(uint_in_range(v("18446744073709551615"), "x", UINT64_MAX).value(), UINT64_MAX);
+  // Beyond 64 bits the parser keeps a float: refused, not wrapped.
+  EXPECT_EQ(uint_in_range(v("18446744073709551616"), "x", UINT64_MAX).error().message(),
+            "x: 1.8446744073709552e+19 is not an integer");
+  EXPECT_EQ(int_in_range(v("-1"), "m", -1, INT64_MAX).value(), -1);
+  EXPECT_EQ(int_in_range(v("9223372036854775808"), "m", -1, INT64_MAX).error().message(),
+            "m: 9223372036854775808 is out of range (-1 to 9223372036854775807)");
+  EXPECT_EQ(int_in_range(v("-2"), "m", -1, 5).error().code(), Errc::kInvalidArgument);
+  EXPECT_EQ(int_in_range(v("0"), "t", 1, 5).error().message(), "t: 0 is out of range (1 to 5)");
+  EXPECT_EQ(int_of_type<int16_t>(v("-32768"), "s").value(), -32768);
+  EXPECT_FALSE(int_of_type<uint16_t>(v("65536"), "s").ok());
+  // A value built in code (signed, positive) reads as unsigned too.
+  EXPECT_EQ(uint_in_range(Json(static_cast<int64_t>(7)), "x", 10).value(), 7u);
+  EXPECT_EQ(int_in_range(Json(5), "f\x1b", 0, 1).error().message(),
+            "f\\x1b: 5 is out of range (0 to 1)");
+}
+
+TEST(JsonTest, GetIntRefusesUnsignedValuesBeyondInt64) {
+  auto j = Json::parse(R"({"size": 18446744073709551615})");
+  auto r = get_int(j, "size");
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code(), Errc::kCorrupt);
+  EXPECT_EQ(
+      r.error().message(),
+      "size: 18446744073709551615 is out of range (-9223372036854775808 to 9223372036854775807)");
+}
+
 }  // namespace
 }  // namespace strata::oci

@@ -1,500 +1,486 @@
 // SPDX-License-Identifier: Apache-2.0
+// config.json -> RuntimeSpec: the document, process, namespaces, mappings, mounts,
+// devices, hooks, the smaller linux members and the sysctl rules. Resources are read in
+// runtime_spec_resources.cc, written back in runtime_spec_write.cc.
 #include "oci/runtime_spec.h"
 
 #include <sched.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 
-#include <regex>
+#include <algorithm>
+#include <charconv>
+#include <climits>
+
+#include "oci/runtime_spec_internal.h"
+#include "oci/runtime_spec_reader.h"
+#include "util/strings.h"
 
 namespace strata::oci {
 
+using spec_reader::bad;
+using spec_reader::Fields;
+
 namespace {
 
-Error bad(const std::string& field, std::string_view why) {
-  return Error::make(Errc::kInvalidArgument, fmt::format("{}: {}", field, why));
-}
-
-// Typed field readers: absent gives nullopt; the wrong type is an error naming the field.
-Result<std::optional<std::string>> opt_string(const Json& o, const char* key,
-                                              const std::string& at) {
-  if (!o.contains(key) || o[key].is_null()) return std::optional<std::string>();
-  if (!o[key].is_string()) return bad(at + "." + key, "want a string");
-  return std::optional<std::string>(o[key].get<std::string>());
-}
-
-Result<std::optional<int64_t>> opt_int(const Json& o, const char* key, const std::string& at) {
-  if (!o.contains(key) || o[key].is_null()) return std::optional<int64_t>();
-  if (!o[key].is_number_integer()) return bad(at + "." + key, "want an integer");
-  return std::optional<int64_t>(o[key].get<int64_t>());
-}
-
-Result<std::optional<uint64_t>> opt_uint(const Json& o, const char* key, const std::string& at) {
-  auto v = TRY(opt_int(o, key, at));
-  if (v && *v < 0) return bad(at + "." + key, "want a non-negative integer");
-  if (!v) return std::optional<uint64_t>();
-  return std::optional<uint64_t>(static_cast<uint64_t>(*v));
-}
-
-// A member that asks for something: not null, not an empty object or array, not 0.
-bool set_and_not_empty(const Json& j) {
-  if (j.is_null()) return false;
-  if (j.is_object() || j.is_array()) return !j.empty();
-  if (j.is_number()) return j != 0;
+// kSupported: 1.0.0 to 1.3.x, with an optional pre-release suffix ("1.0.2-dev").
+// Checked by hand: std::regex recurses per character and could overflow the stack
+// on a hostile version string.
+bool supported_version(std::string_view v) {
+  auto number = [&](size_t* i) {
+    size_t start = *i;
+    while (*i < v.size() && v[*i] >= '0' && v[*i] <= '9') ++*i;
+    return *i > start;
+  };
+  if (!v.starts_with("1.") || v.size() < 5 || v[2] < '0' || v[2] > '3' || v[3] != '.') return false;
+  size_t i = 4;
+  if (!number(&i)) return false;
+  if (i == v.size()) return true;
+  if (v[i] != '-' || i + 1 == v.size()) return false;
+  for (char c : v.substr(i + 1))
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '.' && c != '+' && c != '-')
+      return false;
   return true;
 }
 
-Result<bool> opt_bool(const Json& o, const char* key, const std::string& at) {
-  if (!o.contains(key) || o[key].is_null()) return false;
-  if (!o[key].is_boolean()) return bad(at + "." + key, "want a boolean");
-  return o[key].get<bool>();
+Result<void> check_version(const std::string& v) {
+  if (!supported_version(v))
+    return Error::make(
+        Errc::kUnsupported,
+        printable(fmt::format("ociVersion \"{}\": supported versions are 1.0.0 to 1.3.x", v)));
+  return {};
 }
 
-Result<std::vector<std::string>> strings(const Json& o, const char* key, const std::string& at) {
-  std::vector<std::string> out;
-  if (!o.contains(key) || o[key].is_null()) return out;
-  if (!o[key].is_array()) return bad(at + "." + key, "want an array of strings");
-  for (size_t i = 0; i < o[key].size(); ++i) {
-    if (!o[key][i].is_string()) return bad(fmt::format("{}.{}[{}]", at, key, i), "want a string");
-    out.push_back(o[key][i].get<std::string>());
+Result<std::vector<IdMapping>> parse_mappings(const Fields& linux, const char* key) {
+  std::vector<IdMapping> out;
+  for (const Fields& m : TRY(linux.objects(key))) {
+    const std::string& at = m.at();
+    auto c = TRY(m.opt<uint32_t>("containerID")), h = TRY(m.opt<uint32_t>("hostID")),
+         s = TRY(m.opt<uint32_t>("size"));
+    if (!c || !h || !s) return bad(at, "want containerID, hostID and size");
+    if (*s == 0) return bad(at + ".size", "must be at least 1");
+    if (uint64_t{*c} + *s - 1 > UINT32_MAX || uint64_t{*h} + *s - 1 > UINT32_MAX)
+      return bad(at, "range beyond 2^32-1");
+    out.push_back({*c, *h, *s});
   }
   return out;
 }
 
-const Json& member(const Json& o, const char* key) {
-  static const Json kNull;
-  return o.is_object() && o.contains(key) ? o[key] : kNull;
+Result<std::optional<std::pair<uint16_t, uint16_t>>> parse_console_size(const Fields& p) {
+  if (!p.has("consoleSize")) return std::optional<std::pair<uint16_t, uint16_t>>();
+  Fields cs = TRY(p.object("consoleSize"));
+  auto h = TRY(cs.opt<uint16_t>("height")), w = TRY(cs.opt<uint16_t>("width"));
+  if (!h || !w) return bad(cs.at(), "want height and width");
+  return std::optional<std::pair<uint16_t, uint16_t>>(std::make_pair(*h, *w));
 }
 
-Result<void> check_object(const Json& j, const std::string& at) {
-  if (!j.is_null() && !j.is_object()) return bad(at, "want an object");
-  return {};
+Result<User> parse_user(const Fields& p) {
+  Fields u = TRY(p.object("user"));
+  User out;
+  out.uid = TRY(u.opt<uint32_t>("uid")).value_or(0);
+  out.gid = TRY(u.opt<uint32_t>("gid")).value_or(0);
+  // umask(2) takes the permission bits only.
+  if (auto m = TRY(u.opt_uint("umask", 0777))) out.umask = static_cast<uint32_t>(*m);
+  for (const auto& [g, at] : TRY(u.array("additionalGids")))
+    out.additional_gids.push_back(TRY(int_of_type<uint32_t>(*g, at)));
+  return out;
 }
 
-Result<void> check_version(const std::string& v) {
-  static const std::regex kSupported(R"(^1\.[0-3]\.[0-9]+(-[0-9A-Za-z.+-]+)?$)");
-  if (!std::regex_match(v, kSupported))
-    return Error::make(Errc::kUnsupported,
-                       fmt::format("ociVersion \"{}\": supported versions are 1.0.0 to 1.3.x", v));
-  return {};
+Result<std::optional<Capabilities>> parse_capabilities(const Fields& p) {
+  if (!p.has("capabilities")) return std::optional<Capabilities>();
+  Fields caps = TRY(p.object("capabilities"));
+  Capabilities c;
+  std::pair<const char*, std::vector<int>*> sets[] = {{"bounding", &c.bounding},
+                                                      {"effective", &c.effective},
+                                                      {"inheritable", &c.inheritable},
+                                                      {"permitted", &c.permitted},
+                                                      {"ambient", &c.ambient}};
+  for (auto& [name, vec] : sets) {
+    auto names = TRY(caps.strings(name));
+    for (size_t i = 0; i < names.size(); ++i) {
+      int cap = capability_from_name(names[i]);
+      if (cap < 0)
+        return bad(fmt::format("{}.{}[{}]", caps.at(), name, i),
+                   fmt::format("unknown capability \"{}\"", names[i]));
+      vec->push_back(cap);
+    }
+  }
+  return std::optional<Capabilities>(c);
 }
 
-struct NamespaceType {
-  const char* name;
-  int flag;
-};
-constexpr NamespaceType kNamespaces[] = {
-    {"pid", CLONE_NEWPID},       {"network", CLONE_NEWNET}, {"mount", CLONE_NEWNS},
-    {"ipc", CLONE_NEWIPC},       {"uts", CLONE_NEWUTS},     {"user", CLONE_NEWUSER},
-    {"cgroup", CLONE_NEWCGROUP}, {"time", CLONE_NEWTIME},
-};
-
-Result<std::vector<IdMapping>> mappings(const Json& linux, const char* key) {
-  std::vector<IdMapping> out;
-  const Json& a = member(linux, key);
-  if (a.is_null()) return out;
-  std::string at = std::string("linux.") + key;
-  if (!a.is_array()) return bad(at, "want an array");
-  for (size_t i = 0; i < a.size(); ++i) {
-    std::string f = fmt::format("{}[{}]", at, i);
-    TRY(check_object(a[i], f));
-    IdMapping m;
-    auto c = TRY(opt_uint(a[i], "containerID", f)), h = TRY(opt_uint(a[i], "hostID", f)),
-         s = TRY(opt_uint(a[i], "size", f));
-    if (!c || !h || !s) return bad(f, "want containerID, hostID and size");
-    if (*s == 0) return bad(f + ".size", "must be at least 1");
-    if (*c > UINT32_MAX || *h > UINT32_MAX || *c + *s - 1 > UINT32_MAX || *h + *s - 1 > UINT32_MAX)
-      return bad(f, "range beyond 2^32-1");
-    m.container_id = static_cast<uint32_t>(*c);
-    m.host_id = static_cast<uint32_t>(*h);
-    m.size = static_cast<uint32_t>(*s);
-    out.push_back(m);
+Result<std::vector<Rlimit>> parse_rlimits(const Fields& p) {
+  std::vector<Rlimit> out;
+  for (const Fields& f : TRY(p.objects("rlimits"))) {
+    const std::string& at = f.at();
+    Rlimit r;
+    r.type = TRY(f.string_or("type"));
+    r.resource = rlimit_from_name(r.type);
+    if (r.resource < 0) return bad(at + ".type", fmt::format("unknown rlimit \"{}\"", r.type));
+    auto soft = TRY(f.opt<uint64_t>("soft")), hard = TRY(f.opt<uint64_t>("hard"));
+    if (!soft || !hard) return bad(at, "want soft and hard");
+    if (*soft > *hard) return bad(at, "soft limit above hard limit");
+    r.soft = *soft;
+    r.hard = *hard;
+    out.push_back(r);
   }
   return out;
 }
 
 }  // namespace
 
-Result<Process> parse_process(const Json& p) {
+Result<Process> parse_process(const Json& j) {
+  Fields p = TRY(Fields::of(j, "process"));
   Process out;
-  TRY(check_object(p, "process"));
-  out.terminal = TRY(opt_bool(p, "terminal", "process"));
-  const Json& cs = member(p, "consoleSize");
-  if (!cs.is_null()) {
-    auto h = TRY(opt_uint(cs, "height", "process.consoleSize"));
-    auto w = TRY(opt_uint(cs, "width", "process.consoleSize"));
-    if (!h || !w || *h > 65535 || *w > 65535)
-      return bad("process.consoleSize", "want height and width");
-    out.console_size = std::make_pair(static_cast<uint16_t>(*h), static_cast<uint16_t>(*w));
-  }
-  out.args = TRY(strings(p, "args", "process"));
+  out.terminal = TRY(p.bool_or("terminal"));
+  out.console_size = TRY(parse_console_size(p));
+  out.args = TRY(p.strings("args"));
   if (out.args.empty()) return bad("process.args", "must name a program to run");
-  out.env = TRY(strings(p, "env", "process"));
-  auto cwd = TRY(opt_string(p, "cwd", "process"));
+  out.env = TRY(p.strings("env"));
+  auto cwd = TRY(p.opt_string("cwd"));
   if (!cwd) return bad("process.cwd", "missing");
   if (cwd->empty() || (*cwd)[0] != '/') return bad("process.cwd", "must be an absolute path");
   out.cwd = *cwd;
-  const Json& user = member(p, "user");
-  TRY(check_object(user, "process.user"));
-  out.user.uid = static_cast<uint32_t>(TRY(opt_uint(user, "uid", "process.user")).value_or(0));
-  out.user.gid = static_cast<uint32_t>(TRY(opt_uint(user, "gid", "process.user")).value_or(0));
-  if (auto u = TRY(opt_uint(user, "umask", "process.user")))
-    out.user.umask = static_cast<uint32_t>(*u);
-  const Json& gids = member(user, "additionalGids");
-  if (gids.is_array())
-    for (size_t i = 0; i < gids.size(); ++i) {
-      if (!gids[i].is_number_unsigned())
-        return bad(fmt::format("process.user.additionalGids[{}]", i), "want a gid");
-      out.user.additional_gids.push_back(gids[i].get<uint32_t>());
-    }
-  const Json& caps = member(p, "capabilities");
-  if (!caps.is_null()) {
-    TRY(check_object(caps, "process.capabilities"));
-    Capabilities c;
-    std::pair<const char*, std::vector<int>*> sets[] = {{"bounding", &c.bounding},
-                                                        {"effective", &c.effective},
-                                                        {"inheritable", &c.inheritable},
-                                                        {"permitted", &c.permitted},
-                                                        {"ambient", &c.ambient}};
-    for (auto& [name, vec] : sets) {
-      auto names = TRY(strings(caps, name, "process.capabilities"));
-      for (size_t i = 0; i < names.size(); ++i) {
-        int cap = capability_from_name(names[i]);
-        if (cap < 0)
-          return bad(fmt::format("process.capabilities.{}[{}]", name, i),
-                     fmt::format("unknown capability \"{}\"", names[i]));
-        vec->push_back(cap);
-      }
-    }
-    out.capabilities = c;
-  }
-  const Json& rl = member(p, "rlimits");
-  if (rl.is_array())
-    for (size_t i = 0; i < rl.size(); ++i) {
-      std::string f = fmt::format("process.rlimits[{}]", i);
-      Rlimit r;
-      r.type = TRY(opt_string(rl[i], "type", f)).value_or("");
-      r.resource = rlimit_from_name(r.type);
-      if (r.resource < 0) return bad(f + ".type", fmt::format("unknown rlimit \"{}\"", r.type));
-      auto soft = TRY(opt_uint(rl[i], "soft", f)), hard = TRY(opt_uint(rl[i], "hard", f));
-      if (!soft || !hard) return bad(f, "want soft and hard");
-      if (*soft > *hard) return bad(f, "soft limit above hard limit");
-      r.soft = *soft;
-      r.hard = *hard;
-      out.rlimits.push_back(r);
-    }
-  out.no_new_privileges = TRY(opt_bool(p, "noNewPrivileges", "process"));
-  if (auto adj = TRY(opt_int(p, "oomScoreAdj", "process"))) {
-    if (*adj < -1000 || *adj > 1000) return bad("process.oomScoreAdj", "want -1000 to 1000");
+  out.user = TRY(parse_user(p));
+  out.capabilities = TRY(parse_capabilities(p));
+  out.rlimits = TRY(parse_rlimits(p));
+  out.no_new_privileges = TRY(p.bool_or("noNewPrivileges"));
+  if (auto adj = TRY(p.opt_int("oomScoreAdj", -1000, 1000)))
     out.oom_score_adj = static_cast<int>(*adj);
-  }
-  out.apparmor_profile = TRY(opt_string(p, "apparmorProfile", "process")).value_or("");
-  out.selinux_label = TRY(opt_string(p, "selinuxLabel", "process")).value_or("");
+  out.apparmor_profile = TRY(p.string_or("apparmorProfile"));
+  out.selinux_label = TRY(p.string_or("selinuxLabel"));
   return out;
 }
 
 namespace {
 
-Result<std::vector<Hook>> parse_hooks(const Json& hooks, const char* key) {
+Result<std::vector<Hook>> parse_hooks(const Fields& hooks, const char* key) {
   std::vector<Hook> out;
-  const Json& a = member(hooks, key);
-  if (a.is_null()) return out;
-  std::string at = std::string("hooks.") + key;
-  if (!a.is_array()) return bad(at, "want an array");
-  for (size_t i = 0; i < a.size(); ++i) {
-    std::string f = fmt::format("{}[{}]", at, i);
+  for (const Fields& f : TRY(hooks.objects(key))) {
+    const std::string& at = f.at();
     Hook h;
-    h.path = TRY(opt_string(a[i], "path", f)).value_or("");
-    if (h.path.empty() || h.path[0] != '/') return bad(f + ".path", "must be an absolute path");
-    h.args = TRY(strings(a[i], "args", f));
-    h.env = TRY(strings(a[i], "env", f));
-    if (auto t = TRY(opt_int(a[i], "timeout", f))) {
-      if (*t <= 0) return bad(f + ".timeout", "must be positive");
-      h.timeout = static_cast<int>(*t);
-    }
+    h.path = TRY(f.string_or("path"));
+    if (h.path.empty() || h.path[0] != '/') return bad(at + ".path", "must be an absolute path");
+    h.args = TRY(f.strings("args"));
+    h.env = TRY(f.strings("env"));
+    if (auto t = TRY(f.opt_int("timeout", 1, INT_MAX))) h.timeout = static_cast<int>(*t);
     out.push_back(std::move(h));
   }
   return out;
 }
 
-Result<std::vector<DeviceRule>> parse_device_rules(const Json& rules) {
-  std::vector<DeviceRule> out;
-  if (!rules.is_null() && !rules.is_array()) return bad("linux.resources.devices", "want an array");
-  for (size_t i = 0; rules.is_array() && i < rules.size(); ++i) {
-    std::string f = fmt::format("linux.resources.devices[{}]", i);
-    TRY(check_object(rules[i], f));
-    DeviceRule d;
-    if (!rules[i].contains("allow")) return bad(f + ".allow", "missing");
-    d.allow = TRY(opt_bool(rules[i], "allow", f));
-    std::string type = TRY(opt_string(rules[i], "type", f)).value_or("a");
-    if (type != "a" && type != "c" && type != "b")
-      return bad(f + ".type", fmt::format("unknown device type \"{}\" (want a, c or b)", type));
-    d.type = type[0];
-    d.major = TRY(opt_int(rules[i], "major", f)).value_or(-1);
-    d.minor = TRY(opt_int(rules[i], "minor", f)).value_or(-1);
-    if (d.major < -1 || d.minor < -1 || d.major > UINT32_MAX || d.minor > UINT32_MAX)
-      return bad(f, "major and minor must be -1 (any) or a device number");
-    d.access = TRY(opt_string(rules[i], "access", f)).value_or("");
-    if (d.access.empty()) d.access = "rwm";
-    if (d.access.find_first_not_of("rwm") != std::string::npos)
-      return bad(f + ".access", fmt::format("\"{}\": want some of r, w, m", d.access));
+Result<Hooks> parse_all_hooks(const Fields& doc) {
+  Fields hooks = TRY(doc.object("hooks"));
+  Hooks h;
+  h.prestart = TRY(parse_hooks(hooks, "prestart"));
+  h.create_runtime = TRY(parse_hooks(hooks, "createRuntime"));
+  h.create_container = TRY(parse_hooks(hooks, "createContainer"));
+  h.start_container = TRY(parse_hooks(hooks, "startContainer"));
+  h.poststart = TRY(parse_hooks(hooks, "poststart"));
+  h.poststop = TRY(parse_hooks(hooks, "poststop"));
+  return h;
+}
+
+Result<std::vector<Namespace>> parse_namespaces(const Fields& linux) {
+  std::vector<Namespace> out;
+  for (const Fields& f : TRY(linux.objects("namespaces"))) {
+    const std::string& at = f.at();
+    Namespace n;
+    n.type = TRY(f.string_or("type"));
+    n.flag = namespace_flag(n.type);
+    if (n.flag == 0) return bad(at + ".type", fmt::format("unknown namespace \"{}\"", n.type));
+    for (const auto& prev : out)
+      if (prev.flag == n.flag)
+        return bad(at + ".type", fmt::format("namespace \"{}\" given twice", n.type));
+    n.path = TRY(f.string_or("path"));
+    if (!n.path.empty() && n.path[0] != '/') return bad(at + ".path", "must be an absolute path");
+    out.push_back(n);
+  }
+  return out;
+}
+
+Result<std::vector<Device>> parse_devices(const Fields& linux) {
+  std::vector<Device> out;
+  for (const Fields& f : TRY(linux.objects("devices"))) {
+    const std::string& at = f.at();
+    Device d;
+    d.path = TRY(f.string_or("path"));
+    d.type = TRY(f.string_or("type"));
+    if (d.path.empty() || d.path[0] != '/') return bad(at + ".path", "must be an absolute path");
+    if (d.type != "c" && d.type != "b" && d.type != "u" && d.type != "p")
+      return bad(at + ".type", fmt::format("unknown device type \"{}\"", d.type));
+    d.major = TRY(f.opt_int("major", 0, kMaxDeviceMajor)).value_or(0);
+    d.minor = TRY(f.opt_int("minor", 0, kMaxDeviceMinor)).value_or(0);
+    // Permission bits only: the type comes from `type` (runc strips S_IFMT too).
+    if (auto m = TRY(f.opt_uint("fileMode", 07777))) d.file_mode = static_cast<uint32_t>(*m);
+    d.uid = TRY(f.opt<uint32_t>("uid"));
+    d.gid = TRY(f.opt<uint32_t>("gid"));
     out.push_back(d);
   }
   return out;
 }
 
-// linux.resources. What the runtime cannot apply is refused by name rather than
-// dropped; kernel and kernelTCP memory limits are ignored (deprecated, gone from cgroup
-// v2 and from v1 since Linux 6.1), as runc 1.2 does.
-Result<Resources> parse_resources(const Json& res) {
-  TRY(check_object(res, "linux.resources"));
-  Resources r;
-  for (const char* key : {"blockIO", "hugepageLimits", "network", "rdma"})
-    if (set_and_not_empty(member(res, key)))
-      return Error::make(Errc::kUnsupported,
-                         fmt::format("linux.resources.{}: not supported by strata-runtime", key));
-  const Json& mem = member(res, "memory");
-  r.memory_limit = TRY(opt_int(mem, "limit", "linux.resources.memory"));
-  r.memory_reservation = TRY(opt_int(mem, "reservation", "linux.resources.memory"));
-  r.memory_swap = TRY(opt_int(mem, "swap", "linux.resources.memory"));
-  const Json& cpu = member(res, "cpu");
-  r.cpu_shares = TRY(opt_uint(cpu, "shares", "linux.resources.cpu"));
-  r.cpu_quota = TRY(opt_int(cpu, "quota", "linux.resources.cpu"));
-  r.cpu_period = TRY(opt_uint(cpu, "period", "linux.resources.cpu"));
-  r.cpuset_cpus = TRY(opt_string(cpu, "cpus", "linux.resources.cpu")).value_or("");
-  r.cpuset_mems = TRY(opt_string(cpu, "mems", "linux.resources.cpu")).value_or("");
-  r.pids_limit = TRY(opt_int(member(res, "pids"), "limit", "linux.resources.pids"));
-  r.devices = TRY(parse_device_rules(member(res, "devices")));
-  r.memory_swappiness = TRY(opt_uint(mem, "swappiness", "linux.resources.memory"));
-  if (r.memory_swappiness && *r.memory_swappiness > 100)
-    return bad("linux.resources.memory.swappiness", "must be 0 to 100");
-  r.disable_oom_killer = TRY(opt_bool(mem, "disableOOMKiller", "linux.resources.memory"));
-  r.cpu_burst = TRY(opt_uint(cpu, "burst", "linux.resources.cpu"));
-  for (const char* key : {"realtimeRuntime", "realtimePeriod", "idle"})
-    if (set_and_not_empty(member(cpu, key)))
-      return Error::make(
-          Errc::kUnsupported,
-          fmt::format("linux.resources.cpu.{}: not supported by strata-runtime", key));
-  const Json& unified = member(res, "unified");
-  TRY(check_object(unified, "linux.resources.unified"));
-  if (unified.is_object())
-    for (auto it = unified.begin(); it != unified.end(); ++it) {
-      std::string f = "linux.resources.unified." + it.key();
-      if (!it.value().is_string()) return bad(f, "want a string");
-      if (it.key().find('/') != std::string::npos || it.key().find('.') == std::string::npos)
-        return bad(f, "not a cgroup file name");
-      r.unified[it.key()] = it.value().get<std::string>();
-    }
-  return r;
+Result<std::map<std::string, std::pair<int64_t, uint32_t>>> parse_time_offsets(
+    const Fields& linux) {
+  std::map<std::string, std::pair<int64_t, uint32_t>> out;
+  Fields offsets = TRY(linux.object("timeOffsets"));
+  for (const auto& [clock, j] : offsets.members()) {
+    std::string at = offsets.at(clock);
+    if (clock != "monotonic" && clock != "boottime")
+      return bad(at, "unknown clock (want monotonic or boottime)");
+    Fields f = TRY(Fields::of(*j, at));
+    int64_t secs = TRY(f.opt<int64_t>("secs")).value_or(0);
+    uint64_t nsecs = TRY(f.opt_uint("nanosecs", 999999999)).value_or(0);
+    out[clock] = {secs, static_cast<uint32_t>(nsecs)};
+  }
+  return out;
 }
 
-Result<void> parse_linux(const Json& linux, RuntimeSpec* s) {
-  TRY(check_object(linux, "linux"));
-  const Json& ns = member(linux, "namespaces");
-  if (ns.is_array()) {
-    for (size_t i = 0; i < ns.size(); ++i) {
-      std::string f = fmt::format("linux.namespaces[{}]", i);
-      Namespace n;
-      n.type = TRY(opt_string(ns[i], "type", f)).value_or("");
-      for (const auto& t : kNamespaces)
-        if (n.type == t.name) n.flag = t.flag;
-      if (n.flag == 0) return bad(f + ".type", fmt::format("unknown namespace \"{}\"", n.type));
-      for (const auto& prev : s->namespaces)
-        if (prev.flag == n.flag)
-          return bad(f + ".type", fmt::format("namespace \"{}\" given twice", n.type));
-      n.path = TRY(opt_string(ns[i], "path", f)).value_or("");
-      if (!n.path.empty() && n.path[0] != '/') return bad(f + ".path", "must be an absolute path");
-      s->namespaces.push_back(n);
-    }
-  } else if (!ns.is_null()) {
-    return bad("linux.namespaces", "want an array");
-  }
-  s->uid_mappings = TRY(mappings(linux, "uidMappings"));
-  s->gid_mappings = TRY(mappings(linux, "gidMappings"));
-  bool userns = s->has_namespace(CLONE_NEWUSER);
-  if (!userns && (!s->uid_mappings.empty() || !s->gid_mappings.empty()))
-    return bad("linux.uidMappings", "mappings need a user namespace");
-  const Json& sysctl = member(linux, "sysctl");
-  TRY(check_object(sysctl, "linux.sysctl"));
-  if (sysctl.is_object())
-    for (auto it = sysctl.begin(); it != sysctl.end(); ++it) {
-      if (!it.value().is_string()) return bad("linux.sysctl." + it.key(), "want a string");
-      if (it.key().find("..") != std::string::npos || it.key().find('/') != std::string::npos)
-        return bad("linux.sysctl." + it.key(), "invalid name");
-      s->sysctl[it.key()] = it.value().get<std::string>();
-    }
-  s->resources = TRY(parse_resources(member(linux, "resources")));
-  if (set_and_not_empty(member(linux, "intelRdt")))
-    return Error::make(Errc::kUnsupported, "linux.intelRdt: not supported by strata-runtime");
-  s->cgroups_path = TRY(opt_string(linux, "cgroupsPath", "linux")).value_or("");
-  s->masked_paths = TRY(strings(linux, "maskedPaths", "linux"));
-  s->readonly_paths = TRY(strings(linux, "readonlyPaths", "linux"));
-  s->rootfs_propagation = TRY(opt_string(linux, "rootfsPropagation", "linux")).value_or("");
+Result<bool> parse_personality(const Fields& linux) {
+  if (!linux.has("personality")) return false;
+  Fields pers = TRY(linux.object("personality"));
+  std::string domain = TRY(pers.string_or("domain"));
+  if (domain != "LINUX" && domain != "LINUX32")
+    return bad("linux.personality.domain",
+               fmt::format("unknown domain \"{}\" (want LINUX or LINUX32)", domain));
+  if (!TRY(pers.strings("flags")).empty())
+    return Error::make(Errc::kUnsupported,
+                       "linux.personality.flags: no personality flags are supported");
+  return domain == "LINUX32";
+}
+
+Result<void> check_propagation(const std::string& p) {
   static const char* kPropagations[] = {"",      "private", "rprivate",   "shared",     "rshared",
                                         "slave", "rslave",  "unbindable", "runbindable"};
-  if (std::find(std::begin(kPropagations), std::end(kPropagations), s->rootfs_propagation) ==
-      std::end(kPropagations))
-    return bad("linux.rootfsPropagation",
-               fmt::format("unknown propagation \"{}\"", s->rootfs_propagation));
-  const Json& devs = member(linux, "devices");
-  if (devs.is_array())
-    for (size_t i = 0; i < devs.size(); ++i) {
-      std::string f = fmt::format("linux.devices[{}]", i);
-      Device d;
-      d.path = TRY(opt_string(devs[i], "path", f)).value_or("");
-      d.type = TRY(opt_string(devs[i], "type", f)).value_or("");
-      if (d.path.empty() || d.path[0] != '/') return bad(f + ".path", "must be an absolute path");
-      if (d.type != "c" && d.type != "b" && d.type != "u" && d.type != "p")
-        return bad(f + ".type", fmt::format("unknown device type \"{}\"", d.type));
-      d.major = TRY(opt_int(devs[i], "major", f)).value_or(0);
-      d.minor = TRY(opt_int(devs[i], "minor", f)).value_or(0);
-      if (auto m = TRY(opt_uint(devs[i], "fileMode", f))) d.file_mode = static_cast<uint32_t>(*m);
-      if (auto u = TRY(opt_uint(devs[i], "uid", f))) d.uid = static_cast<uint32_t>(*u);
-      if (auto g = TRY(opt_uint(devs[i], "gid", f))) d.gid = static_cast<uint32_t>(*g);
-      s->devices.push_back(d);
-    }
-  const Json& offsets = member(linux, "timeOffsets");
-  TRY(check_object(offsets, "linux.timeOffsets"));
-  if (offsets.is_object())
-    for (auto it = offsets.begin(); it != offsets.end(); ++it) {
-      std::string f = "linux.timeOffsets." + it.key();
-      if (it.key() != "monotonic" && it.key() != "boottime")
-        return bad(f, "unknown clock (want monotonic or boottime)");
-      TRY(check_object(it.value(), f));
-      int64_t secs = TRY(opt_int(it.value(), "secs", f)).value_or(0);
-      uint64_t nsecs = TRY(opt_uint(it.value(), "nanosecs", f)).value_or(0);
-      if (nsecs >= 1000000000) return bad(f + ".nanosecs", "must be below 1000000000");
-      s->time_offsets[it.key()] = {secs, static_cast<uint32_t>(nsecs)};
-    }
-  const Json& pers = member(linux, "personality");
-  TRY(check_object(pers, "linux.personality"));
-  if (pers.is_object()) {
-    std::string domain = TRY(opt_string(pers, "domain", "linux.personality")).value_or("");
-    if (domain != "LINUX" && domain != "LINUX32")
-      return bad("linux.personality.domain",
-                 fmt::format("unknown domain \"{}\" (want LINUX or LINUX32)", domain));
-    if (!TRY(strings(pers, "flags", "linux.personality")).empty())
-      return Error::make(Errc::kUnsupported,
-                         "linux.personality.flags: no personality flags are supported");
-    s->personality_linux32 = domain == "LINUX32";
-  }
-  if (linux.contains("seccomp") && !linux["seccomp"].is_null()) {
-    TRY(check_object(linux["seccomp"], "linux.seccomp"));
-    s->seccomp = linux["seccomp"];
+  if (std::find(std::begin(kPropagations), std::end(kPropagations), p) == std::end(kPropagations))
+    return bad("linux.rootfsPropagation", fmt::format("unknown propagation \"{}\"", p));
+  return {};
+}
+
+Result<std::map<std::string, std::string>> parse_sysctl_keys(const Fields& linux) {
+  auto out = TRY(linux.string_map("sysctl"));
+  for (const auto& [k, v] : out)
+    if (k.empty() || k.find("..") != std::string::npos || k.find('/') != std::string::npos)
+      return bad("linux.sysctl." + k, "invalid name");
+  return out;
+}
+
+Result<void> parse_linux(const Fields& doc, RuntimeSpec* s) {
+  Fields linux = TRY(doc.object("linux"));
+  s->namespaces = TRY(parse_namespaces(linux));
+  s->uid_mappings = TRY(parse_mappings(linux, "uidMappings"));
+  s->gid_mappings = TRY(parse_mappings(linux, "gidMappings"));
+  if (!s->has_namespace(CLONE_NEWUSER) && (!s->uid_mappings.empty() || !s->gid_mappings.empty()))
+    return bad("linux.uidMappings", "mappings need a user namespace");
+  s->sysctl = TRY(parse_sysctl_keys(linux));
+  s->resources = TRY(parse_resources(linux));
+  if (const Json* rdt = linux.get("intelRdt"); rdt != nullptr && !is_empty_value(*rdt))
+    return Error::make(Errc::kUnsupported, "linux.intelRdt: not supported by strata-runtime");
+  s->cgroups_path = TRY(linux.string_or("cgroupsPath"));
+  s->masked_paths = TRY(linux.strings("maskedPaths"));
+  s->readonly_paths = TRY(linux.strings("readonlyPaths"));
+  s->rootfs_propagation = TRY(linux.string_or("rootfsPropagation"));
+  TRY(check_propagation(s->rootfs_propagation));
+  s->devices = TRY(parse_devices(linux));
+  s->time_offsets = TRY(parse_time_offsets(linux));
+  s->personality_linux32 = TRY(parse_personality(linux));
+  if (linux.has("seccomp")) {
+    TRY(linux.object("seccomp"));  // compiled (and checked member by member) by seccomp/
+    s->seccomp = *linux.get("seccomp");
   }
   return {};
 }
 
-}  // namespace
-
-bool Resources::any() const {
-  return memory_limit || memory_reservation || memory_swap || cpu_shares || cpu_quota ||
-         cpu_period || !cpuset_cpus.empty() || !cpuset_mems.empty() || pids_limit ||
-         memory_swappiness || disable_oom_killer || cpu_burst || !unified.empty();
+Result<std::vector<Mount>> parse_mounts(const Fields& doc) {
+  std::vector<Mount> out;
+  for (const Fields& f : TRY(doc.objects("mounts"))) {
+    const std::string& at = f.at();
+    Mount m;
+    m.destination = TRY(f.string_or("destination"));
+    if (m.destination.empty() || m.destination[0] != '/')
+      return bad(at + ".destination", "must be an absolute path");
+    m.type = TRY(f.string_or("type"));
+    m.source = TRY(f.string_or("source"));
+    m.options = TRY(f.strings("options"));
+    out.push_back(std::move(m));
+  }
+  return out;
 }
 
-bool RuntimeSpec::has_namespace(int flag) const {
+}  // namespace
+
+int namespace_flag(std::string_view type) {
+  for (const auto& [name, flag] : kNamespaceTypes)
+    if (type == name) return flag;
+  return 0;
+}
+
+std::string_view namespace_type(int flag) {
+  for (const auto& [name, f] : kNamespaceTypes)
+    if (flag == f) return name;
+  return "";
+}
+
+bool is_empty_value(const Json& j) {
+  if (j.is_null()) return true;
+  if (j.is_object() || j.is_array()) return j.empty();
+  if (j.is_number_unsigned()) return j.get<uint64_t>() == 0;
+  if (j.is_number_integer()) return j.get<int64_t>() == 0;
+  if (j.is_number_float()) return j.get<double>() == 0;
+  if (j.is_boolean()) return !j.get<bool>();
+  return j.is_string() && j.get<std::string>().empty();
+}
+
+bool RuntimeSpec::has_namespace(int flag) const { return find_namespace(flag) != nullptr; }
+
+const Namespace* RuntimeSpec::find_namespace(int flag) const {
   for (const auto& n : namespaces)
-    if (n.flag == flag) return true;
-  return false;
+    if (n.flag == flag) return &n;
+  return nullptr;
 }
 
 Result<RuntimeSpec> parse_spec(std::string_view text) {
   Json j = TRY(oci::parse_json(text, "config.json"));
   if (!j.is_object()) return bad("config.json", "want a JSON object");
+  Fields doc = TRY(Fields::of(j, ""));
   RuntimeSpec s;
-  s.oci_version = TRY(opt_string(j, "ociVersion", "config")).value_or("");
+  s.oci_version = TRY(doc.string_or("ociVersion"));
   if (s.oci_version.empty()) return bad("ociVersion", "missing");
   TRY(check_version(s.oci_version));
-  const Json& root = member(j, "root");
-  TRY(check_object(root, "root"));
-  s.root_path = TRY(opt_string(root, "path", "root")).value_or("");
+  Fields root = TRY(doc.object("root"));
+  s.root_path = TRY(root.string_or("path"));
   if (s.root_path.empty()) return bad("root.path", "missing");
-  s.root_readonly = TRY(opt_bool(root, "readonly", "root"));
-  if (!j.contains("process") || j["process"].is_null()) return bad("process", "missing");
-  s.process = TRY(parse_process(j["process"]));
-  s.hostname = TRY(opt_string(j, "hostname", "config")).value_or("");
-  s.domainname = TRY(opt_string(j, "domainname", "config")).value_or("");
-  const Json& mounts = member(j, "mounts");
-  if (mounts.is_array()) {
-    for (size_t i = 0; i < mounts.size(); ++i) {
-      std::string f = fmt::format("mounts[{}]", i);
-      TRY(check_object(mounts[i], f));
-      Mount m;
-      m.destination = TRY(opt_string(mounts[i], "destination", f)).value_or("");
-      if (m.destination.empty() || m.destination[0] != '/')
-        return bad(f + ".destination", "must be an absolute path");
-      m.type = TRY(opt_string(mounts[i], "type", f)).value_or("");
-      m.source = TRY(opt_string(mounts[i], "source", f)).value_or("");
-      m.options = TRY(strings(mounts[i], "options", f));
-      s.mounts.push_back(std::move(m));
-    }
-  } else if (!mounts.is_null()) {
-    return bad("mounts", "want an array");
-  }
-  TRY(parse_linux(member(j, "linux"), &s));
-  const Json& hooks = member(j, "hooks");
-  TRY(check_object(hooks, "hooks"));
-  s.hooks.prestart = TRY(parse_hooks(hooks, "prestart"));
-  s.hooks.create_runtime = TRY(parse_hooks(hooks, "createRuntime"));
-  s.hooks.create_container = TRY(parse_hooks(hooks, "createContainer"));
-  s.hooks.start_container = TRY(parse_hooks(hooks, "startContainer"));
-  s.hooks.poststart = TRY(parse_hooks(hooks, "poststart"));
-  s.hooks.poststop = TRY(parse_hooks(hooks, "poststop"));
-  const Json& ann = member(j, "annotations");
-  TRY(check_object(ann, "annotations"));
-  if (ann.is_object())
-    for (auto it = ann.begin(); it != ann.end(); ++it) {
-      if (!it.value().is_string()) return bad("annotations." + it.key(), "want a string");
-      s.annotations[it.key()] = it.value().get<std::string>();
-    }
+  s.root_readonly = TRY(root.bool_or("readonly"));
+  if (!doc.has("process")) return bad("process", "missing");
+  s.process = TRY(parse_process(*doc.get("process")));
+  s.hostname = TRY(doc.string_or("hostname"));
+  s.domainname = TRY(doc.string_or("domainname"));
+  s.mounts = TRY(parse_mounts(doc));
+  TRY(parse_linux(doc, &s));
+  s.hooks = TRY(parse_all_hooks(doc));
+  s.annotations = TRY(doc.string_map("annotations"));
+  TRY(check_sysctl(s));
   return s;
 }
 
+// Which linux.sysctl keys a container may set: only those a namespace of its own
+// isolates (runc's libcontainer/configs/validate validator.sysctl). /proc/sys is the
+// host's for everything else, so `vm.swappiness` or `kernel.core_pattern` in a bundle
+// would be written to the host by the init, as root.
+namespace {
+
+// IPC keys isolated by an ipc namespace (ipc/ipc_sysctl.c), besides fs.mqueue.*.
+constexpr std::string_view kIpcKeys[] = {"kernel.msgmax", "kernel.msgmnb",         "kernel.msgmni",
+                                         "kernel.sem",    "kernel.shmall",         "kernel.shmmax",
+                                         "kernel.shmmni", "kernel.shm_rmid_forced"};
+
+bool is_ipc_key(std::string_view key) {
+  for (auto k : kIpcKeys)
+    if (key == k) return true;
+  return key.starts_with("fs.mqueue.");
+}
+
+// Whether the network namespace at `path` is the runtime's own (runc's isHostNetNS
+// compares the files' device and inode). A path that cannot be read is left for
+// compile_plan, which names it.
+bool is_own_netns(const std::string& path) {
+  struct stat a, b;
+  if (::stat(path.c_str(), &a) < 0 || ::stat("/proc/self/ns/net", &b) < 0) return false;
+  return a.st_dev == b.st_dev && a.st_ino == b.st_ino;
+}
+
+Error refuse(const std::string& key, std::string_view why) {
+  return bad(fmt::format("linux.sysctl.{}", key), why);
+}
+
+Result<void> check_key(const RuntimeSpec& spec, const std::string& key) {
+  if (is_ipc_key(key)) {
+    if (!spec.has_namespace(CLONE_NEWIPC))
+      return refuse(key, "needs an ipc namespace (it would be set on the host's)");
+    return {};
+  }
+  if (key.starts_with("net.")) {
+    const Namespace* net = spec.find_namespace(CLONE_NEWNET);
+    if (net == nullptr)
+      return refuse(key, "needs a network namespace (it would be set on the host's)");
+    if (!net->path.empty() && is_own_netns(net->path))
+      return refuse(key, fmt::format("the network namespace `{}` is the host's", net->path));
+    return {};
+  }
+  for (auto [name, field] :
+       {std::pair<std::string_view, const std::string*>{"kernel.hostname", &spec.hostname},
+        {"kernel.domainname", &spec.domainname}}) {
+    if (key != name) continue;
+    if (!spec.has_namespace(CLONE_NEWUTS))
+      return refuse(key, "needs a uts namespace (it would be set on the host's)");
+    if (!field->empty())
+      return refuse(key, fmt::format("conflicts with the {} field", name.substr(7)));
+    return {};
+  }
+  return refuse(key, "not isolated by a namespace: it would be set on the host");
+}
+
+}  // namespace
+
+Result<void> check_sysctl(const RuntimeSpec& spec) {
+  for (const auto& [key, value] : spec.sysctl) TRY(check_key(spec, key));
+  return {};
+}
+
+namespace {
+
+constexpr const char* kCaps[] = {"CAP_CHOWN",
+                                 "CAP_DAC_OVERRIDE",
+                                 "CAP_DAC_READ_SEARCH",
+                                 "CAP_FOWNER",
+                                 "CAP_FSETID",
+                                 "CAP_KILL",
+                                 "CAP_SETGID",
+                                 "CAP_SETUID",
+                                 "CAP_SETPCAP",
+                                 "CAP_LINUX_IMMUTABLE",
+                                 "CAP_NET_BIND_SERVICE",
+                                 "CAP_NET_BROADCAST",
+                                 "CAP_NET_ADMIN",
+                                 "CAP_NET_RAW",
+                                 "CAP_IPC_LOCK",
+                                 "CAP_IPC_OWNER",
+                                 "CAP_SYS_MODULE",
+                                 "CAP_SYS_RAWIO",
+                                 "CAP_SYS_CHROOT",
+                                 "CAP_SYS_PTRACE",
+                                 "CAP_SYS_PACCT",
+                                 "CAP_SYS_ADMIN",
+                                 "CAP_SYS_BOOT",
+                                 "CAP_SYS_NICE",
+                                 "CAP_SYS_RESOURCE",
+                                 "CAP_SYS_TIME",
+                                 "CAP_SYS_TTY_CONFIG",
+                                 "CAP_MKNOD",
+                                 "CAP_LEASE",
+                                 "CAP_AUDIT_WRITE",
+                                 "CAP_AUDIT_CONTROL",
+                                 "CAP_SETFCAP",
+                                 "CAP_MAC_OVERRIDE",
+                                 "CAP_MAC_ADMIN",
+                                 "CAP_SYSLOG",
+                                 "CAP_WAKE_ALARM",
+                                 "CAP_BLOCK_SUSPEND",
+                                 "CAP_AUDIT_READ",
+                                 "CAP_PERFMON",
+                                 "CAP_BPF",
+                                 "CAP_CHECKPOINT_RESTORE"};
+
+}  // namespace
+
 int capability_from_name(std::string_view name) {
-  static constexpr const char* kCaps[] = {"CAP_CHOWN",
-                                          "CAP_DAC_OVERRIDE",
-                                          "CAP_DAC_READ_SEARCH",
-                                          "CAP_FOWNER",
-                                          "CAP_FSETID",
-                                          "CAP_KILL",
-                                          "CAP_SETGID",
-                                          "CAP_SETUID",
-                                          "CAP_SETPCAP",
-                                          "CAP_LINUX_IMMUTABLE",
-                                          "CAP_NET_BIND_SERVICE",
-                                          "CAP_NET_BROADCAST",
-                                          "CAP_NET_ADMIN",
-                                          "CAP_NET_RAW",
-                                          "CAP_IPC_LOCK",
-                                          "CAP_IPC_OWNER",
-                                          "CAP_SYS_MODULE",
-                                          "CAP_SYS_RAWIO",
-                                          "CAP_SYS_CHROOT",
-                                          "CAP_SYS_PTRACE",
-                                          "CAP_SYS_PACCT",
-                                          "CAP_SYS_ADMIN",
-                                          "CAP_SYS_BOOT",
-                                          "CAP_SYS_NICE",
-                                          "CAP_SYS_RESOURCE",
-                                          "CAP_SYS_TIME",
-                                          "CAP_SYS_TTY_CONFIG",
-                                          "CAP_MKNOD",
-                                          "CAP_LEASE",
-                                          "CAP_AUDIT_WRITE",
-                                          "CAP_AUDIT_CONTROL",
-                                          "CAP_SETFCAP",
-                                          "CAP_MAC_OVERRIDE",
-                                          "CAP_MAC_ADMIN",
-                                          "CAP_SYSLOG",
-                                          "CAP_WAKE_ALARM",
-                                          "CAP_BLOCK_SUSPEND",
-                                          "CAP_AUDIT_READ",
-                                          "CAP_PERFMON",
-                                          "CAP_BPF",
-                                          "CAP_CHECKPOINT_RESTORE"};
   for (int i = 0; i < static_cast<int>(std::size(kCaps)); ++i)
     if (name == kCaps[i]) return i;
   return -1;
+}
+
+std::string_view capability_name(int cap) {
+  if (cap < 0 || cap >= static_cast<int>(std::size(kCaps))) return "";
+  return kCaps[cap];
 }
 
 int rlimit_from_name(std::string_view name) {

@@ -5,6 +5,7 @@
 #include "oci/runtime_spec.h"
 #include "runtime/container.h"
 #include "runtime/plan.h"
+#include "runtime/seccomp/seccomp.h"
 
 namespace strata::runtime {
 namespace {
@@ -70,6 +71,43 @@ TEST(SpecTest, ParsesNamespacesMappingsAndResources) {
   EXPECT_EQ(*s->resources.memory_limit, 1048576);
   EXPECT_EQ(*s->resources.pids_limit, 10);
   EXPECT_EQ(*s->resources.cpu_shares, 512u);
+}
+
+TEST(SeccompCompileTest, HostileMembersAreErrorsNamingThem) {
+  auto error_of = [](const char* text) {
+    auto f = seccomp::compile(oci::Json::parse(text));
+    return f.ok() ? std::string("ok") : f.error().message();
+  };
+  // A string where a number is wanted threw nlohmann's type_error and aborted.
+  EXPECT_EQ(error_of(R"({"defaultAction":"SCMP_ACT_ALLOW","syscalls":[{"names":["getpid"],
+      "action":"SCMP_ACT_ERRNO","args":[{"index":0,"value":"1","op":"SCMP_CMP_EQ"}]}]})"),
+            "linux.seccomp.syscalls[0].args[0].value: want an integer, got a string");
+  EXPECT_EQ(error_of(R"({"defaultAction":"SCMP_ACT_ALLOW","syscalls":[{"names":["getpid"],
+      "action":"SCMP_ACT_ERRNO","args":[{"index":6,"value":1,"op":"SCMP_CMP_EQ"}]}]})"),
+            "linux.seccomp.syscalls[0].args[0].index: 6 is out of range (0 to 5)");
+  EXPECT_EQ(
+      error_of(R"({"defaultAction":"SCMP_ACT_ALLOW","syscalls":[{"names":["getpid"],
+      "action":"SCMP_ACT_ERRNO","args":[{"index":0,"value":-1,"op":"SCMP_CMP_EQ"}]}]})"),
+      "linux.seccomp.syscalls[0].args[0].value: -1 is out of range (0 to 18446744073709551615)");
+  EXPECT_EQ(error_of(R"({"defaultAction":"SCMP_ACT_ERRNO","defaultErrnoRet":-1})"),
+            "linux.seccomp.defaultErrnoRet: -1 is out of range (0 to 65535)");
+  EXPECT_EQ(error_of(R"({"defaultAction":"SCMP_ACT_ALLOW","syscalls":[{"names":["getpid"],
+      "action":"SCMP_ACT_ERRNO","errnoRet":"1"}]})"),
+            "linux.seccomp.syscalls[0].errnoRet: want an integer, got a string");
+  EXPECT_EQ(error_of(R"({"defaultAction":"SCMP_ACT_ALLOW","syscalls":[{"names":[7],
+      "action":"SCMP_ACT_ERRNO"}]})"),
+            "linux.seccomp.syscalls[0].names[0]: want a string, got number");
+  EXPECT_EQ(error_of(R"({"defaultAction":"SCMP_ACT_ALLOW","syscalls":{"names":["getpid"]}})"),
+            "linux.seccomp.syscalls: want an array, got object");
+  EXPECT_EQ(error_of(R"({"defaultAction":"SCMP_ACT_ALLOW","architectures":"SCMP_ARCH_X86"})"),
+            "linux.seccomp.architectures: want an array, got string");
+  EXPECT_EQ(error_of(R"({"defaultAction":"SCMP_ACT_ALLOW","flags":[1]})"),
+            "linux.seccomp.flags[0]: want a string, got number");
+  EXPECT_EQ(error_of(R"({"defaultAction":"SCMP_ACT_ALLOW","syscalls":[5]})"),
+            "linux.seccomp.syscalls[0]: want an object, got number");
+  EXPECT_EQ(error_of(R"({"defaultAction":"SCMP_ACT_ALLOW","syscalls":[{"names":["getpid"],
+      "action":"SCMP_ACT_ERRNO","errnoRet":38}]})"),
+            "ok");
 }
 
 TEST(MountOptionsTest, FlagsPropagationAndData) {

@@ -12,7 +12,7 @@
 #include <fstream>
 #include <sstream>
 
-#include "runtime/cgroup/devices.h"
+#include "runtime/cgroup/limits.h"
 #include "sys/fs.h"
 #include "util/strings.h"
 
@@ -153,67 +153,7 @@ class V1 : public Manager {
     return {};
   }
 
-  Result<void> set(const char* ctrl, const char* file, const std::string& value,
-                   const char* field) {
-    if (!dirs_.count(ctrl))
-      return Error::make(Errc::kUnsupported,
-                         fmt::format("{}: no {} cgroup controller", field, ctrl));
-    TRY_CTX(sys::write_existing_file(dirs_.at(ctrl) + "/" + file, value), "{}", field);
-    return {};
-  }
-
-  Result<void> apply(const oci::Resources& r) {
-    if (r.memory_limit)
-      TRY(set("memory", "memory.limit_in_bytes", std::to_string(*r.memory_limit),
-              "linux.resources.memory.limit"));
-    if (r.memory_reservation)
-      TRY(set("memory", "memory.soft_limit_in_bytes", std::to_string(*r.memory_reservation),
-              "linux.resources.memory.reservation"));
-    if (r.memory_swap) {
-      std::string f =
-          dirs_.count("memory") ? dirs_.at("memory") + "/memory.memsw.limit_in_bytes" : "";
-      if (sys::exists(f)) {
-        TRY(set("memory", "memory.memsw.limit_in_bytes", std::to_string(*r.memory_swap),
-                "linux.resources.memory.swap"));
-      } else if (*r.memory_swap != r.memory_limit.value_or(-2) && *r.memory_swap != -1) {
-        return Error::make(Errc::kUnsupported,
-                           "linux.resources.memory.swap: swap accounting is off on this host");
-      }
-    }
-    if (r.cpu_shares)
-      TRY(set("cpu", "cpu.shares", std::to_string(*r.cpu_shares), "linux.resources.cpu.shares"));
-    if (r.cpu_period)
-      TRY(set("cpu", "cpu.cfs_period_us", std::to_string(*r.cpu_period),
-              "linux.resources.cpu.period"));
-    if (r.cpu_quota)
-      TRY(set("cpu", "cpu.cfs_quota_us", std::to_string(*r.cpu_quota),
-              "linux.resources.cpu.quota"));
-    if (!r.cpuset_cpus.empty())
-      TRY(set("cpuset", "cpuset.cpus", r.cpuset_cpus, "linux.resources.cpu.cpus"));
-    if (!r.cpuset_mems.empty())
-      TRY(set("cpuset", "cpuset.mems", r.cpuset_mems, "linux.resources.cpu.mems"));
-    if (r.pids_limit)
-      TRY(set("pids", "pids.max", *r.pids_limit > 0 ? std::to_string(*r.pids_limit) : "max",
-              "linux.resources.pids.limit"));
-    if (r.memory_swappiness)
-      TRY(set("memory", "memory.swappiness", std::to_string(*r.memory_swappiness),
-              "linux.resources.memory.swappiness"));
-    if (r.disable_oom_killer)
-      TRY(set("memory", "memory.oom_control", "1", "linux.resources.memory.disableOOMKiller"));
-    if (r.cpu_burst)
-      TRY(set("cpu", "cpu.cfs_burst_us", std::to_string(*r.cpu_burst),
-              "linux.resources.cpu.burst"));
-    if (!r.unified.empty())
-      return Error::make(Errc::kUnsupported,
-                         "linux.resources.unified: needs cgroup v2 (this host uses v1)");
-    if (!r.devices.empty()) {
-      if (!dirs_.count("devices"))
-        return Error::make(Errc::kUnsupported,
-                           "linux.resources.devices: no devices cgroup controller");
-      TRY(write_v1_device_rules(dirs_.at("devices"), r.devices));
-    }
-    return {};
-  }
+  Result<void> apply(const oci::Resources& r) { return apply_v1_limits(dirs_, r); }
 
   std::map<std::string, std::string> dirs_;
 };
@@ -269,7 +209,8 @@ class V2 : public Manager {
     auto avail = TRY(read_file(root_ + "/cgroup.controllers"));
     std::string want;
     for (const auto& c : split(std::string(trim(avail)), ' '))
-      if (c == "memory" || c == "pids" || c == "cpu" || c == "cpuset" || c == "io")
+      if (c == "memory" || c == "pids" || c == "cpu" || c == "cpuset" || c == "io" ||
+          c == "hugetlb" || c == "rdma")
         want += "+" + c + " ";
     std::string cur = root_;
     std::string rel = dir_.substr(cur.size());
@@ -283,58 +224,7 @@ class V2 : public Manager {
     return {};
   }
 
-  Result<void> set(const char* file, const std::string& value, const char* field) {
-    TRY_CTX(sys::write_existing_file(dir_ + "/" + file, value), "{}", field);
-    return {};
-  }
-
-  Result<void> apply(const oci::Resources& r) {
-    if (r.memory_limit)
-      TRY(set("memory.max", *r.memory_limit > 0 ? std::to_string(*r.memory_limit) : "max",
-              "linux.resources.memory.limit"));
-    if (r.memory_reservation)
-      TRY(set("memory.low", std::to_string(*r.memory_reservation),
-              "linux.resources.memory.reservation"));
-    if (r.memory_swap) {
-      // The spec's swap is memory+swap; v2's memory.swap.max is swap alone.
-      std::string v = "max";
-      if (*r.memory_swap >= 0 && r.memory_limit)
-        v = std::to_string(std::max<int64_t>(0, *r.memory_swap - *r.memory_limit));
-      if (sys::exists(dir_ + "/memory.swap.max"))
-        TRY(set("memory.swap.max", v, "linux.resources.memory.swap"));
-    }
-    if (r.cpu_shares) {
-      // runc's conversion of shares [2, 262144] to weight [1, 10000].
-      uint64_t s = std::clamp<uint64_t>(*r.cpu_shares, 2, 262144);
-      TRY(set("cpu.weight", std::to_string(1 + ((s - 2) * 9999) / 262142),
-              "linux.resources.cpu.shares"));
-    }
-    if (r.cpu_quota || r.cpu_period) {
-      std::string quota = r.cpu_quota && *r.cpu_quota > 0 ? std::to_string(*r.cpu_quota) : "max";
-      TRY(set("cpu.max", quota + " " + std::to_string(r.cpu_period.value_or(100000)),
-              "linux.resources.cpu.quota"));
-    }
-    if (!r.cpuset_cpus.empty()) TRY(set("cpuset.cpus", r.cpuset_cpus, "linux.resources.cpu.cpus"));
-    if (!r.cpuset_mems.empty()) TRY(set("cpuset.mems", r.cpuset_mems, "linux.resources.cpu.mems"));
-    if (r.pids_limit)
-      TRY(set("pids.max", *r.pids_limit > 0 ? std::to_string(*r.pids_limit) : "max",
-              "linux.resources.pids.limit"));
-    if (r.memory_swappiness)
-      return Error::make(Errc::kUnsupported,
-                         "linux.resources.memory.swappiness: cgroup v2 has no swappiness");
-    if (r.disable_oom_killer)
-      return Error::make(Errc::kUnsupported,
-                         "linux.resources.memory.disableOOMKiller: cgroup v2 cannot disable "
-                         "the OOM killer");
-    if (r.cpu_burst)
-      TRY(set("cpu.max.burst", std::to_string(*r.cpu_burst), "linux.resources.cpu.burst"));
-    for (const auto& [file, value] : r.unified) {
-      std::string field = "linux.resources.unified." + file;
-      TRY(set(file.c_str(), value, field.c_str()));
-    }
-    if (!r.devices.empty()) TRY(attach_v2_device_program(dir_, r.devices));
-    return {};
-  }
+  Result<void> apply(const oci::Resources& r) { return apply_v2_limits(dir_, r); }
 
   std::string root_, dir_;
 };

@@ -6,6 +6,7 @@
 
 #include <gtest/gtest.h>
 
+#include "runtime/cgroup/limits.h"
 #include "sys/fs.h"
 #include "testutil/testutil.h"
 #include "util/strings.h"
@@ -15,9 +16,10 @@ namespace {
 
 using strata::testing::TempDir;
 
-constexpr const char* kFiles[] = {"memory.max", "memory.low",    "memory.swap.max", "cpu.weight",
-                                  "cpu.max",    "cpu.max.burst", "cpuset.cpus",     "cpuset.mems",
-                                  "pids.max",   "io.weight",     "cgroup.procs"};
+constexpr const char* kFiles[] = {"memory.max", "memory.low",      "memory.swap.max", "cpu.weight",
+                                  "cpu.max",    "cpu.max.burst",   "cpuset.cpus",     "cpuset.mems",
+                                  "pids.max",   "io.weight",       "cgroup.procs",    "io.max",
+                                  "cpu.idle",   "hugetlb.2MB.max", "rdma.max"};
 
 class V2Test : public ::testing::Test {
  protected:
@@ -94,6 +96,78 @@ TEST_F(V2Test, WhatV2CannotDoIsRefusedByName) {
   ASSERT_FALSE(made.ok());
   EXPECT_NE(made.error().message().find("linux.resources.unified.nosuch.file"), std::string::npos)
       << made.error().message();
+}
+
+TEST_F(V2Test, BlockIoWeightsAndThrottlesLandInTheIoFiles) {
+  oci::Resources r;
+  r.block_io.weight = 500;  // v1's scale: io.weight gets runc's conversion
+  r.block_io.throttle_write_iops.push_back({8, 16, 300});
+  ASSERT_OK(mgr_->create(r));
+  EXPECT_EQ(file("a/ctr/io.weight"), "4950");  // 1 + (500 - 10) * 9999 / 990
+  EXPECT_EQ(file("a/ctr/io.max"), "8:16 wiops=300");
+  // A rate of 0 (v1: no limit) is "max" on v2.
+  ASSERT_OK(sys::write_file_atomic(t_.sub("cg/a/ctr/io.max"), ""));  // as a fresh cgroup
+  oci::Resources zero;
+  zero.block_io.throttle_read_bps.push_back({8, 0, 0});
+  ASSERT_OK(mgr_->create(zero));
+  EXPECT_EQ(file("a/ctr/io.max"), "8:0 rbps=max");
+}
+
+TEST_F(V2Test, WithBfqTheWeightIsWrittenAsIs) {
+  ASSERT_OK(sys::write_file_atomic(t_.sub("cg/a/ctr/io.bfq.weight"), ""));
+  oci::Resources r;
+  r.block_io.weight = 500;
+  r.block_io.weight_device.push_back({8, 0, 200, std::nullopt});
+  ASSERT_OK(mgr_->create(r));
+  EXPECT_EQ(file("a/ctr/io.bfq.weight"), "8:0 200");  // the last write: the device's
+  EXPECT_EQ(file("a/ctr/io.weight"), "");
+}
+
+TEST_F(V2Test, HugepagesRdmaAndCpuIdle) {
+  oci::Resources r;
+  r.hugepage_limits.push_back({"2MB", 4 << 20});
+  r.rdma["mlx5_1"] = {3, 1000};
+  r.cpu_idle = 1;
+  ASSERT_OK(mgr_->create(r));
+  EXPECT_EQ(file("a/ctr/hugetlb.2MB.max"), "4194304");
+  EXPECT_EQ(file("a/ctr/rdma.max"), "mlx5_1 hca_handle=3 hca_object=1000");
+  EXPECT_EQ(file("a/ctr/cpu.idle"), "1");
+}
+
+TEST_F(V2Test, WhatV2HasNoFileForIsRefusedByName) {
+  auto refused = [&](const oci::Resources& r) {
+    auto made = mgr_->create(r);
+    return made.ok() ? std::string("ok") : made.error().message();
+  };
+  oci::Resources tcp;
+  tcp.memory_kernel_tcp = 1 << 20;
+  EXPECT_EQ(refused(tcp),
+            "linux.resources.memory.kernelTCP: cgroup v2 has no TCP memory limit (TCP buffers "
+            "count toward memory.max)");
+  oci::Resources rt;
+  rt.cpu_realtime_runtime = 1000;
+  EXPECT_EQ(refused(rt),
+            "linux.resources.cpu.realtimeRuntime: cgroup v2 has no realtime cpu budget");
+  oci::Resources leaf;
+  leaf.block_io.leaf_weight = 100;
+  EXPECT_EQ(refused(leaf), "linux.resources.blockIO.leafWeight: cgroup v2 has no leaf weights");
+  oci::Resources net;
+  net.network_class_id = 7;
+  EXPECT_EQ(refused(net),
+            "linux.resources.network: cgroup v2 has no net_cls or net_prio (use a BPF program)");
+  // Deprecated kernel memory is ignored (with a warning), as by runc 1.1.
+  oci::Resources kmem;
+  kmem.memory_kernel = 1 << 20;
+  EXPECT_EQ(refused(kmem), "ok");
+}
+
+TEST(ConversionTest, RuncsWeightConversions) {
+  EXPECT_EQ(shares_to_weight(2), 1u);
+  EXPECT_EQ(shares_to_weight(262144), 10000u);
+  EXPECT_EQ(shares_to_weight(0), 1u);  // clamped, never below the range
+  EXPECT_EQ(blkio_weight_to_io_weight(10), 1u);
+  EXPECT_EQ(blkio_weight_to_io_weight(1000), 10000u);
+  EXPECT_EQ(blkio_weight_to_io_weight(1), 1u);  // BFQ allows 1-9: no unsigned wrap-around
 }
 
 }  // namespace

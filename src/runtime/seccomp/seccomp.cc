@@ -7,12 +7,14 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
-#include <map>
 #include <set>
 
+#include "oci/runtime_spec_reader.h"
 #include "sys/unix_socket.h"
 #include "util/defer.h"
+#include "util/strings.h"
 #include "util/unique_fd.h"
 
 namespace strata::runtime::seccomp {
@@ -20,39 +22,27 @@ namespace strata::runtime::seccomp {
 namespace {
 
 using oci::Json;
+using oci::spec_reader::bad;
+using oci::spec_reader::Fields;
 
-Error bad(const std::string& field, std::string_view why) {
-  return Error::make(Errc::kInvalidArgument, fmt::format("linux.seccomp.{}: {}", field, why));
-}
-
-Result<uint32_t> action(const Json& obj, const std::string& field, const char* key,
-                        uint32_t errno_ret) {
-  if (!obj.contains(key) || !obj[key].is_string()) return bad(field, "want an action string");
-  std::string a = obj[key].get<std::string>();
-  if (a == "SCMP_ACT_ALLOW") return SCMP_ACT_ALLOW;
-  if (a == "SCMP_ACT_KILL" || a == "SCMP_ACT_KILL_THREAD") return SCMP_ACT_KILL_THREAD;
-  if (a == "SCMP_ACT_KILL_PROCESS") return SCMP_ACT_KILL_PROCESS;
-  if (a == "SCMP_ACT_TRAP") return SCMP_ACT_TRAP;
-  if (a == "SCMP_ACT_ERRNO") return SCMP_ACT_ERRNO(errno_ret);
-  if (a == "SCMP_ACT_TRACE") return SCMP_ACT_TRACE(errno_ret);
-  if (a == "SCMP_ACT_LOG") return SCMP_ACT_LOG;
-  if (a == "SCMP_ACT_NOTIFY") return SCMP_ACT_NOTIFY;
-  return bad(field, fmt::format("unknown action \"{}\"", a));
-}
-
-// An optional string member; `prefix` + key names it in errors.
-Result<std::string> string_of(const Json& obj, const char* key, const std::string& prefix = "") {
-  if (!obj.contains(key) || obj[key].is_null()) return std::string();
-  if (!obj[key].is_string()) return bad(prefix + key, "want a string");
-  return obj[key].get<std::string>();
-}
-
-uint32_t errno_of(const Json& obj, const char* key) {
-  return obj.contains(key) && obj[key].is_number_unsigned() ? obj[key].get<uint32_t>() : EPERM;
+Result<uint32_t> action(const Fields& obj, const char* key, const char* errno_key) {
+  auto a = TRY(obj.opt_string(key));
+  if (!a) return bad(obj.at(key), "want an action string");
+  // The errno (or tracer message) rides in SECCOMP_RET_DATA, 16 bits.
+  uint32_t ret = static_cast<uint32_t>(TRY(obj.opt<uint16_t>(errno_key)).value_or(EPERM));
+  if (*a == "SCMP_ACT_ALLOW") return SCMP_ACT_ALLOW;
+  if (*a == "SCMP_ACT_KILL" || *a == "SCMP_ACT_KILL_THREAD") return SCMP_ACT_KILL_THREAD;
+  if (*a == "SCMP_ACT_KILL_PROCESS") return SCMP_ACT_KILL_PROCESS;
+  if (*a == "SCMP_ACT_TRAP") return SCMP_ACT_TRAP;
+  if (*a == "SCMP_ACT_ERRNO") return SCMP_ACT_ERRNO(ret);
+  if (*a == "SCMP_ACT_TRACE") return SCMP_ACT_TRACE(ret);
+  if (*a == "SCMP_ACT_LOG") return SCMP_ACT_LOG;
+  if (*a == "SCMP_ACT_NOTIFY") return SCMP_ACT_NOTIFY;
+  return bad(obj.at(key), fmt::format("unknown action \"{}\"", *a));
 }
 
 Result<scmp_compare> compare_op(const std::string& op, const std::string& field) {
-  static const std::map<std::string, scmp_compare> kOps = {
+  static constexpr std::pair<std::string_view, scmp_compare> kOps[] = {
       {"SCMP_CMP_NE", SCMP_CMP_NE},
       {"SCMP_CMP_LT", SCMP_CMP_LT},
       {"SCMP_CMP_LE", SCMP_CMP_LE},
@@ -60,72 +50,91 @@ Result<scmp_compare> compare_op(const std::string& op, const std::string& field)
       {"SCMP_CMP_GE", SCMP_CMP_GE},
       {"SCMP_CMP_GT", SCMP_CMP_GT},
       {"SCMP_CMP_MASKED_EQ", SCMP_CMP_MASKED_EQ}};
-  auto it = kOps.find(op);
-  if (it == kOps.end()) return bad(field, fmt::format("unknown operator \"{}\"", op));
-  return it->second;
+  for (const auto& [name, cmp] : kOps)
+    if (op == name) return cmp;
+  return bad(field, fmt::format("unknown operator \"{}\"", op));
 }
 
-Result<void> add_arches(scmp_filter_ctx ctx, const Json& s) {
-  if (!s.contains("architectures") || !s["architectures"].is_array()) return {};
-  for (size_t i = 0; i < s["architectures"].size(); ++i) {
-    const Json& a = s["architectures"][i];
-    std::string name = a.is_string() ? a.get<std::string>() : "";
+// One linux.seccomp.syscalls entry, checked and resolved before libseccomp sees any
+// of the profile (libseccomp 2.5 leaks a context released with rules half-added, and a
+// profile that fails should change nothing anyway).
+struct Rule {
+  std::string at;  // "linux.seccomp.syscalls[3]"
+  uint32_t action = 0;
+  std::vector<std::string> names;
+  std::vector<scmp_arg_cmp> args;
+  bool repeated = false;  // several conditions on one argument
+};
+
+Result<std::vector<uint32_t>> parse_arches(const Fields& s) {
+  std::vector<uint32_t> out;
+  auto names = TRY(s.strings("architectures"));
+  for (size_t i = 0; i < names.size(); ++i) {
+    const std::string& name = names[i];
     std::string lower = name.starts_with("SCMP_ARCH_") ? name.substr(10) : name;
     for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
     uint32_t arch = seccomp_arch_resolve_name(lower.c_str());
     if (arch == 0)
-      return bad(fmt::format("architectures[{}]", i),
+      return bad(fmt::format("{}[{}]", s.at("architectures"), i),
                  fmt::format("unknown architecture \"{}\"", name));
+    out.push_back(arch);
+  }
+  return out;
+}
+
+Result<void> add_arches(scmp_filter_ctx ctx, const std::vector<uint32_t>& arches) {
+  for (uint32_t arch : arches) {
     int rc = seccomp_arch_add(ctx, arch);
     if (rc < 0 && rc != -EEXIST)
-      return Error::from_errno(-rc, fmt::format("linux.seccomp: add architecture {}", name));
+      return Error::from_errno(-rc, fmt::format("linux.seccomp: add architecture {:#x}", arch));
   }
   return {};
 }
 
-Result<void> add_rule(scmp_filter_ctx ctx, uint32_t act, const Json& rule,
-                      const std::string& field) {
-  std::vector<std::string> names;
-  if (rule.contains("names") && rule["names"].is_array())
-    for (const auto& n : rule["names"])
-      if (n.is_string()) names.push_back(n.get<std::string>());
-  if (rule.contains("name") && rule["name"].is_string())
-    names.push_back(rule["name"].get<std::string>());
+// The syscall names of a rule: `names`, and the older single `name`.
+Result<std::vector<std::string>> rule_names(const Fields& rule) {
+  auto names = TRY(rule.strings("names"));
+  if (auto n = TRY(rule.opt_string("name"))) names.push_back(*n);
+  return names;
+}
+
+// A rule's argument conditions; *repeated says whether one argument has several.
+Result<std::vector<scmp_arg_cmp>> rule_args(const Fields& rule, bool* repeated) {
   std::vector<scmp_arg_cmp> args;
   std::set<unsigned> indexes;
-  bool repeated = false;
-  if (rule.contains("args") && rule["args"].is_array()) {
-    for (size_t i = 0; i < rule["args"].size(); ++i) {
-      const Json& a = rule["args"][i];
-      std::string f = fmt::format("{}.args[{}]", field, i);
-      if (!a.contains("index") || !a["index"].is_number_unsigned() ||
-          a["index"].get<unsigned>() > 5)
-        return bad(f + ".index", "want 0 to 5");
-      auto op = TRY(compare_op(TRY(string_of(a, "op", f + ".")), f + ".op"));
-      unsigned idx = a["index"].get<unsigned>();
-      repeated |= !indexes.insert(idx).second;
-      args.push_back({idx, op, a.value("value", uint64_t{0}), a.value("valueTwo", uint64_t{0})});
-    }
+  *repeated = false;
+  for (const Fields& a : TRY(rule.objects("args"))) {
+    auto idx = TRY(a.opt_uint("index", 5));
+    if (!idx) return bad(a.at("index"), "missing (want 0 to 5)");
+    auto op_name = TRY(a.opt_string("op"));
+    if (!op_name) return bad(a.at("op"), "missing");
+    scmp_compare op = TRY(compare_op(*op_name, a.at("op")));
+    uint64_t value = TRY(a.opt<uint64_t>("value")).value_or(0);
+    uint64_t value_two = TRY(a.opt<uint64_t>("valueTwo")).value_or(0);
+    *repeated |= !indexes.insert(static_cast<unsigned>(*idx)).second;
+    args.push_back({static_cast<unsigned>(*idx), op, value, value_two});
   }
-  for (const auto& name : names) {
+  return args;
+}
+
+Result<void> add_rule(scmp_filter_ctx ctx, const Rule& rule) {
+  auto failed = [&](int rc, const std::string& name) {
+    return Error::from_errno(-rc, printable(fmt::format("{}: add rule for {}", rule.at, name)));
+  };
+  for (const auto& name : rule.names) {
     int nr = seccomp_syscall_resolve_name(name.c_str());
     if (nr == __NR_SCMP_ERROR) continue;  // unknown on this kernel/arch: skipped, as runc does
     // libseccomp takes one comparison per argument in a rule; conditions on the same
     // argument become separate rules (runc's reading of the spec).
-    int rc;
-    if (!repeated) {
-      rc = seccomp_rule_add_array(ctx, act, nr, static_cast<unsigned>(args.size()), args.data());
-      if (rc == -EEXIST || rc == -EACCES) rc = 0;  // same as the default action
-      if (rc < 0)
-        return Error::from_errno(-rc,
-                                 fmt::format("linux.seccomp.{}: add rule for {}", field, name));
+    if (!rule.repeated) {
+      int rc = seccomp_rule_add_array(ctx, rule.action, nr, static_cast<unsigned>(rule.args.size()),
+                                      rule.args.data());
+      if (rc < 0 && rc != -EEXIST && rc != -EACCES) return failed(rc, name);  // same as default
       continue;
     }
-    for (const auto& a : args) {
-      rc = seccomp_rule_add_array(ctx, act, nr, 1, &a);
-      if (rc < 0 && rc != -EEXIST && rc != -EACCES)
-        return Error::from_errno(-rc,
-                                 fmt::format("linux.seccomp.{}: add rule for {}", field, name));
+    for (const auto& a : rule.args) {
+      int rc = seccomp_rule_add_array(ctx, rule.action, nr, 1, &a);
+      if (rc < 0 && rc != -EEXIST && rc != -EACCES) return failed(rc, name);
     }
   }
   return {};
@@ -133,96 +142,118 @@ Result<void> add_rule(scmp_filter_ctx ctx, uint32_t act, const Json& rule,
 
 // A SCMP_ACT_NOTIFY rule needs an agent to send the listener fd to, and must not
 // catch the sendmsg(2) the init hands that fd over with.
-Result<void> check_notify(const Json& rule, const std::string& field, const std::string& path) {
+Result<void> check_notify(const Fields& rule, const std::string& path) {
   if (path.empty())
-    return bad(field + ".action", "SCMP_ACT_NOTIFY needs linux.seccomp.listenerPath");
-  auto catches = [&](const Json& n) { return n.is_string() && n.get<std::string>() == "sendmsg"; };
-  bool bad_name = rule.contains("name") && catches(rule["name"]);
-  if (rule.contains("names") && rule["names"].is_array())
-    for (const auto& n : rule["names"]) bad_name |= catches(n);
-  if (bad_name)
-    return bad(field + ".action",
-               "SCMP_ACT_NOTIFY cannot be used for sendmsg (the runtime needs it to pass the "
-               "listener fd)");
+    return bad(rule.at("action"), "SCMP_ACT_NOTIFY needs linux.seccomp.listenerPath");
+  for (const auto& n : TRY(rule_names(rule)))
+    if (n == "sendmsg")
+      return bad(rule.at("action"),
+                 "SCMP_ACT_NOTIFY cannot be used for sendmsg (the runtime needs it to pass the "
+                 "listener fd)");
   return {};
 }
 
-Result<unsigned> parse_flags(const Json& s) {
+Result<unsigned> parse_flags(const Fields& s) {
+  static constexpr std::pair<std::string_view, unsigned> kFlags[] = {
+      {"SECCOMP_FILTER_FLAG_LOG", SECCOMP_FILTER_FLAG_LOG},
+      {"SECCOMP_FILTER_FLAG_SPEC_ALLOW", SECCOMP_FILTER_FLAG_SPEC_ALLOW},
+      {"SECCOMP_FILTER_FLAG_TSYNC", SECCOMP_FILTER_FLAG_TSYNC},
+      {"SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV", 1U << 5}};
   unsigned flags = 0;
-  if (!s.contains("flags") || !s["flags"].is_array()) return flags;
-  for (size_t i = 0; i < s["flags"].size(); ++i) {
-    std::string f = s["flags"][i].is_string() ? s["flags"][i].get<std::string>() : "";
-    if (f == "SECCOMP_FILTER_FLAG_LOG")
-      flags |= SECCOMP_FILTER_FLAG_LOG;
-    else if (f == "SECCOMP_FILTER_FLAG_SPEC_ALLOW")
-      flags |= SECCOMP_FILTER_FLAG_SPEC_ALLOW;
-    else if (f == "SECCOMP_FILTER_FLAG_TSYNC")
-      flags |= SECCOMP_FILTER_FLAG_TSYNC;
-    else if (f == "SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV")
-      flags |= (1UL << 5);
-    else
-      return bad(fmt::format("flags[{}]", i), fmt::format("unknown flag \"{}\"", f));
+  auto names = TRY(s.strings("flags"));
+  for (size_t i = 0; i < names.size(); ++i) {
+    unsigned f = 0;
+    for (const auto& [name, bit] : kFlags)
+      if (names[i] == name) f = bit;
+    if (f == 0)
+      return bad(fmt::format("{}[{}]", s.at("flags"), i),
+                 fmt::format("unknown flag \"{}\"", names[i]));
+    flags |= f;
   }
   return flags;
 }
 
-}  // namespace
-
-Result<Filter> compile(const Json& s) {
-  if (!s.is_object()) return bad("", "want an object");
-  uint32_t def = TRY(action(s, "defaultAction", "defaultAction", errno_of(s, "defaultErrnoRet")));
-  // The init itself would stop at its first call, before it could hand over the fd.
-  if (def == SCMP_ACT_NOTIFY)
-    return bad("defaultAction", "SCMP_ACT_NOTIFY cannot be the default action");
-  Filter f;
-  f.listener_path = TRY(string_of(s, "listenerPath"));
-  f.listener_metadata = TRY(string_of(s, "listenerMetadata"));
-  if (!f.listener_metadata.empty() && f.listener_path.empty())
-    return bad("listenerMetadata", "needs linux.seccomp.listenerPath");
-  bool notify = false;
-  scmp_filter_ctx ctx = seccomp_init(def);
-  if (ctx == nullptr) return Error::make(Errc::kInternal, "linux.seccomp: seccomp_init failed");
-  Defer release([&] { seccomp_release(ctx); });
-  // no_new_privs is the runtime's decision (process.noNewPrivileges), not libseccomp's.
-  seccomp_attr_set(ctx, SCMP_FLTATR_CTL_NNP, 0);
-  TRY(add_arches(ctx, s));
-  if (s.contains("syscalls") && s["syscalls"].is_array()) {
-    for (size_t i = 0; i < s["syscalls"].size(); ++i) {
-      const Json& rule = s["syscalls"][i];
-      std::string field = fmt::format("syscalls[{}]", i);
-      uint32_t act = TRY(action(rule, field + ".action", "action", errno_of(rule, "errnoRet")));
-      if (act == def) continue;  // libseccomp refuses rules equal to the default
-      if (act == SCMP_ACT_NOTIFY) TRY(check_notify(rule, field, f.listener_path));
-      notify |= act == SCMP_ACT_NOTIFY;
-      TRY(add_rule(ctx, act, rule, field));
-    }
-  }
-  f.flags = TRY(parse_flags(s));
-  if (notify) {
-    // TSYNC and NEW_LISTENER together need TSYNC_ESRCH; a single-threaded init has
-    // no other thread to synchronise anyway.
-    if (f.flags & SECCOMP_FILTER_FLAG_TSYNC)
-      return bad("flags", "SECCOMP_FILTER_FLAG_TSYNC cannot be combined with SCMP_ACT_NOTIFY");
-    f.flags |= SECCOMP_FILTER_FLAG_NEW_LISTENER;
-  } else {
-    f.listener_path.clear();  // "If SCMP_ACT_NOTIFY is not used this value is ignored."
-  }
+Result<std::string> export_bpf(scmp_filter_ctx ctx) {
   int mem = static_cast<int>(::memfd_create("seccomp-bpf", MFD_CLOEXEC));
   if (mem < 0) return Error::from_errno(errno, "memfd_create");
   UniqueFd guard(mem);
   int rc = seccomp_export_bpf(ctx, mem);
   if (rc < 0) return Error::from_errno(-rc, "linux.seccomp: export BPF");
   off_t size = ::lseek(mem, 0, SEEK_END);
-  f.bpf.resize(static_cast<size_t>(size));
-  if (::pread(mem, f.bpf.data(), f.bpf.size(), 0) != size)
-    return Error::from_errno(errno, "read BPF");
+  if (size < 0) return Error::from_errno(errno, "linux.seccomp: size of the BPF");
+  std::string bpf(static_cast<size_t>(size), '\0');
+  if (::pread(mem, bpf.data(), bpf.size(), 0) != size) return Error::from_errno(errno, "read BPF");
+  return bpf;
+}
+
+// Every rule of linux.seccomp.syscalls but those equal to the default (libseccomp
+// refuses them).
+Result<std::vector<Rule>> parse_rules(const Fields& s, uint32_t def,
+                                      const std::string& listener_path) {
+  std::vector<Rule> out;
+  for (const Fields& f : TRY(s.objects("syscalls"))) {
+    Rule r;
+    r.at = f.at();
+    r.action = TRY(action(f, "action", "errnoRet"));
+    r.names = TRY(rule_names(f));
+    r.args = TRY(rule_args(f, &r.repeated));
+    if (r.action == SCMP_ACT_NOTIFY) TRY(check_notify(f, listener_path));
+    if (r.action != def) out.push_back(std::move(r));
+  }
+  return out;
+}
+
+// The parsed profile into BPF bytes.
+Result<std::string> build_bpf(uint32_t def, const std::vector<uint32_t>& arches,
+                              const std::vector<Rule>& rules) {
+  scmp_filter_ctx ctx = seccomp_init(def);
+  if (ctx == nullptr) return Error::make(Errc::kInternal, "linux.seccomp: seccomp_init failed");
+  Defer release([&] { seccomp_release(ctx); });
+  // no_new_privs is the runtime's decision (process.noNewPrivileges), not libseccomp's.
+  seccomp_attr_set(ctx, SCMP_FLTATR_CTL_NNP, 0);
+  TRY(add_arches(ctx, arches));
+  for (const auto& r : rules) TRY(add_rule(ctx, r));
+  return export_bpf(ctx);
+}
+
+}  // namespace
+
+Result<Filter> compile(const Json& j) {
+  if (!j.is_object()) return bad("linux.seccomp", "want an object");
+  Fields s = TRY(Fields::of(j, "linux.seccomp"));
+  uint32_t def = TRY(action(s, "defaultAction", "defaultErrnoRet"));
+  // The init itself would stop at its first call, before it could hand over the fd.
+  if (def == SCMP_ACT_NOTIFY)
+    return bad(s.at("defaultAction"), "SCMP_ACT_NOTIFY cannot be the default action");
+  Filter f;
+  f.listener_path = TRY(s.string_or("listenerPath"));
+  f.listener_metadata = TRY(s.string_or("listenerMetadata"));
+  if (!f.listener_metadata.empty() && f.listener_path.empty())
+    return bad(s.at("listenerMetadata"), "needs linux.seccomp.listenerPath");
+  auto arches = TRY(parse_arches(s));
+  auto rules = TRY(parse_rules(s, def, f.listener_path));
+  bool notify = std::any_of(rules.begin(), rules.end(),
+                            [](const Rule& r) { return r.action == SCMP_ACT_NOTIFY; });
+  f.flags = TRY(parse_flags(s));
+  if (notify) {
+    // TSYNC and NEW_LISTENER together need TSYNC_ESRCH; a single-threaded init has
+    // no other thread to synchronise anyway.
+    if (f.flags & SECCOMP_FILTER_FLAG_TSYNC)
+      return bad(s.at("flags"),
+                 "SECCOMP_FILTER_FLAG_TSYNC cannot be combined with SCMP_ACT_NOTIFY");
+    f.flags |= SECCOMP_FILTER_FLAG_NEW_LISTENER;
+  } else {
+    f.listener_path.clear();  // "If SCMP_ACT_NOTIFY is not used this value is ignored."
+  }
+  f.bpf = TRY(build_bpf(def, arches, rules));
   return f;
 }
 
 Result<void> send_to_agent(const std::string& listener_path, const std::string& metadata,
                            const Json& state, int pid, int fd) {
   Json msg = Json::object();
-  msg["ociVersion"] = state.value("ociVersion", "1.2.0");
+  msg["ociVersion"] =
+      state.is_object() && state.contains("ociVersion") ? state["ociVersion"] : Json("1.2.0");
   msg["fds"] = Json::array({"seccompFd"});
   msg["pid"] = pid;
   if (!metadata.empty()) msg["metadata"] = metadata;
