@@ -697,3 +697,74 @@ MKNOD_CAPS='.root.readonly = false | .process.capabilities.bounding += ["CAP_MKN
   [ "$status" -eq 0 ]
   [ "$output" = i686 ]
 }
+
+@test "runtime: a corrupt state.json is an error naming the file; delete -f still cleans up" {
+  only_strata  # checks strata-runtime's state file
+  cfg '.process.args = ["/bin/sleep", "60"]'
+  rt create -b "$B" --pid-file "$W/pid" "$ID"
+  pid=$(cat "$W/pid")
+  # Hand-edited: the pid as a string, an annotation that is not one.
+  jq '.pid = "12" | .annotations = {"a": 5}' "$STATE/$ID/state.json" >"$W/state.json"
+  cp "$W/state.json" "$STATE/$ID/state.json"
+  run rt state "$ID"
+  echo "$output"
+  [ "$status" -eq 1 ]
+  assert_output_has "$STATE/$ID/state.json: pid: want an integer"
+  run rt delete "$ID"
+  [ "$status" -eq 1 ]
+  assert_output_has "$STATE/$ID/state.json: pid: want an integer"
+  # The recorded cgroup still finds the init.
+  run rt delete -f "$ID"
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [ ! -e "$STATE/$ID" ]
+  for _ in $(seq 50); do [ -e "/proc/$pid" ] || break; sleep 0.1; done
+  [ ! -e "/proc/$pid" ] || [ "$(awk '/^State/ {print $2}' "/proc/$pid/status")" = Z ]
+  # Not JSON at all.
+  rt create -b "$B" "$ID"
+  cp "$STATE/$ID/state.json" "$W/good.json"
+  echo '{"pid": ' >"$STATE/$ID/state.json"
+  run rt state "$ID"
+  [ "$status" -eq 1 ]
+  assert_output_has "$STATE/$ID/state.json: not valid JSON"
+  cp "$W/good.json" "$STATE/$ID/state.json"
+  rt delete -f "$ID"
+  # A state file that names nothing at all: delete -f removes the directory.
+  mkdir "$STATE/$ID-b" && echo garbage >"$STATE/$ID-b/state.json"
+  run rt delete -f "$ID-b"
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [ ! -e "$STATE/$ID-b" ]
+}
+
+@test "runtime: exec never joins a process that took the init's pid" {
+  only_strata  # runc 1.1 joins /proc/<pid>/ns/* by number
+  # In a pid namespace of its own, ns_last_pid hands the dead init's pid to a sleep
+  # started outside the container while exec waits on its config.json (a fifo here).
+  cfg '.process.args = ["/bin/sleep", "60"] | .hostname = "in-container"'
+  run unshare -pf --mount-proc sh -c "
+    R='$RUNTIME --root $STATE'
+    \$R run -d -b '$B' '$ID' || exit 1
+    pid=\$(\$R state '$ID' | jq -r .pid)
+    mv '$B/config.json' '$W/config.json' && mkfifo '$B/config.json'
+    \$R exec '$ID' /bin/hostname >'$W/exec.out' 2>&1 &
+    exec_pid=\$!
+    sleep 0.3
+    kill -9 \$pid
+    while [ -e /proc/\$pid ]; do sleep 0.05; done
+    echo \$((pid - 1)) >/proc/sys/kernel/ns_last_pid
+    sleep 30 &
+    [ \$! -eq \$pid ] || { echo \"pid \$pid not reused (\$!)\"; exit 1; }
+    cat '$W/config.json' >'$B/config.json'
+    wait \$exec_pid
+    echo exec=\$?
+    kill \$!
+    rm '$B/config.json' && mv '$W/config.json' '$B/config.json'
+    \$R delete -f '$ID'"
+  echo "$output"
+  cat "$W/exec.out"
+  [ "$status" -eq 0 ]
+  [ "${lines[-1]}" = exec=1 ]
+  ! grep -qx "$(hostname)" "$W/exec.out"
+  grep -q "the container's init exited" "$W/exec.out"
+}

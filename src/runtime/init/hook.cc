@@ -8,9 +8,11 @@
 
 #include <cerrno>
 
+#include "sys/io.h"
+
 namespace strata::runtime::init {
 
-Result<void> run_hook(const oci::Hook& hook, std::string_view state) {
+Result<void> run_hook(const Hook& hook, std::string_view state) {
   int sv[2];
   // A socket, not a pipe: MSG_NOSIGNAL keeps a hook that never reads stdin from
   // killing us with SIGPIPE.
@@ -35,12 +37,8 @@ Result<void> run_hook(const oci::Hook& hook, std::string_view state) {
     _exit(127);
   }
   ::close(sv[1]);
-  size_t off = 0;
-  while (off < state.size()) {
-    ssize_t n = ::send(sv[0], state.data() + off, state.size() - off, MSG_NOSIGNAL);
-    if (n <= 0) break;  // the hook does not read its stdin: fine
-    off += static_cast<size_t>(n);
-  }
+  // A hook that does not read its stdin (EPIPE) is fine.
+  (void)sys::send_all(sv[0], state);
   ::close(sv[0]);
   int status = 0;
   long waited_ms = 0;
@@ -66,7 +64,7 @@ Result<void> run_hook(const oci::Hook& hook, std::string_view state) {
                      fmt::format("hook `{}`: killed by signal {}", hook.path, WTERMSIG(status)));
 }
 
-Result<void> run_hooks(const std::vector<oci::Hook>& hooks, std::string_view state,
+Result<void> run_hooks(const std::vector<Hook>& hooks, std::string_view state,
                        std::string_view stage) {
   for (const auto& h : hooks) TRY_CTX(run_hook(h, state), "{} hook", stage);
   return {};
