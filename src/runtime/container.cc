@@ -156,7 +156,7 @@ Result<init::Cloned> clone_via_joiner(const LaunchPlan& plan, InitLaunch& l, pid
     for (const auto& [flag, path] : plan.prejoin_namespaces) {
       int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
       if (fd < 0 || ::setns(fd, flag) < 0)
-        init::report_clone(sock, -1, false, fmt::format("join namespace {}", path));
+        init::report_clone(sock, -1, false, fmt::format("join namespace {}", printable(path)));
     }
     if (plan.new_timens) {
       if (::unshare(CLONE_NEWTIME) < 0)

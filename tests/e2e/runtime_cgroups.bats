@@ -51,12 +51,10 @@ premake() {
   [ "${lines[-1]}" = no-state ]
 }
 
-@test "runtime cgroups: delete removes the cgroup directories the container made and no others (v1)" {
+@test "runtime cgroups: delete leaves a pre-made parent cgroup in place (v1)" {
   ! is_v2 || skip "checks the v1 hierarchies"
-  cfg '.process.args = ["/bin/sleep", "60"]'
+  cfg ".process.args = [\"/bin/sleep\", \"60\"] | .linux.cgroupsPath = \"/$ID-parent/$ID\""
   premake "$ID-parent"
-  # A pre-made parent stays.
-  cfg ".linux.cgroupsPath = \"/$ID-parent/$ID\""
   rt create -b "$B" "$ID"
   for c in $(v1_controllers); do [ -d "/sys/fs/cgroup/$c/$ID-parent/$ID" ]; done
   rt delete -f "$ID"
@@ -64,13 +62,19 @@ premake() {
     [ -d "/sys/fs/cgroup/$c/$ID-parent" ]
     [ ! -e "/sys/fs/cgroup/$c/$ID-parent/$ID" ]
   done
-  # Parents the container made go with it.
+}
+
+@test "runtime cgroups: delete removes the parents the container made, not a pre-made leaf (v1)" {
+  only_strata  # runc 1.1 leaves parents it made and removes a leaf it did not make
+  ! is_v2 || skip "checks the v1 hierarchies"
+  cfg '.process.args = ["/bin/sleep", "60"]'
+  premake "$ID-parent"
   cfg ".linux.cgroupsPath = \"/$ID-parent/$ID-made/$ID\""
   rt create -b "$B" "$ID"
+  for c in $(v1_controllers); do [ -d "/sys/fs/cgroup/$c/$ID-parent/$ID-made/$ID" ]; done
   rt delete -f "$ID"
   for c in $(v1_controllers); do [ ! -e "/sys/fs/cgroup/$c/$ID-parent/$ID-made" ]; done
-  # A pre-made, empty leaf is joined and left in place (runc joins it too).
-  only_strata  # runc 1.1 removes a leaf it did not make
+  # A pre-made, empty leaf is joined and left in place.
   premake "$ID-parent/$ID-leaf"
   cfg ".linux.cgroupsPath = \"/$ID-parent/$ID-leaf\""
   rt create -b "$B" "$ID"

@@ -9,6 +9,7 @@
 #include <cerrno>
 
 #include "sys/io.h"
+#include "util/strings.h"
 
 namespace strata::runtime::init {
 
@@ -23,7 +24,7 @@ Result<void> run_hook(const Hook& hook, std::string_view state) {
     int err = errno;
     ::close(sv[0]);
     ::close(sv[1]);
-    return Error::from_errno(err, fmt::format("hook `{}`: fork", hook.path));
+    return Error::from_errno(err, fmt::format("hook `{}`: fork", printable(hook.path)));
   }
   if (pid == 0) {
     ::dup2(sv[1], 0);
@@ -46,22 +47,22 @@ Result<void> run_hook(const Hook& hook, std::string_view state) {
     pid_t r = ::waitpid(pid, &status, WNOHANG);
     if (r == pid) break;
     if (r < 0 && errno != EINTR)
-      return Error::from_errno(errno, fmt::format("hook `{}`: wait", hook.path));
+      return Error::from_errno(errno, fmt::format("hook `{}`: wait", printable(hook.path)));
     if (hook.timeout && waited_ms >= *hook.timeout * 1000L) {
       ::kill(pid, SIGKILL);
       ::waitpid(pid, &status, 0);
-      return Error::make(Errc::kInternal,
-                         fmt::format("hook `{}`: timed out after {} s", hook.path, *hook.timeout));
+      return Error::make(Errc::kInternal, fmt::format("hook `{}`: timed out after {} s",
+                                                      printable(hook.path), *hook.timeout));
     }
     ::usleep(1000);
     ++waited_ms;
   }
   if (WIFEXITED(status) && WEXITSTATUS(status) == 0) return {};
   if (WIFEXITED(status))
-    return Error::make(Errc::kInternal, fmt::format("hook `{}`: exited with status {}", hook.path,
-                                                    WEXITSTATUS(status)));
-  return Error::make(Errc::kInternal,
-                     fmt::format("hook `{}`: killed by signal {}", hook.path, WTERMSIG(status)));
+    return Error::make(Errc::kInternal, fmt::format("hook `{}`: exited with status {}",
+                                                    printable(hook.path), WEXITSTATUS(status)));
+  return Error::make(Errc::kInternal, fmt::format("hook `{}`: killed by signal {}",
+                                                  printable(hook.path), WTERMSIG(status)));
 }
 
 Result<void> run_hooks(const std::vector<Hook>& hooks, std::string_view state,

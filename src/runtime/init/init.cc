@@ -17,6 +17,7 @@
 #include "runtime/init/init_internal.h"
 #include "runtime/init/sync.h"
 #include "sys/io.h"
+#include "util/strings.h"
 #include "util/unique_fd.h"
 
 namespace strata::runtime::init {
@@ -56,8 +57,8 @@ Step join_cgroups(const InitFds& fds) {
 Step enter_namespaces(const LaunchPlan& plan) {
   for (const auto& [flag, path] : plan.join_namespaces) {
     UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
-    INIT_CHECK(fd.get(), "open namespace {}", path);
-    INIT_CHECK(::setns(fd.get(), flag), "join namespace {}", path);
+    INIT_CHECK(fd.get(), "open namespace {}", printable(path));
+    INIT_CHECK(::setns(fd.get(), flag), "join namespace {}", printable(path));
   }
   if (plan.unshare_cgroupns) INIT_CHECK(::unshare(CLONE_NEWCGROUP), "new cgroup namespace");
   if (plan.userns) {

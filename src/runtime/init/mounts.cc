@@ -202,15 +202,16 @@ NewFs new_fs(const std::string& type, const std::string& source, const std::stri
 // mount(2) copies at most a page of data.
 Step mount2_on_fd(const MountOp& m, int target) {
   if (m.data.size() >= 4096)
-    return Failure{E2BIG, fmt::format("mount {}: {}: option data of {} bytes (mount(2) takes "
-                                      "less than a page, fsconfig 255 bytes per value)",
-                                      m.destination, m.fstype, m.data.size())};
+    return Failure{E2BIG,
+                   fmt::format("mount {}: {}: option data of {} bytes (mount(2) takes "
+                               "less than a page, fsconfig 255 bytes per value)",
+                               printable(m.destination), printable(m.fstype), m.data.size())};
   std::string at = fmt::format("/proc/self/fd/{}", target);
   unsigned long flags = m.flags & (MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_NOATIME |
                                    MS_NODIRATIME | MS_RELATIME | MS_STRICTATIME);
   const char* source = m.source.empty() ? m.fstype.c_str() : m.source.c_str();
   INIT_CHECK(::mount(source, at.c_str(), m.fstype.c_str(), flags, m.data.c_str()),
-             "mount {}: {} (with mount(2))", m.destination, m.fstype);
+             "mount {}: {} (with mount(2))", printable(m.destination), printable(m.fstype));
   return std::nullopt;
 }
 
@@ -229,9 +230,9 @@ Step mount_cgroup_v1(int root, const MountOp& m) {
   }
   if (m.flags & MS_RDONLY) {
     UniqueFd top(resolve(root, m.destination, O_PATH));
-    INIT_CHECK(top.get(), "mount {}: reopen", m.destination);
+    INIT_CHECK(top.get(), "mount {}: reopen", printable(m.destination));
     INIT_CHECK(set_attrs(top.get(), {MOUNT_ATTR_RDONLY, 0}, 0, false), "mount {}: read-only",
-               m.destination);
+               printable(m.destination));
   }
   return std::nullopt;
 }
@@ -241,9 +242,9 @@ Step mount_cgroup_v1(int root, const MountOp& m) {
 Step make_tree(const MountOp& m, UniqueFd* tree, bool* mount2) {
   if (m.kind == MountKind::kBind || m.kind == MountKind::kCgroupV2) {
     tree->reset(clone_tree(AT_FDCWD, m.source.c_str(), m.recursive));
-    INIT_CHECK(tree->get(), "mount {}: bind `{}`", m.destination, m.source);
+    INIT_CHECK(tree->get(), "mount {}: bind `{}`", printable(m.destination), printable(m.source));
     INIT_CHECK(set_attrs(tree->get(), mount_attrs(m), 0, false), "mount {}: set flags",
-               m.destination);
+               printable(m.destination));
     return std::nullopt;
   }
   bool cgroup_v1 = m.kind == MountKind::kCgroupV1;
@@ -257,27 +258,28 @@ Step make_tree(const MountOp& m, UniqueFd* tree, bool* mount2) {
     return std::nullopt;
   }
   tree->reset(fs.tree);
-  INIT_CHECK(fs.tree, "mount {}: {} (option \"{}\")", m.destination, type, fs.failed_option);
+  INIT_CHECK(fs.tree, "mount {}: {} (option \"{}\")", printable(m.destination), printable(type),
+             printable(fs.failed_option));
   return std::nullopt;
 }
 
 // Step: one mount from the plan, placed on its target inside the rootfs.
 Step mount_one(int root, const MountOp& m) {
   UniqueFd target(ensure_path(root, m.destination, m.kind == MountKind::kBind && m.file_target));
-  INIT_CHECK(target.get(), "mount {}: create mount point", m.destination);
+  INIT_CHECK(target.get(), "mount {}: create mount point", printable(m.destination));
   UniqueFd tree;
   bool mount2 = false;
   INIT_STEP(make_tree(m, &tree, &mount2));
   if (mount2) {
     INIT_STEP(mount2_on_fd(m, target.get()));
   } else {
-    INIT_CHECK(attach(tree.get(), target.get()), "mount {}: attach", m.destination);
+    INIT_CHECK(attach(tree.get(), target.get()), "mount {}: attach", printable(m.destination));
   }
   if (m.propagation != 0) {
     UniqueFd top(resolve(root, m.destination, O_PATH));
-    INIT_CHECK(top.get(), "mount {}: reopen", m.destination);
+    INIT_CHECK(top.get(), "mount {}: reopen", printable(m.destination));
     INIT_CHECK(set_attrs(top.get(), {}, m.propagation, false), "mount {}: propagation",
-               m.destination);
+               printable(m.destination));
   }
   if (m.kind == MountKind::kCgroupV1) return mount_cgroup_v1(root, m);
   return std::nullopt;
@@ -298,13 +300,14 @@ Step make_devices(int root, const LaunchPlan& plan) {
     auto slash = d.path.rfind('/');
     std::string dir = d.path.substr(0, slash), name = d.path.substr(slash + 1);
     UniqueFd parent(ensure_path(root, dir.empty() ? "/" : dir, false));
-    INIT_CHECK(parent.get(), "device {}: parent directory", d.path);
+    INIT_CHECK(parent.get(), "device {}: parent directory", printable(d.path));
     ::unlinkat(parent.get(), name.c_str(), 0);  // an image's own file there is replaced
     INIT_CHECK(::mknodat(parent.get(), name.c_str(), d.type | d.mode, d.rdev), "device {}: mknod",
-               d.path);
+               printable(d.path));
     INIT_CHECK(::fchownat(parent.get(), name.c_str(), d.uid, d.gid, AT_SYMLINK_NOFOLLOW),
-               "device {}: chown", d.path);
-    INIT_CHECK(::fchmodat(parent.get(), name.c_str(), d.mode, 0), "device {}: chmod", d.path);
+               "device {}: chown", printable(d.path));
+    INIT_CHECK(::fchmodat(parent.get(), name.c_str(), d.mode, 0), "device {}: chmod",
+               printable(d.path));
   }
   UniqueFd dev(resolve(root, "/dev", O_PATH | O_DIRECTORY));
   if (!dev.valid()) return std::nullopt;  // no /dev in this container
@@ -324,13 +327,13 @@ Step build_rootfs(const LaunchPlan& plan, int* root) {
     // Nothing propagates back to the host.
     INIT_CHECK(::mount(nullptr, "/", nullptr, MS_SLAVE | MS_REC, nullptr), "make / rslave");
     UniqueFd tree(clone_tree(AT_FDCWD, plan.rootfs.c_str(), true));
-    INIT_CHECK(tree.get(), "bind rootfs {}", plan.rootfs);
+    INIT_CHECK(tree.get(), "bind rootfs {}", printable(plan.rootfs));
     UniqueFd old(::open(plan.rootfs.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
-    INIT_CHECK(old.get(), "open rootfs {}", plan.rootfs);
-    INIT_CHECK(attach(tree.get(), old.get()), "mount rootfs {}", plan.rootfs);
+    INIT_CHECK(old.get(), "open rootfs {}", printable(plan.rootfs));
+    INIT_CHECK(attach(tree.get(), old.get()), "mount rootfs {}", printable(plan.rootfs));
   }
   *root = ::open(plan.rootfs.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
-  INIT_CHECK(*root, "open rootfs {}", plan.rootfs);
+  INIT_CHECK(*root, "open rootfs {}", printable(plan.rootfs));
   for (const auto& m : plan.mounts) INIT_STEP(mount_one(*root, m));
   return make_devices(*root, plan);
 }
@@ -362,23 +365,23 @@ Step mask_and_protect(const LaunchPlan& plan) {
   for (const auto& p : plan.masked_paths) {
     UniqueFd target(resolve(root.get(), p, O_PATH | O_NOFOLLOW));
     if (!target.valid() && errno == ENOENT) continue;
-    INIT_CHECK(target.get(), "masked path {}", p);
+    INIT_CHECK(target.get(), "masked path {}", printable(p));
     struct stat st;
-    INIT_CHECK(::fstat(target.get(), &st), "masked path {}: stat", p);
+    INIT_CHECK(::fstat(target.get(), &st), "masked path {}: stat", printable(p));
     UniqueFd tree(S_ISDIR(st.st_mode) ? new_fs("tmpfs", "tmpfs", "size=0", MOUNT_ATTR_RDONLY).tree
                                       : clone_tree(AT_FDCWD, "/dev/null", false));
-    INIT_CHECK(tree.get(), "masked path {}: make mask", p);
-    INIT_CHECK(attach(tree.get(), target.get()), "masked path {}: attach", p);
+    INIT_CHECK(tree.get(), "masked path {}: make mask", printable(p));
+    INIT_CHECK(attach(tree.get(), target.get()), "masked path {}: attach", printable(p));
   }
   for (const auto& p : plan.readonly_paths) {
     UniqueFd target(resolve(root.get(), p, O_PATH | O_NOFOLLOW));
     if (!target.valid() && errno == ENOENT) continue;
-    INIT_CHECK(target.get(), "read-only path {}", p);
+    INIT_CHECK(target.get(), "read-only path {}", printable(p));
     UniqueFd tree(clone_tree(target.get(), "", true));
-    INIT_CHECK(tree.get(), "read-only path {}: bind", p);
+    INIT_CHECK(tree.get(), "read-only path {}: bind", printable(p));
     INIT_CHECK(set_attrs(tree.get(), {MOUNT_ATTR_RDONLY, 0}, 0, true),
-               "read-only path {}: set read-only", p);
-    INIT_CHECK(attach(tree.get(), target.get()), "read-only path {}: attach", p);
+               "read-only path {}: set read-only", printable(p));
+    INIT_CHECK(attach(tree.get(), target.get()), "read-only path {}: attach", printable(p));
   }
   if (plan.rootfs_readonly)
     INIT_CHECK(set_attrs(root.get(), {MOUNT_ATTR_RDONLY, 0}, 0, false),

@@ -32,8 +32,8 @@ namespace {
 
 Step write_proc(const std::string& path, const std::string& value) {
   UniqueFd fd(::open(path.c_str(), O_WRONLY | O_CLOEXEC));
-  INIT_CHECK(fd.get(), "open {}", path);
-  INIT_CHECK(sys::write_all(fd.get(), value), "write {}", path);
+  INIT_CHECK(fd.get(), "open {}", printable(path));
+  INIT_CHECK(sys::write_all(fd.get(), value), "write {}", printable(path));
   return std::nullopt;
 }
 
@@ -145,7 +145,8 @@ Step find_program(const LaunchPlan& plan, Program* program) {
   program->envp.push_back(nullptr);
   const std::string& name = plan.args[0];
   if (name.find('/') != std::string::npos) {
-    if (::access(name.c_str(), X_OK) < 0) return Failure{errno, fmt::format("exec: \"{}\"", name)};
+    if (::access(name.c_str(), X_OK) < 0)
+      return Failure{errno, fmt::format("exec: \"{}\"", printable(name))};
     program->path = name;
     return std::nullopt;
   }
@@ -162,7 +163,8 @@ Step find_program(const LaunchPlan& plan, Program* program) {
     }
   }
   // No errno: the message is the whole story (runc's words).
-  return Failure{0, fmt::format("exec: \"{}\": executable file not found in $PATH", name)};
+  return Failure{0,
+                 fmt::format("exec: \"{}\": executable file not found in $PATH", printable(name))};
 }
 
 Step seal_fds(const LaunchPlan& plan, const InitFds& fds, int proc_fds) {
@@ -206,7 +208,7 @@ Step setup_process(const LaunchPlan& plan, const InitFds& fds, int proc_fds, Pro
   // 6. console; cwd, inside the rootfs by construction (past pivot_root, or chrooted
   //    to the init's root); the program, found while errors still reach the parent.
   if (plan.terminal) INIT_STEP(setup_console(plan, fds.console));
-  INIT_CHECK(::chdir(plan.cwd.c_str()), "chdir to cwd {}", plan.cwd);
+  INIT_CHECK(::chdir(plan.cwd.c_str()), "chdir to cwd {}", printable(plan.cwd));
   INIT_STEP(find_program(plan, program));
   // 7. No fd of the runtime survives exec but stdio and the preserved ones; done
   //    before the filter, which may refuse close_range and fcntl.
