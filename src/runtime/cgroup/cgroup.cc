@@ -294,7 +294,7 @@ class V2 : public Manager {
     for (const auto& c : split(std::string(trim(avail)), ' '))
       if (c == "memory" || c == "pids" || c == "cpu" || c == "cpuset" || c == "io")
         want += "+" + c + " ";
-    if (want.empty()) return {};
+    if (want.empty() || !dir_.starts_with(root_ + "/")) return {};
     std::string cur = root_;
     auto parts = split(dir_.substr(cur.size()), '/');
     for (size_t i = 0; i + 1 < parts.size(); ++i) {
