@@ -381,7 +381,7 @@ bool is_ipc_key(std::string_view key) {
 
 // Whether the network namespace at `path` is the runtime's own (runc's isHostNetNS
 // compares the files' device and inode). A path that cannot be read is left for
-// compile_plan, which names it.
+// compile_spec, which names it.
 bool is_own_netns(const std::string& path) {
   struct stat a, b;
   if (::stat(path.c_str(), &a) < 0 || ::stat("/proc/self/ns/net", &b) < 0) return false;

@@ -6,21 +6,46 @@
 #include <signal.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+#include <charconv>
 
 #include "runtime/cgroup/cgroup.h"
 #include "runtime/container.h"
 #include "runtime/init/init.h"
-#include "runtime/seccomp/seccomp.h"
+#include "runtime/process.h"
+#include "runtime/spawn.h"
 #include "sys/fs.h"
-#include "sys/unix_socket.h"
+#include "sys/pidfd.h"
 #include "util/defer.h"
 #include "util/strings.h"
 
 namespace strata::runtime {
 
 namespace {
+
+// --user UID[:GID], each from 0 to 2^32-2 (-1 is "no id" to the kernel).
+Result<void> parse_user(const std::string& text, oci::User* user) {
+  auto parts = split(text, ':');
+  auto bad = [&] {
+    return Error::make(Errc::kInvalidArgument,
+                       fmt::format("--user \"{}\": want UID[:GID], numbers from 0 to 4294967294",
+                                   printable(text)));
+  };
+  if (parts.size() > 2) return bad();
+  uint32_t ids[2] = {0, 0};
+  for (size_t i = 0; i < parts.size(); ++i) {
+    const std::string& v = parts[i];
+    auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), ids[i]);
+    if (v.empty() || ec != std::errc() || end != v.data() + v.size() || ids[i] == UINT32_MAX)
+      return bad();
+  }
+  user->uid = ids[0];
+  user->gid = ids[1];
+  return {};
+}
 
 // The process to run: --process FILE, or the bundle's process with the flags applied.
 Result<oci::Process> exec_process_spec(const ExecOptions& o, const oci::RuntimeSpec& spec) {
@@ -42,16 +67,7 @@ Result<oci::Process> exec_process_spec(const ExecOptions& o, const oci::RuntimeS
     std::erase_if(p.env, [&](const std::string& v) { return v.starts_with(key + "="); });
     p.env.push_back(e);
   }
-  if (!o.user.empty()) {
-    auto parts = split(o.user, ':');
-    char* end = nullptr;
-    p.user.uid = static_cast<uint32_t>(std::strtoul(parts[0].c_str(), &end, 10));
-    if (*end != '\0')
-      return Error::make(Errc::kInvalidArgument,
-                         fmt::format("--user \"{}\": want UID[:GID]", o.user));
-    p.user.gid =
-        parts.size() > 1 ? static_cast<uint32_t>(std::strtoul(parts[1].c_str(), nullptr, 10)) : 0;
-  }
+  if (!o.user.empty()) TRY(parse_user(o.user, &p.user));
   if (o.no_new_privs) p.no_new_privileges = true;
   if (!o.caps.empty()) {
     if (!p.capabilities) p.capabilities = oci::Capabilities{};
@@ -59,7 +75,7 @@ Result<oci::Process> exec_process_spec(const ExecOptions& o, const oci::RuntimeS
       int cap = oci::capability_from_name(c);
       if (cap < 0)
         return Error::make(Errc::kInvalidArgument,
-                           fmt::format("--cap \"{}\": unknown capability", c));
+                           fmt::format("--cap \"{}\": unknown capability", printable(c)));
       for (auto* set :
            {&p.capabilities->bounding, &p.capabilities->effective, &p.capabilities->permitted})
         set->push_back(cap);
@@ -68,23 +84,48 @@ Result<oci::Process> exec_process_spec(const ExecOptions& o, const oci::RuntimeS
   return p;
 }
 
-// Namespace files of the container's init, opened now (before anything forks), in the
-// order they are joined: user first (it grants the rights for the rest), mount last.
-Result<std::vector<std::pair<int, UniqueFd>>> open_namespaces(pid_t pid,
-                                                              const oci::RuntimeSpec& spec) {
-  static constexpr std::pair<int, const char*> kOrder[] = {
+// The namespaces of the init that differ from ours, as setns(pidfd) flags. One that
+// is the same (a container that shares the host's user namespace by path) is not
+// joined: setns refuses a user namespace the caller is already in.
+Result<int> namespace_flags(pid_t pid, const oci::RuntimeSpec& spec) {
+  static constexpr std::pair<int, const char*> kKinds[] = {
       {CLONE_NEWUSER, "user"}, {CLONE_NEWIPC, "ipc"},       {CLONE_NEWUTS, "uts"},
       {CLONE_NEWNET, "net"},   {CLONE_NEWCGROUP, "cgroup"}, {CLONE_NEWTIME, "time"},
       {CLONE_NEWPID, "pid"},   {CLONE_NEWNS, "mnt"}};
-  std::vector<std::pair<int, UniqueFd>> out;
-  for (const auto& [flag, name] : kOrder) {
+  int flags = 0;
+  for (const auto& [flag, name] : kKinds) {
     if (!spec.has_namespace(flag)) continue;
+    struct stat theirs, ours;
     std::string path = fmt::format("/proc/{}/ns/{}", pid, name);
-    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0) return Error::from_errno(errno, fmt::format("open `{}`", path));
-    out.emplace_back(flag, UniqueFd(fd));
+    if (::stat(path.c_str(), &theirs) < 0)
+      return Error::from_errno(errno, fmt::format("stat `{}`", path));
+    std::string self = fmt::format("/proc/self/ns/{}", name);
+    if (::stat(self.c_str(), &ours) < 0)
+      return Error::from_errno(errno, fmt::format("stat `{}`", self));
+    if (theirs.st_ino != ours.st_ino || theirs.st_dev != ours.st_dev) flags |= flag;
   }
-  return out;
+  return flags;
+}
+
+// The init, by a pidfd checked against its start time, and its root directory,
+// opened while that pidfd shows it alive (so both are the init's, not a reuser's).
+struct InitHandles {
+  UniqueFd pidfd, root;
+  int namespaces = 0;
+};
+
+Result<InitHandles> open_init(const ContainerState& s, const oci::RuntimeSpec& spec) {
+  InitHandles h;
+  auto fd = open_process(s.pid, s.start_time);
+  if (!fd.ok()) return std::move(fd).error().context("exec");
+  h.pidfd = std::move(fd).value();
+  std::string root = fmt::format("/proc/{}/root", s.pid);
+  h.root.reset(::open(root.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
+  if (!h.root.valid()) return Error::from_errno(errno, fmt::format("open `{}`", root));
+  h.namespaces = TRY(namespace_flags(s.pid, spec));
+  if (!sys::pidfd_alive(h.pidfd.get()))
+    return Error::make(Errc::kNotFound, "exec: the container's init exited");
+  return h;
 }
 
 pid_t g_exec_child = 0;
@@ -92,85 +133,30 @@ void forward_signal(int sig) {
   if (g_exec_child > 0) ::kill(g_exec_child, sig);
 }
 
-}  // namespace
-
-Result<int> exec_process(const std::string& root, const ExecOptions& o) {
-  ContainerState s = TRY(load_state(root, o.id));
-  if (s.status != "running" && s.status != "created")
-    return Error::make(Errc::kInvalidArgument,
-                       fmt::format("cannot exec in a {} container", s.status));
-  std::string text = TRY(sys::read_file(s.bundle + "/config.json"));
-  oci::RuntimeSpec spec = TRY_CTX(oci::parse_spec(text), "{}/config.json", s.bundle);
-  oci::Process proc = TRY(exec_process_spec(o, spec));
-  TRY(check_lsm_labels(proc));
-  if (proc.terminal && o.console_socket.empty())
-    return Error::make(Errc::kInvalidArgument, "exec: a terminal needs --console-socket");
-
-  LaunchPlan plan;
-  plan.args = proc.args;
-  plan.env = proc.env;
-  plan.cwd = proc.cwd;
-  plan.user = proc.user;
-  plan.rlimits = proc.rlimits;
-  plan.no_new_privileges = proc.no_new_privileges;
-  plan.terminal = proc.terminal;
-  plan.console_size = proc.console_size;
-  plan.preserve_fds = o.preserve_fds;
-  plan.personality_linux32 = spec.personality_linux32;
-  if (proc.capabilities) plan.caps = cap_sets(*proc.capabilities);
-  TRY(add_seccomp(spec, &plan));
-  auto namespaces = TRY(open_namespaces(s.pid, spec));
-  auto cg = TRY(cgroup::open_recorded(s.cgroup));
-  cgroup::Manager::Entry entry = TRY(cg->open_entry());
-  for (const auto& fd : entry.self_join) plan.cgroup_join_fds.push_back(fd.get());
-  UniqueFd console;
-  if (proc.terminal) console = TRY(connect_console(o.console_socket));
-  int sv[2];
-  if (::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
-    return Error::from_errno(errno, "socketpair");
-  UniqueFd parent_end(sv[0]), child_end(sv[1]);
-  // The exec'd process is a grandchild (a pid namespace is entered by forking after
-  // setns); as a subreaper this process still gets to wait for it.
+// The joiner enters the init's namespaces through its pidfd (one setns for all, in the
+// kernel's order; ESRCH if the init is gone), then forks the process inside the pid
+// namespace; the runtime, a subreaper, waits for that grandchild.
+Result<init::Cloned> spawn_exec(const LaunchPlan& plan, const InitHandles& h,
+                                const cgroup::Manager::Entry& entry, init::InitFds fds,
+                                UniqueFd& parent_end, UniqueFd& child_end) {
   if (::prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) < 0)
     return Error::from_errno(errno, "set child subreaper");
-
   pid_t joiner = ::fork();
   if (joiner < 0) return Error::from_errno(errno, "fork");
   if (joiner == 0) {
     parent_end.reset();
-    for (auto& [flag, fd] : namespaces) {
-      if (::setns(fd.get(), flag) < 0)
-        report_child(child_end.get(), -1, false, "join the container's namespaces");
-    }
+    if (h.namespaces != 0 && ::setns(h.pidfd.get(), h.namespaces) < 0)
+      init::report_clone(child_end.get(), -1, false, "join the container's namespaces");
     bool placed = false;
     long pid = clone_child(0, entry.clone_into.get(), &placed);
-    if (pid == 0) init::run_exec(plan, {child_end.get(), -1, console.get()});
-    report_child(child_end.get(), pid, placed, "fork");
+    if (pid == 0) init::run_exec(plan, fds);
+    init::report_clone(child_end.get(), pid, placed, "fork");
   }
   child_end.reset();
-  console.reset();
-  Cloned child = TRY(await_child(joiner, parent_end.get(), "exec: the joining process"));
-  pid_t pid = child.pid;
-  Defer kill_child([&] {
-    ::kill(pid, SIGKILL);
-    ::waitpid(pid, nullptr, 0);
-  });
-  TRY_CTX(cg->admit(pid, entry, child.placed), "exec: join cgroup");
-  char buf[4096];
-  ssize_t n;
-  if (::write(parent_end.get(), &init::kGo, 1) != 1)
-    return Error::from_errno(errno, "signal exec process");
-  while (true) {
-    UniqueFd listener;
-    n = sys::recv_with_fd(parent_end.get(), buf, sizeof(buf), &listener);
-    if (n <= 0 || buf[0] != init::kSeccompFd) break;
-    TRY(hand_listener(plan, state_json(s), pid, listener));
-  }
-  if (n > 0) return init::error_from_record({buf, static_cast<size_t>(n)});
-  // EOF: the socket closed on exec, the program runs.
-  kill_child.cancel();
-  if (!o.pid_file.empty()) TRY(sys::write_file_atomic(o.pid_file, std::to_string(pid), 0644));
-  if (o.detach) return 0;
+  return await_child(joiner, parent_end.get(), "exec: the joining process");
+}
+
+int wait_exit_code(pid_t pid) {
   g_exec_child = pid;
   for (int sig : {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH})
     ::signal(sig, forward_signal);
@@ -180,6 +166,48 @@ Result<int> exec_process(const std::string& root, const ExecOptions& o) {
   if (WIFEXITED(status)) return WEXITSTATUS(status);
   if (WIFSIGNALED(status)) return 128 + WTERMSIG(status);
   return 1;
+}
+
+}  // namespace
+
+Result<int> exec_process(const std::string& root, const ExecOptions& o) {
+  TRY(check_preserved_fds(o.preserve_fds));
+  ContainerState s = TRY(load_state(root, o.id));
+  if (s.status != "running" && s.status != "created")
+    return Error::make(Errc::kInvalidArgument,
+                       fmt::format("cannot exec in a {} container", s.status));
+  std::string text = TRY(sys::read_file(s.bundle + "/config.json"));
+  oci::RuntimeSpec spec = TRY_CTX(oci::parse_spec(text), "{}/config.json", printable(s.bundle));
+  oci::Process proc = TRY(exec_process_spec(o, spec));
+  if (proc.terminal && o.console_socket.empty())
+    return Error::make(Errc::kInvalidArgument, "exec: a terminal needs --console-socket");
+  CompiledSpec compiled = TRY(compile_exec(spec, proc));
+  compiled.plan.preserve_fds = o.preserve_fds;
+  InitHandles h = TRY(open_init(s, spec));
+  auto cg = TRY(cgroup::open_recorded(s.cgroup));
+  cgroup::Manager::Entry entry = TRY(cg->open_entry());
+  UniqueFd console;
+  if (proc.terminal) console = TRY(connect_console(o.console_socket));
+  auto [parent_end, child_end] = TRY(sync_pair());
+  init::InitFds fds = {child_end.get(), -1, console.get(), h.root.get(), {}};
+  for (const auto& fd : entry.self_join) fds.cgroup_join.push_back(fd.get());
+  init::Cloned child = TRY(spawn_exec(compiled.plan, h, entry, fds, parent_end, child_end));
+  console.reset();
+  Defer kill_child([&] {
+    ::kill(child.pid, SIGKILL);  // our own (reapable) child: its pid cannot be reused
+    ::waitpid(child.pid, nullptr, 0);
+  });
+  TRY_CTX(cg->admit(child.pid, entry, child.placed), "exec: join cgroup");
+  ChildRequests requests;
+  requests.seccomp_fd = [&](const UniqueFd& fd) {
+    return hand_listener(compiled.agent, state_json(s), child.pid, fd);
+  };
+  if (TRY(hand_shake(parent_end.get(), "", requests)) != ChildOutcome::kExeced)
+    return Error::make(Errc::kInternal, "exec: unexpected ready record from the process");
+  kill_child.cancel();
+  if (!o.pid_file.empty()) TRY(sys::write_file_atomic(o.pid_file, std::to_string(child.pid), 0644));
+  if (o.detach) return 0;
+  return wait_exit_code(child.pid);
 }
 
 }  // namespace strata::runtime

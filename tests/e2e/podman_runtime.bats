@@ -36,19 +36,23 @@ U=(--ulimit nofile=20000:20000 --ulimit nproc=32768:32768)
   [ "${lines[0]}" = "in-exec" ]
   [ "${lines[1]}" = "sleep 300 " ]
   run podman_ inspect "$name" --format '{{.State.Status}}'
+  [ "$status" -eq 0 ]
   [ "$output" = "running" ]
   podman_ stop -t 1 "$name"
   run podman_ inspect "$name" --format '{{.State.Status}}'
+  [ "$status" -eq 0 ]
   [ "$output" = "exited" ]
   podman_ rm "$name"
 }
 
 @test "podman: -t and exec -t get a pty" {
   run podman_ run --rm -t "${U[@]}" localhost/busybox tty
+  [ "$status" -eq 0 ]
   [[ "$output" == *"/dev/pts/0"* ]]
   name=strata-pt-$$
   podman_ run -d "${U[@]}" --name "$name" localhost/busybox sleep 300
   run podman_ exec -t "$name" tty
+  [ "$status" -eq 0 ]
   [[ "$output" == *"/dev/pts/"* ]]
   podman_ rm -f -t 0 "$name"
 }
@@ -70,7 +74,11 @@ EOF
 @test "podman: --memory and --pids-limit bite" {
   run podman_ run --rm "${U[@]}" --memory 32m localhost/busybox sh -c \
     'dd if=/dev/zero of=/dev/null bs=64M count=1 2>/dev/null; echo dd=$?'
+  [ "$status" -eq 0 ]
   [ "${lines[-1]}" = "dd=137" ]
   run podman_ run --rm "${U[@]}" --pids-limit 5 localhost/busybox sh -c 'for i in 1 2 3 4 5 6 7 8; do sleep 2 & done; echo x'
+  echo "$output"
+  # The shell gives up at the fork the limit refuses.
+  [ "$status" -eq 2 ]
   [[ "$output" == *"can't fork"* ]]
 }

@@ -39,6 +39,7 @@ load runtime_helpers
   cfg '.process.args = ["/bin/sleep", "60"]'
   rt create -b "$B" "$ID"
   run rt list
+  [ "$status" -eq 0 ]
   [[ "${lines[0]}" =~ ^ID\ +PID\ +STATUS\ +BUNDLE\ +CREATED\ +OWNER$ ]]
   [[ "${lines[1]}" =~ ^$ID\ +[0-9]+\ +created\ +$B\  ]]
   [ "$(rt list --format json | jq -r '.[0].id + " " + .[0].status')" = "$ID created" ]
@@ -95,6 +96,7 @@ load runtime_helpers
   # (Inside the container's cgroup namespace its own cgroups all read "/".)
   run rt exec "$ID" /bin/sh -c 'id -u; grep -vc ":/$" /proc/self/cgroup'
   echo "$output"
+  [ "$status" -eq 1 ]  # grep -vc found no line to count
   [ "${lines[0]}" = "0" ]
   [ "${lines[1]}" = "0" ]
 }
@@ -130,8 +132,12 @@ load runtime_helpers
   mkdir -p "$W/host-target"
   ln -s "$W/host-target" "$B/rootfs/escape"
   cfg '.mounts += [{"destination":"/escape/m","type":"tmpfs","source":"tmpfs","options":["size=1m"]}]'
-  run_sh 'grep -c " /escape/m \| '"$W"'/host-target/m " /proc/mounts || true'
+  # /escape resolves inside the rootfs: the tmpfs lands on <rootfs>$W/host-target/m.
+  run_sh 'grep -c " '"$W"'/host-target/m tmpfs " /proc/mounts'
+  [ "$status" -eq 0 ]
+  [ "$output" = 1 ]
   [ ! -e "$W/host-target/m" ]
+  [ -d "$B/rootfs$W/host-target/m" ]
 }
 
 @test "runtime: masked paths are empty and read-only paths refuse writes" {
@@ -221,6 +227,8 @@ load runtime_helpers
   cfg ".linux.cgroupsPath = \"/strata-test/$ID\" | .linux.resources.cpu = {\"shares\": 512, \"quota\": 50000, \"period\": 100000, \"cpus\": \"0\", \"mems\": \"0\"}
        | .process.args = [\"/bin/sleep\", \"60\"]"
   rt create -b "$B" "$ID"
+  # runc leaves the parent it made; strata removes it with the container.
+  for d in /sys/fs/cgroup/*/strata-test; do DIRS_TO_REMOVE="${DIRS_TO_REMOVE:-} $d"; done
   if [[ "$(stat -fc %T /sys/fs/cgroup)" == cgroup2fs ]]; then
     [ "$(cat "/sys/fs/cgroup/strata-test/$ID/cpu.max")" = "50000 100000" ]
   else
@@ -230,7 +238,6 @@ load runtime_helpers
   fi
   rt delete -f "$ID"
   [ ! -d "/sys/fs/cgroup/cpu/strata-test/$ID" ]
-  rmdir /sys/fs/cgroup/*/strata-test 2>/dev/null || true
 }
 
 @test "runtime: pause and resume freeze the container" {
@@ -250,8 +257,7 @@ load runtime_helpers
   [ ! -d "$STATE/$ID" ]
   [ ! -d "$(cgroup_dir "$ID" memory)" ]
   # Gone, or a zombie awaiting whichever reaper it was handed to.
-  state=$(awk '/^State/ {print $2}' "/proc/$pid/status" 2>/dev/null || true)
-  [ -z "$state" ] || [ "$state" = Z ]
+  [ ! -e "/proc/$pid/status" ] || [ "$(awk '/^State/ {print $2}' "/proc/$pid/status")" = Z ]
 }
 
 @test "runtime: no host file descriptor leaks into the container" {
@@ -301,8 +307,8 @@ load runtime_helpers
   for _ in $(seq 50); do [ "$(rt state "$ID" | jq -r .status)" = stopped ] && break; sleep 0.1; done
   # The receiver writes as it reads; stop it rather than wait for an EOF.
   sleep 0.3
-  kill "$receiver" 2>/dev/null || true
-  wait "$receiver" || true
+  kill "$receiver"
+  wait "$receiver" || [ "$?" -eq 143 ]  # SIGTERM
   grep -q "^name=/dev/ptmx" "$W/tty.out" || [[ "$RUNTIME_NAME" != strata-runtime ]]
   grep -q "/dev/pts/0" "$W/tty.out"
   grep -q "30 100" "$W/tty.out"
@@ -328,6 +334,7 @@ load runtime_helpers
   cfg '.process.args = ["/bin/sleep", "60"]'
   rt run -d -b "$B" "$ID"
   run rt exec --user 1000:1000 --env FOO=bar --cwd /tmp "$ID" sh -c 'id -u; id -g; echo $FOO; pwd'
+  [ "$status" -eq 0 ]
   [ "$output" = "1000
 1000
 bar
@@ -380,13 +387,13 @@ hook() {
 
 @test "runtime: a failing or hanging createRuntime hook fails create and leaves nothing" {
   cfg '.hooks = {"createRuntime": [{"path": "/bin/sh", "args": ["sh", "-c", "exit 3"]}]}'
-  run rt create -b "$B" "$ID"
+  try_create -b "$B" "$ID"
   [ "$status" -ne 0 ]
   [ ! -e "$STATE/$ID" ]
   [ -z "$(find /sys/fs/cgroup -maxdepth 6 -name "$ID" 2>/dev/null)" ]
   cfg '.hooks = {"createRuntime": [{"path": "/bin/sleep", "args": ["sleep", "30"], "timeout": 1}]}'
   SECONDS=0
-  run rt create -b "$B" "$ID"
+  try_create -b "$B" "$ID"
   [ "$status" -ne 0 ]
   [ "$SECONDS" -lt 10 ]
   [ ! -e "$STATE/$ID" ]
@@ -395,10 +402,10 @@ hook() {
 @test "runtime: hook failures name the hook" {
   only_strata
   cfg '.hooks = {"createRuntime": [{"path": "/bin/sh", "args": ["sh", "-c", "exit 3"]}]}'
-  run rt create -b "$B" "$ID"
+  try_create -b "$B" "$ID"
   [[ "$output" == *'createRuntime hook: hook `/bin/sh`: exited with status 3'* ]]
   cfg '.hooks = {"prestart": [{"path": "/bin/sleep", "args": ["sleep", "30"], "timeout": 1}]}'
-  run rt create -b "$B" "$ID"
+  try_create -b "$B" "$ID"
   [[ "$output" == *'prestart hook: hook `/bin/sleep`: timed out after 1 s'* ]]
 }
 
@@ -569,14 +576,17 @@ MKNOD_CAPS='.root.readonly = false | .process.capabilities.bounding += ["CAP_MKN
   # A write-only rule covers a write-only open, not a read-write one.
   cfg '.linux.resources.devices += [{"allow": true, "type": "c", "major": 1, "minor": 11, "access": "w"}]'
   run v2_run
+  [ "$status" -eq 0 ]
   [ "$output" = "$(printf 'mknod-ok\nkmsg-open\nnull-open')" ]
   # (CAP_SYSLOG: opening kmsg for reading needs it when dmesg_restrict is set.)
   cfg ".process.args[2] |= sub(\"exec 3>/tmp/kmsg\"; \"exec 3<>/tmp/kmsg\")
        | .process.capabilities[] += [\"CAP_SYSLOG\"]"
   run v2_run
+  [ "$status" -eq 0 ]
   [ "$output" = "$(printf 'mknod-ok\nkmsg-denied\nnull-open')" ]
   cfg '.linux.resources.devices += [{"allow": true, "type": "c", "major": 1, "minor": 11, "access": "rw"}]'
   run v2_run
+  [ "$status" -eq 0 ]
   [ "$output" = "$(printf 'mknod-ok\nkmsg-open\nnull-open')" ]
 }
 
@@ -696,4 +706,75 @@ MKNOD_CAPS='.root.readonly = false | .process.capabilities.bounding += ["CAP_MKN
   run rt run -b "$B" "$ID"
   [ "$status" -eq 0 ]
   [ "$output" = i686 ]
+}
+
+@test "runtime: a corrupt state.json is an error naming the file; delete -f still cleans up" {
+  only_strata  # checks strata-runtime's state file
+  cfg '.process.args = ["/bin/sleep", "60"]'
+  rt create -b "$B" --pid-file "$W/pid" "$ID"
+  pid=$(cat "$W/pid")
+  # Hand-edited: the pid as a string, an annotation that is not one.
+  jq '.pid = "12" | .annotations = {"a": 5}' "$STATE/$ID/state.json" >"$W/state.json"
+  cp "$W/state.json" "$STATE/$ID/state.json"
+  run rt state "$ID"
+  echo "$output"
+  [ "$status" -eq 1 ]
+  assert_output_has "$STATE/$ID/state.json: pid: want an integer"
+  run rt delete "$ID"
+  [ "$status" -eq 1 ]
+  assert_output_has "$STATE/$ID/state.json: pid: want an integer"
+  # The recorded cgroup still finds the init.
+  run rt delete -f "$ID"
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [ ! -e "$STATE/$ID" ]
+  for _ in $(seq 50); do [ -e "/proc/$pid" ] || break; sleep 0.1; done
+  [ ! -e "/proc/$pid" ] || [ "$(awk '/^State/ {print $2}' "/proc/$pid/status")" = Z ]
+  # Not JSON at all.
+  rt create -b "$B" "$ID"
+  cp "$STATE/$ID/state.json" "$W/good.json"
+  echo '{"pid": ' >"$STATE/$ID/state.json"
+  run rt state "$ID"
+  [ "$status" -eq 1 ]
+  assert_output_has "$STATE/$ID/state.json: not valid JSON"
+  cp "$W/good.json" "$STATE/$ID/state.json"
+  rt delete -f "$ID"
+  # A state file that names nothing at all: delete -f removes the directory.
+  mkdir "$STATE/$ID-b" && echo garbage >"$STATE/$ID-b/state.json"
+  run rt delete -f "$ID-b"
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [ ! -e "$STATE/$ID-b" ]
+}
+
+@test "runtime: exec never joins a process that took the init's pid" {
+  only_strata  # runc 1.1 joins /proc/<pid>/ns/* by number
+  # In a pid namespace of its own, ns_last_pid hands the dead init's pid to a sleep
+  # started outside the container while exec waits on its config.json (a fifo here).
+  cfg '.process.args = ["/bin/sleep", "60"] | .hostname = "in-container"'
+  run unshare -pf --mount-proc sh -c "
+    R='$RUNTIME --root $STATE'
+    \$R run -d -b '$B' '$ID' || exit 1
+    pid=\$(\$R state '$ID' | jq -r .pid)
+    mv '$B/config.json' '$W/config.json' && mkfifo '$B/config.json'
+    \$R exec '$ID' /bin/hostname >'$W/exec.out' 2>&1 &
+    exec_pid=\$!
+    sleep 0.3
+    kill -9 \$pid
+    while [ -e /proc/\$pid ]; do sleep 0.05; done
+    echo \$((pid - 1)) >/proc/sys/kernel/ns_last_pid
+    sleep 30 &
+    [ \$! -eq \$pid ] || { echo \"pid \$pid not reused (\$!)\"; exit 1; }
+    cat '$W/config.json' >'$B/config.json'
+    wait \$exec_pid
+    echo exec=\$?
+    kill \$!
+    rm '$B/config.json' && mv '$W/config.json' '$B/config.json'
+    \$R delete -f '$ID'"
+  echo "$output"
+  cat "$W/exec.out"
+  [ "$status" -eq 0 ]
+  [ "${lines[-1]}" = exec=1 ]
+  ! grep -qx "$(hostname)" "$W/exec.out"
+  grep -q "the container's init exited" "$W/exec.out"
 }

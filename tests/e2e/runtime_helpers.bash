@@ -19,7 +19,14 @@ setup() {
 }
 
 teardown() {
+  # Clean-up must not stop at the first failure: `|| true` here is deliberate.
   for id in "$ID" "$ID-a" "$ID-b"; do rt delete -f "$id" >/dev/null 2>&1 || true; done
+  # What a test started, mounted or made outside the runtime (PIDS_TO_KILL,
+  # MOUNTS_TO_REMOVE, DIRS_TO_REMOVE deepest first): a failing test leaves nothing behind.
+  for pid in ${PIDS_TO_KILL:-}; do kill -9 "$pid" 2>/dev/null || true; done
+  for pid in ${PIDS_TO_KILL:-}; do wait "$pid" 2>/dev/null || true; done
+  for m in ${MOUNTS_TO_REMOVE:-}; do umount "$m" 2>/dev/null || true; done
+  for d in ${DIRS_TO_REMOVE:-}; do rmdir "$d" 2>/dev/null || true; done
   # No test may leave a cgroup behind (v1 hierarchies and the v2 one).
   local left
   left=$(find /sys/fs/cgroup -maxdepth 6 -name "$ID*" 2>/dev/null)
@@ -70,11 +77,33 @@ assert_nothing_left() {
   ! grep -q "$B" /proc/self/mountinfo
 }
 
+# try_create ARGS...: `rt create ARGS` with $status and $output set as `run` sets them.
+# Its output goes through a file: a created init keeps the stdio it was given, so with
+# `run`'s pipe a create that wrongly succeeds would hang the test instead of failing it.
+try_create() {
+  status=0
+  rt create "$@" >"$W/create.out" 2>&1 </dev/null 3>&- || status=$?
+  output=$(cat "$W/create.out")
+}
+
 create_fails_with() {
-  run rt create -b "$B" "$ID"
+  try_create -b "$B" "$ID"
   [ "$status" -ne 0 ]
   if [[ "$RUNTIME_NAME" == strata-runtime ]]; then
     [[ "$output" == *"$1"* ]] || { echo "want: $1" >&2; echo "got: $output" >&2; return 1; }
   fi
   assert_nothing_left
+}
+
+# in_v2 SCRIPT: runs SCRIPT (sh) in a private mount namespace where cgroup2 is mounted
+# over /sys/fs/cgroup: the pure-v2 view of a fresh Debian 12 host. $R is the runtime
+# command there.
+in_v2() {
+  unshare -m sh -c "mount --make-rprivate / && umount -l /sys/fs/cgroup && mount -t cgroup2 none /sys/fs/cgroup &&
+    R='$RUNTIME --root $STATE'; $1"
+}
+
+# The v1 controllers mounted here (cpu, memory, ...), one per line.
+v1_controllers() {
+  grep ' - cgroup ' /proc/self/mountinfo | awk '{print $5}' | xargs -n1 basename
 }

@@ -11,7 +11,7 @@ load runtime_helpers
                       "args": [{"index": 1, "value": 0, "op": "SCMP_CMP_EQ"}]},
                      {"names": ["no_such_syscall_at_all"], "action": "SCMP_ACT_ERRNO"}]}'
   cfg '.root.readonly = false'
-  run_sh 'mkdir /tmp/x 2>&1; sleep 5 & (kill -0 $! 2>&1 || true); kill -TERM $! && echo term-ok'
+  run_sh 'mkdir /tmp/x 2>&1; sleep 5 & kill -0 $! 2>&1; kill -TERM $! && echo term-ok'
   [ "$status" -eq 0 ]
   [[ "${lines[0]}" == *"Operation not permitted"* ]]
   [[ "${lines[1]}" == *"Permission denied"* ]]
@@ -124,4 +124,66 @@ notify_mkdir() {
   cfg '.linux.seccomp = {"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [{"names": ["kill"], "action": "SCMP_ACT_ERRNO",
                          "args": [{"index": 1, "value": 0, "op": 3}]}]}'
   create_fails_with 'linux.seccomp.syscalls[0].args[0].op: want a string'
+}
+
+# A default-deny profile that allows what a minimal static program needs (busybox
+# echo, from strace) and what strata-runtime's init does after loading the filter (from
+# strace): send its ready message, open, write and close the exec fifo, execve, and
+# without noNewPrivileges, where the filter must load while CAP_SYS_ADMIN is still
+# there, the user and capability changes. No close_range, no fcntl, no mmap.
+MINIMAL_ALLOW='["arch_prctl", "brk", "execve", "exit_group", "getrandom", "getuid", "mprotect",
+  "prlimit64", "readlink", "rseq", "set_robust_list", "set_tid_address", "write",
+  "openat", "close", "prctl", "setgroups", "setresgid", "setresuid", "capset"]'
+# runc (the reference, RUNTIME=runc) also needs its Go runtime's calls, its fd closing
+# (fcntl, getdents64) and more: the same test runs it with those added.
+RUNC_EXTRA='["capget", "setgid", "setuid", "chdir", "faccessat2", "fcntl", "fstat", "fstatfs",
+  "futex", "getcwd", "getdents64", "getpid", "getppid", "epoll_ctl", "epoll_pwait", "kill",
+  "nanosleep", "newfstatat", "openat2", "read", "rt_sigreturn", "sched_yield", "shutdown",
+  "tgkill", "rt_sigprocmask", "sigaltstack", "gettid", "mmap", "munmap", "madvise", "clone",
+  "exit"]'
+
+minimal_profile() {
+  local allow=$MINIMAL_ALLOW
+  [[ "$RUNTIME_NAME" == strata-runtime ]] || allow=$(jq -cn "$MINIMAL_ALLOW + $RUNC_EXTRA")
+  cfg ".process.noNewPrivileges = $1 | .linux.seccomp = {\"defaultAction\": \"SCMP_ACT_ERRNO\",
+        \"architectures\": [\"SCMP_ARCH_X86_64\"],
+        \"syscalls\": [{\"names\": $allow, \"action\": \"SCMP_ACT_ALLOW\"}]}"
+}
+
+@test "runtime seccomp: a default-deny profile without close_range runs, with and without noNewPrivileges" {
+  for nnp in true false; do
+    minimal_profile $nnp
+    cfg '.process.args = ["/bin/echo", "allowed"]'
+    run rt run -b "$B" "$ID"
+    echo "noNewPrivileges=$nnp: $output"
+    [ "$status" -eq 0 ]
+    [ "$output" = "allowed" ]
+  done
+}
+
+@test "runtime seccomp: exec under a default-deny profile without close_range, with and without noNewPrivileges" {
+  for nnp in true false; do
+    cfg '.process.args = ["/bin/sleep", "60"] | del(.linux.seccomp)'
+    rt run -d -b "$B" "$ID"
+    # exec takes the bundle's profile.
+    minimal_profile $nnp
+    run rt exec "$ID" /bin/echo allowed
+    echo "noNewPrivileges=$nnp: $output"
+    [ "$status" -eq 0 ]
+    [ "$output" = "allowed" ]
+    rt delete -f "$ID"
+  done
+}
+
+@test "runtime seccomp: a bad profile is refused before anything is made" {
+  only_strata
+  cfg '.linux.seccomp = {"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [{"names": ["mkdir"], "action": "SCMP_ACT_EXPLODE"}]}'
+  # Nothing at all: no state directory, no cgroup made and removed again.
+  run strace -f -qq -e trace=mkdir,mkdirat,mknodat -o "$W/trace" "$RUNTIME" --root "$STATE" create -b "$B" "$ID"
+  echo "$output"
+  [ "$status" -ne 0 ]
+  assert_output_has 'linux.seccomp.syscalls[0].action: unknown action "SCMP_ACT_EXPLODE"'
+  cat "$W/trace"
+  ! grep -q 'mkdir' "$W/trace"
+  [ ! -e "$STATE" ]
 }

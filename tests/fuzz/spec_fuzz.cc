@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // config.json -> RuntimeSpec -> LaunchPlan: any bytes parse or fail with a Result
 // (nothing throws, nothing aborts), a parsed spec written by spec_to_json reads back
-// equal, and compile_plan takes every parsed spec without crashing. The bundle is a
+// equal, and compile_spec takes every parsed spec without crashing. The bundle is a
 // fixed directory; paths the spec names are only stat'ed.
 #include <cstdint>
 #include <string_view>
@@ -22,10 +22,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   STRATA_CHECK(*again == *spec);
   runtime::CgroupView v1;
   v1.v1_dirs = {{"memory", "/sys/fs/cgroup/memory/fuzz"}, {"cpu", "/sys/fs/cgroup/cpu/fuzz"}};
-  (void)runtime::compile_plan(*spec, "/nonexistent-bundle", v1);
+  (void)runtime::compile_spec(*spec, "/nonexistent-bundle", v1);
   runtime::CgroupView v2;
   v2.v2 = true;
   v2.v2_dir = "/sys/fs/cgroup/fuzz";
-  (void)runtime::compile_plan(*spec, "/", v2);
+  (void)runtime::compile_spec(*spec, "/", v2);
   return 0;
 }

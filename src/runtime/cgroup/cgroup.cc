@@ -8,9 +8,9 @@
 #include <sys/vfs.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
-#include <fstream>
-#include <sstream>
+#include <charconv>
 
 #include "runtime/cgroup/limits.h"
 #include "sys/fs.h"
@@ -31,19 +31,32 @@ Result<std::vector<pid_t>> read_procs(const std::string& dir) {
     if (text.error().code() == Errc::kNotFound) return out;
     return std::move(text).error();
   }
-  for (const auto& line : split(*text, '\n'))
-    if (!line.empty()) out.push_back(static_cast<pid_t>(std::stol(line)));
+  for (const auto& line : split(*text, '\n')) {
+    if (line.empty()) continue;
+    pid_t pid = 0;
+    auto [end, ec] = std::from_chars(line.data(), line.data() + line.size(), pid);
+    if (ec != std::errc() || end != line.data() + line.size() || pid <= 0)
+      return Error::make(Errc::kCorrupt,
+                         fmt::format("{}/cgroup.procs: not a pid: \"{}\"", dir, printable(line)));
+    out.push_back(pid);
+  }
   return out;
 }
 
 Result<void> remove_dir(const std::string& dir) {
-  // A cgroup directory only goes with rmdir, and only once it has no processes.
+  // A cgroup directory only goes with rmdir, and only once it has no processes (the
+  // last ones may take a moment to leave after being killed).
   for (int i = 0; i < 100; ++i) {
     if (::rmdir(dir.c_str()) == 0 || errno == ENOENT) return {};
     if (errno != EBUSY) break;
     ::usleep(10000);
   }
   return Error::from_errno(errno, fmt::format("remove cgroup `{}`", dir));
+}
+
+std::string parent_of(const std::string& dir) {
+  auto slash = dir.rfind('/');
+  return slash == std::string::npos || slash == 0 ? "/" : dir.substr(0, slash);
 }
 
 // This process's own cgroup in each hierarchy, from /proc/self/cgroup.
@@ -77,14 +90,17 @@ class V1 : public Manager {
   // hierarchies: mount point -> controllers of that mount ("cpu", "name=systemd", ...)
   explicit V1(std::map<std::string, std::string> dirs) : dirs_(std::move(dirs)) {}
 
+  std::vector<std::string> planned_dirs() const override {
+    std::vector<std::string> out;
+    for (const auto& [ctrl, dir] : dirs_)
+      for (auto& d : missing_levels(dir)) out.push_back(std::move(d));
+    return out;
+  }
   Result<void> create(const oci::Resources& r) override {
-    for (const auto& [ctrl, dir] : dirs_) {
-      TRY(sys::mkdir_p(dir, 0755));
-      if (ctrl == "cpuset") TRY(init_cpuset(dir));
-    }
-    auto r2 = apply(r);
-    if (!r2.ok()) (void)destroy();
-    return r2;
+    auto made = make_all();
+    if (made.ok()) made = apply(r);
+    if (!made.ok()) undo_create();
+    return made;
   }
   Result<void> add_process(pid_t pid) override {
     for (const auto& [ctrl, dir] : dirs_)
@@ -124,13 +140,10 @@ class V1 : public Manager {
     auto state = read_file(dirs_.at("freezer") + "/freezer.state");
     return state.ok() && trim(*state) == "FROZEN";
   }
-  Result<void> destroy() override {
-    for (const auto& [ctrl, dir] : dirs_) TRY(remove_dir(dir));
-    return {};
-  }
   CgroupView view() const override {
     CgroupView v;
     v.v1_dirs = dirs_;
+    v.created = created_;
     return v;
   }
   Result<std::string> read(const std::string& controller, const std::string& file) override {
@@ -140,6 +153,14 @@ class V1 : public Manager {
   }
 
  private:
+  Result<void> make_all() {
+    for (const auto& [ctrl, dir] : dirs_) {
+      TRY(make_leaf(dir));
+      if (ctrl == "cpuset") TRY(init_cpuset(dir));
+    }
+    return {};
+  }
+
   // A new v1 cpuset has empty cpus and mems; it inherits its parent's, level by level.
   Result<void> init_cpuset(const std::string& dir) {
     std::string parent = dir.substr(0, dir.rfind('/'));
@@ -163,12 +184,13 @@ class V2 : public Manager {
   // `root`: where the unified hierarchy is mounted; `dir` lies below it.
   V2(std::string root, std::string dir) : root_(std::move(root)), dir_(std::move(dir)) {}
 
+  std::vector<std::string> planned_dirs() const override { return missing_levels(dir_); }
   Result<void> create(const oci::Resources& r) override {
-    TRY(enable_controllers());
-    TRY(sys::mkdir_p(dir_, 0755));
-    auto r2 = apply(r);
-    if (!r2.ok()) (void)destroy();
-    return r2;
+    auto made = make_leaf(dir_);
+    if (made.ok()) made = enable_controllers();
+    if (made.ok()) made = apply(r);
+    if (!made.ok()) undo_create();
+    return made;
   }
   Result<void> add_process(pid_t pid) override {
     return sys::write_existing_file(dir_ + "/cgroup.procs", std::to_string(pid));
@@ -192,11 +214,11 @@ class V2 : public Manager {
     if (!events.ok()) return false;
     return events->find("frozen 1") != std::string::npos;
   }
-  Result<void> destroy() override { return remove_dir(dir_); }
   CgroupView view() const override {
     CgroupView v;
     v.v2 = true;
     v.v2_dir = dir_;
+    v.created = created_;
     return v;
   }
   Result<std::string> read(const std::string&, const std::string& file) override {
@@ -204,7 +226,8 @@ class V2 : public Manager {
   }
 
  private:
-  // Each ancestor hands the controllers down through cgroup.subtree_control.
+  // Each ancestor hands the controllers down through cgroup.subtree_control (one
+  // that holds processes cannot: the no-internal-process rule; that is not an error).
   Result<void> enable_controllers() {
     auto avail = TRY(read_file(root_ + "/cgroup.controllers"));
     std::string want;
@@ -212,14 +235,12 @@ class V2 : public Manager {
       if (c == "memory" || c == "pids" || c == "cpu" || c == "cpuset" || c == "io" ||
           c == "hugetlb" || c == "rdma")
         want += "+" + c + " ";
+    if (want.empty() || !dir_.starts_with(root_ + "/")) return {};
     std::string cur = root_;
-    std::string rel = dir_.substr(cur.size());
-    auto parts = split(rel, '/');
+    auto parts = split(dir_.substr(cur.size()), '/');
     for (size_t i = 0; i + 1 < parts.size(); ++i) {
       if (!parts[i].empty()) cur += "/" + parts[i];
-      if (i > 0) TRY(sys::mkdir_p(cur, 0755));
-      if (!want.empty())
-        (void)sys::write_existing_file(cur + "/cgroup.subtree_control", std::string(trim(want)));
+      (void)sys::write_existing_file(cur + "/cgroup.subtree_control", std::string(trim(want)));
     }
     return {};
   }
@@ -291,8 +312,66 @@ std::unique_ptr<Manager> v2_at(const std::string& root, const std::string& dir) 
 std::unique_ptr<Manager> none() { return std::unique_ptr<Manager>(new V1({})); }
 
 Result<std::unique_ptr<Manager>> open_recorded(const CgroupView& view) {
-  if (view.v2) return std::unique_ptr<Manager>(new V2(kRoot, view.v2_dir));
-  return std::unique_ptr<Manager>(new V1(view.v1_dirs));
+  std::unique_ptr<Manager> m;
+  if (view.v2)
+    m.reset(new V2(kRoot, view.v2_dir));
+  else
+    m.reset(new V1(view.v1_dirs));
+  m->created_ = view.created;
+  return m;
+}
+
+std::vector<std::string> missing_levels(const std::string& dir) {
+  std::vector<std::string> out;
+  for (std::string d = dir; d != "/" && !sys::exists(d); d = parent_of(d)) out.push_back(d);
+  std::reverse(out.begin(), out.end());
+  return out;
+}
+
+Result<void> Manager::make_leaf(const std::string& dir) {
+  for (const auto& d : missing_levels(dir)) {
+    if (::mkdir(d.c_str(), 0755) == 0) {
+      created_.push_back(d);
+    } else if (errno != EEXIST) {  // EEXIST: made meanwhile by someone else, not ours
+      return Error::from_errno(errno, fmt::format("mkdir `{}`", printable(d)));
+    }
+  }
+  struct stat st;
+  if (::stat(dir.c_str(), &st) < 0)
+    return Error::from_errno(errno, fmt::format("cgroup `{}`", printable(dir)));
+  if (!S_ISDIR(st.st_mode))
+    return Error::make(Errc::kInvalidArgument,
+                       fmt::format("cgroup `{}`: not a directory", printable(dir)));
+  // runc's rule: a container's processes are killed with it, so its cgroup must not
+  // hold anyone else's (a pre-made, empty cgroup may be joined).
+  auto procs = TRY(read_procs(dir));
+  if (!procs.empty())
+    return Error::make(Errc::kExists,
+                       fmt::format("container's cgroup is not empty: {} holds {} process{}",
+                                   printable(dir), procs.size(), procs.size() == 1 ? "" : "es"));
+  return {};
+}
+
+void Manager::undo_create() {
+  for (auto it = created_.rbegin(); it != created_.rend(); ++it) (void)::rmdir(it->c_str());
+  created_.clear();
+}
+
+Result<void> Manager::destroy() {
+  // Leaves (the last made in each hierarchy) must go; a made parent may still hold
+  // another container's cgroup below it (EBUSY), and then it stays.
+  const std::vector<std::string>& made = created_;
+  for (auto it = made.rbegin(); it != made.rend(); ++it) {
+    bool leaf = std::none_of(made.begin(), made.end(), [&](const std::string& o) {
+      return o.size() > it->size() && o.starts_with(*it + "/");
+    });
+    if (leaf)
+      TRY(remove_dir(*it));
+    else
+      (void)::rmdir(it->c_str());
+  }
+  created_.clear();
+  return {};
 }
 
 }  // namespace strata::runtime::cgroup

@@ -21,8 +21,13 @@ namespace strata::runtime::cgroup {
 class Manager {
  public:
   virtual ~Manager() = default;
-  // Creates the container's cgroup(s) and applies the limits. kInvalidArgument names
-  // the resource a value is wrong for; the cgroup is removed again on failure.
+  // The directories create() would make (those missing now, parents first): a state
+  // file names them before they exist, so that `delete --force` after a crash finds them.
+  virtual std::vector<std::string> planned_dirs() const = 0;
+  // Makes the container's cgroup(s), remembering which directories it made (view()),
+  // refuses a cgroup that already holds processes (kExists: they would be killed with
+  // the container's) and applies the limits. kInvalidArgument names the resource a
+  // value is wrong for. On any failure the directories it made are removed again.
   virtual Result<void> create(const oci::Resources& r) = 0;
   virtual Result<void> add_process(pid_t pid) = 0;
   // How a new process gets in without a move by pid, which takes the kernel's global
@@ -43,11 +48,23 @@ class Manager {
   virtual Result<std::vector<pid_t>> processes() = 0;
   virtual Result<void> freeze(bool frozen) = 0;
   virtual Result<bool> frozen() = 0;
-  // Removes the cgroup(s); they must be empty. Missing is fine.
-  virtual Result<void> destroy() = 0;
+  // Removes the directories this container made, deepest first; the leaves must be
+  // empty (a parent still holding another container's cgroup stays). Missing is fine.
+  // A directory it did not make is left alone.
+  Result<void> destroy();
   virtual CgroupView view() const = 0;
   // Reads one stat file ("memory.max_usage_in_bytes"); for tests and `events`.
   virtual Result<std::string> read(const std::string& controller, const std::string& file) = 0;
+
+ protected:
+  friend Result<std::unique_ptr<Manager>> open_recorded(const CgroupView& view);
+  // Makes the missing levels of `dir` (recording each in created_), then checks that
+  // it is a directory holding no process.
+  Result<void> make_leaf(const std::string& dir);
+  // Removes what make_leaf made (on a failed create).
+  void undo_create();
+
+  std::vector<std::string> created_;  // made by this container, parents first
 };
 
 bool host_is_v2();
@@ -63,7 +80,11 @@ std::unique_ptr<Manager> v2_at(const std::string& root, const std::string& dir);
 // No cgroup at all: a rootless container that asked for no limits (as runc does).
 std::unique_ptr<Manager> none();
 
-// For state files: the manager for cgroup dirs recorded at create time.
+// For state files: the manager for cgroup dirs recorded at create time (and the
+// directories it made, which destroy() removes).
 Result<std::unique_ptr<Manager>> open_recorded(const CgroupView& view);
+
+// The directories of `dir` and its parents that do not exist, parents first.
+std::vector<std::string> missing_levels(const std::string& dir);
 
 }  // namespace strata::runtime::cgroup

@@ -9,6 +9,7 @@
 #include <cerrno>
 
 #include "sys/fs.h"
+#include "sys/io.h"
 #include "util/strings.h"
 #include "util/unique_fd.h"
 
@@ -74,7 +75,7 @@ Result<void> write_v1_device_rules(const std::string& dir,
     UniqueFd& f = files[r.allow ? 1 : 0];
     std::string path = dir + (r.allow ? "/devices.allow" : "/devices.deny");
     if (!f.valid()) f.reset(::open(path.c_str(), O_WRONLY | O_CLOEXEC));
-    if (!f.valid() || ::write(f.get(), line.data(), line.size()) < 0)
+    if (!f.valid() || sys::write_all(f.get(), line) < 0)
       return Error::from_errno(
           errno, fmt::format("linux.resources.devices: write \"{}\" to `{}`", line, path));
   }

@@ -8,9 +8,12 @@
 
 #include <cerrno>
 
+#include "sys/io.h"
+#include "util/strings.h"
+
 namespace strata::runtime::init {
 
-Result<void> run_hook(const oci::Hook& hook, std::string_view state) {
+Result<void> run_hook(const Hook& hook, std::string_view state) {
   int sv[2];
   // A socket, not a pipe: MSG_NOSIGNAL keeps a hook that never reads stdin from
   // killing us with SIGPIPE.
@@ -21,7 +24,7 @@ Result<void> run_hook(const oci::Hook& hook, std::string_view state) {
     int err = errno;
     ::close(sv[0]);
     ::close(sv[1]);
-    return Error::from_errno(err, fmt::format("hook `{}`: fork", hook.path));
+    return Error::from_errno(err, fmt::format("hook `{}`: fork", printable(hook.path)));
   }
   if (pid == 0) {
     ::dup2(sv[1], 0);
@@ -35,12 +38,8 @@ Result<void> run_hook(const oci::Hook& hook, std::string_view state) {
     _exit(127);
   }
   ::close(sv[1]);
-  size_t off = 0;
-  while (off < state.size()) {
-    ssize_t n = ::send(sv[0], state.data() + off, state.size() - off, MSG_NOSIGNAL);
-    if (n <= 0) break;  // the hook does not read its stdin: fine
-    off += static_cast<size_t>(n);
-  }
+  // A hook that does not read its stdin (EPIPE) is fine.
+  (void)sys::send_all(sv[0], state);
   ::close(sv[0]);
   int status = 0;
   long waited_ms = 0;
@@ -48,25 +47,25 @@ Result<void> run_hook(const oci::Hook& hook, std::string_view state) {
     pid_t r = ::waitpid(pid, &status, WNOHANG);
     if (r == pid) break;
     if (r < 0 && errno != EINTR)
-      return Error::from_errno(errno, fmt::format("hook `{}`: wait", hook.path));
+      return Error::from_errno(errno, fmt::format("hook `{}`: wait", printable(hook.path)));
     if (hook.timeout && waited_ms >= *hook.timeout * 1000L) {
       ::kill(pid, SIGKILL);
       ::waitpid(pid, &status, 0);
-      return Error::make(Errc::kInternal,
-                         fmt::format("hook `{}`: timed out after {} s", hook.path, *hook.timeout));
+      return Error::make(Errc::kInternal, fmt::format("hook `{}`: timed out after {} s",
+                                                      printable(hook.path), *hook.timeout));
     }
     ::usleep(1000);
     ++waited_ms;
   }
   if (WIFEXITED(status) && WEXITSTATUS(status) == 0) return {};
   if (WIFEXITED(status))
-    return Error::make(Errc::kInternal, fmt::format("hook `{}`: exited with status {}", hook.path,
-                                                    WEXITSTATUS(status)));
-  return Error::make(Errc::kInternal,
-                     fmt::format("hook `{}`: killed by signal {}", hook.path, WTERMSIG(status)));
+    return Error::make(Errc::kInternal, fmt::format("hook `{}`: exited with status {}",
+                                                    printable(hook.path), WEXITSTATUS(status)));
+  return Error::make(Errc::kInternal, fmt::format("hook `{}`: killed by signal {}",
+                                                  printable(hook.path), WTERMSIG(status)));
 }
 
-Result<void> run_hooks(const std::vector<oci::Hook>& hooks, std::string_view state,
+Result<void> run_hooks(const std::vector<Hook>& hooks, std::string_view state,
                        std::string_view stage) {
   for (const auto& h : hooks) TRY_CTX(run_hook(h, state), "{} hook", stage);
   return {};

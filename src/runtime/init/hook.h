@@ -7,13 +7,14 @@
 #include <string_view>
 #include <vector>
 
-#include "oci/runtime_spec.h"
+#include "runtime/init/launch_plan.h"
+#include "util/result.h"
 
 namespace strata::runtime::init {
 
 // kInternal "hook `path`: exited with status N" / "timed out after N s".
-Result<void> run_hook(const oci::Hook& hook, std::string_view state_json);
-Result<void> run_hooks(const std::vector<oci::Hook>& hooks, std::string_view state_json,
+Result<void> run_hook(const Hook& hook, std::string_view state_json);
+Result<void> run_hooks(const std::vector<Hook>& hooks, std::string_view state_json,
                        std::string_view stage);
 
 }  // namespace strata::runtime::init

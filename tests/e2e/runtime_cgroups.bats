@@ -1,0 +1,130 @@
+#!/usr/bin/env bats
+# A container's cgroups are its own: a cgroup that already holds processes is refused
+# (its processes would be killed with the container's), only the directories the
+# container made are removed, and a half-made set is undone. v1 on this host; v2 in a
+# private mount namespace with cgroup2 over /sys/fs/cgroup.
+
+load runtime_helpers
+
+is_v2() { [[ "$(stat -fc %T /sys/fs/cgroup)" == cgroup2fs ]]; }
+
+# premake NAME: makes /sys/fs/cgroup/<controller>/NAME in every v1 hierarchy (removed
+# again in teardown, deepest first).
+premake() {
+  for c in $(v1_controllers); do
+    mkdir "/sys/fs/cgroup/$c/$1"
+    DIRS_TO_REMOVE="/sys/fs/cgroup/$c/$1 ${DIRS_TO_REMOVE:-}"
+  done
+}
+
+@test "runtime cgroups: a cgroupsPath that already holds a process is refused and the process lives (v1)" {
+  only_strata  # runc 1.1 joins a cgroup whatever it holds
+  ! is_v2 || skip "checks the v1 hierarchies"
+  premake "$ID-pre"
+  sleep 300 3>&- &
+  PIDS_TO_KILL=$!
+  # In one hierarchy only: every controller's directory must be checked.
+  echo "$PIDS_TO_KILL" >"/sys/fs/cgroup/devices/$ID-pre/cgroup.procs"
+  cfg ".linux.cgroupsPath = \"/$ID-pre\" | .process.args = [\"/bin/sleep\", \"60\"]"
+  try_create -b "$B" "$ID"
+  echo "$output"
+  [ "$status" -ne 0 ]
+  assert_output_has "container's cgroup is not empty: /sys/fs/cgroup/devices/$ID-pre holds 1 process"
+  [ ! -e "$STATE/$ID" ]
+  kill -0 "$PIDS_TO_KILL"
+  for c in $(v1_controllers); do [ -d "/sys/fs/cgroup/$c/$ID-pre" ]; done
+  grep -qx "$PIDS_TO_KILL" "/sys/fs/cgroup/devices/$ID-pre/cgroup.procs"
+}
+
+@test "runtime cgroups: a cgroupsPath that already holds a process is refused and the process lives (v2)" {
+  only_strata
+  cfg ".linux.cgroupsPath = \"/$ID-pre\" | .process.args = [\"/bin/sleep\", \"60\"] | .mounts |= map(select(.type != \"cgroup\"))"
+  run in_v2 "mkdir /sys/fs/cgroup/$ID-pre && { sleep 300 </dev/null >/dev/null 2>&1 & p=\$!; } && echo \$p > /sys/fs/cgroup/$ID-pre/cgroup.procs &&
+    { \$R create -b '$B' '$ID' </dev/null >'$W/create.out' 2>&1 3>&-; echo create=\$?; } && kill -0 \$p && echo alive &&
+    test -d /sys/fs/cgroup/$ID-pre && echo kept && test ! -e '$STATE/$ID' && echo no-state;
+    kill -9 \$p; wait \$p; \$R delete -f '$ID' >/dev/null 2>&1; rmdir /sys/fs/cgroup/$ID-pre"
+  echo "$output"
+  grep -F "container's cgroup is not empty: /sys/fs/cgroup/$ID-pre holds 1 process" "$W/create.out"
+  [ "${lines[-4]}" = create=1 ]
+  [ "${lines[-3]}" = alive ]
+  [ "${lines[-2]}" = kept ]
+  [ "${lines[-1]}" = no-state ]
+}
+
+@test "runtime cgroups: delete leaves a pre-made parent cgroup in place (v1)" {
+  ! is_v2 || skip "checks the v1 hierarchies"
+  cfg ".process.args = [\"/bin/sleep\", \"60\"] | .linux.cgroupsPath = \"/$ID-parent/$ID\""
+  premake "$ID-parent"
+  rt create -b "$B" "$ID"
+  for c in $(v1_controllers); do [ -d "/sys/fs/cgroup/$c/$ID-parent/$ID" ]; done
+  rt delete -f "$ID"
+  for c in $(v1_controllers); do
+    [ -d "/sys/fs/cgroup/$c/$ID-parent" ]
+    [ ! -e "/sys/fs/cgroup/$c/$ID-parent/$ID" ]
+  done
+}
+
+@test "runtime cgroups: delete removes the parents the container made, not a pre-made leaf (v1)" {
+  only_strata  # runc 1.1 leaves parents it made and removes a leaf it did not make
+  ! is_v2 || skip "checks the v1 hierarchies"
+  cfg '.process.args = ["/bin/sleep", "60"]'
+  premake "$ID-parent"
+  cfg ".linux.cgroupsPath = \"/$ID-parent/$ID-made/$ID\""
+  rt create -b "$B" "$ID"
+  for c in $(v1_controllers); do [ -d "/sys/fs/cgroup/$c/$ID-parent/$ID-made/$ID" ]; done
+  rt delete -f "$ID"
+  for c in $(v1_controllers); do [ ! -e "/sys/fs/cgroup/$c/$ID-parent/$ID-made" ]; done
+  # A pre-made, empty leaf is joined and left in place.
+  premake "$ID-parent/$ID-leaf"
+  cfg ".linux.cgroupsPath = \"/$ID-parent/$ID-leaf\""
+  rt create -b "$B" "$ID"
+  pid=$(rt state "$ID" | jq -r .pid)
+  grep -qx "$pid" "/sys/fs/cgroup/pids/$ID-parent/$ID-leaf/cgroup.procs"
+  rt delete -f "$ID"
+  for c in $(v1_controllers); do [ -d "/sys/fs/cgroup/$c/$ID-parent/$ID-leaf" ]; done
+  [ -z "$(cat "/sys/fs/cgroup/pids/$ID-parent/$ID-leaf/cgroup.procs")" ]
+}
+
+@test "runtime cgroups: a half-made v1 set is undone when one controller fails" {
+  only_strata  # checks strata-runtime's message; runc leaves the made directories
+  ! is_v2 || skip "checks the v1 hierarchies"
+  # In the memory hierarchy `memory.limit_in_bytes` is a file in every cgroup, so that
+  # controller fails after blkio, cpu, cpuacct, cpuset, devices and freezer were made.
+  cfg ".linux.cgroupsPath = \"/$ID-x/memory.limit_in_bytes\""
+  try_create -b "$B" "$ID"
+  echo "$output"
+  [ "$status" -ne 0 ]
+  assert_output_has "/sys/fs/cgroup/memory/$ID-x/memory.limit_in_bytes"
+  for c in $(v1_controllers); do [ ! -e "/sys/fs/cgroup/$c/$ID-x" ]; done
+  [ ! -e "$STATE/$ID" ]
+}
+
+@test "runtime cgroups: a half-made v2 path is undone when a deeper level fails" {
+  only_strata
+  # cgroup.max.depth 1 on a pre-made parent: its child can be made, a grandchild not.
+  cfg ".linux.cgroupsPath = \"/$ID-p/$ID-mid/$ID\" | .mounts |= map(select(.type != \"cgroup\"))"
+  run in_v2 "mkdir /sys/fs/cgroup/$ID-p && echo 1 > /sys/fs/cgroup/$ID-p/cgroup.max.depth &&
+    { \$R create -b '$B' '$ID' </dev/null >'$W/create.out' 2>&1 3>&-; echo create=\$?; } &&
+    { test ! -e /sys/fs/cgroup/$ID-p/$ID-mid && echo undone; } ; test -d /sys/fs/cgroup/$ID-p && echo kept;
+    rmdir /sys/fs/cgroup/$ID-p/$ID-mid 2>/dev/null; rmdir /sys/fs/cgroup/$ID-p"
+  echo "$output"
+  grep -F "/sys/fs/cgroup/$ID-p/$ID-mid/$ID" "$W/create.out"
+  [ "${lines[-3]}" = create=1 ]
+  [ "${lines[-2]}" = undone ]
+  [ "${lines[-1]}" = kept ]
+  [ ! -e "$STATE/$ID" ]
+}
+
+@test "runtime cgroups: kill --all and delete signal only the container's processes" {
+  # No pid namespace: the init's death does not take the others along.
+  cfg '.linux.namespaces |= map(select(.type != "pid")) | .process.args = ["/bin/sh", "-c", "sleep 100 & sleep 100"]'
+  sleep 300 3>&- &
+  PIDS_TO_KILL=$!
+  rt run -d -b "$B" "$ID"
+  sleep 0.3
+  rt kill --all "$ID" KILL
+  for _ in $(seq 50); do [ "$(rt state "$ID" | jq -r .status)" = stopped ] && break; sleep 0.1; done
+  [ "$(rt state "$ID" | jq -r .status)" = stopped ]
+  rt delete -f "$ID"
+  kill -0 "$PIDS_TO_KILL"
+}
