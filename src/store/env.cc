@@ -8,6 +8,7 @@
 
 #include <cerrno>
 
+#include "archive/stream.h"
 #include "sys/fs.h"
 
 namespace strata::store {
@@ -24,16 +25,7 @@ Result<UniqueFd> Env::open(const std::string& path, int flags, mode_t mode) {
 }
 
 Result<void> Env::write(int fd, std::span<const uint8_t> data, std::string_view name) {
-  size_t off = 0;
-  while (off < data.size()) {
-    ssize_t n = ::write(fd, data.data() + off, data.size() - off);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return Error::from_errno(errno, fmt::format("write `{}`", name));
-    }
-    off += static_cast<size_t>(n);
-  }
-  return {};
+  return archive::FdWriter(fd, std::string(name)).write(data);
 }
 
 Result<void> Env::fsync(int fd, std::string_view name) {

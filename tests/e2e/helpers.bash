@@ -71,3 +71,21 @@ layer_dir_of() {
   diff=$(strata inspect "$1" --format '{{json .RootFS.Layers}}' | jq -r ".[${2:-0}]")
   echo "$STRATA_ROOT/layers/${diff#sha256:}/diff"
 }
+
+# Runs `strata ARGS...` in the background and SIGKILLs it after a random delay of up to
+# MAX hundredths of a second, then reaps it: it must have been killed or have succeeded.
+# Counts the kills in $KILLED.
+strata_killed_within() {
+  local max=$1 pid rc=0
+  shift
+  "$STRATA_BIN" "$@" >/dev/null 2>&1 &
+  pid=$!
+  sleep "$(awk -v r="$RANDOM" -v m="$max" 'BEGIN { printf "%.2f", (r % m) / 100 }')"
+  kill -9 "$pid" 2>/dev/null || echo "strata $1 ended before the signal" >&2
+  wait "$pid" || rc=$?
+  if [ "$rc" -ne 0 ] && [ "$rc" -ne 137 ]; then
+    echo "strata $1 exited $rc" >&2
+    return 1
+  fi
+  if [ "$rc" -eq 137 ]; then KILLED=$((KILLED + 1)); fi
+}
