@@ -110,15 +110,19 @@ Result<UniqueFd> lock_file(const std::string& path) {
 
 Result<bool> Stmt::step() {
   // Inside an explicit transaction a retry cannot help (and BEGIN IMMEDIATE already
-  // holds the write lock); outside one each statement is its own transaction.
-  bool autocommit = sqlite3_get_autocommit(db_) != 0;
+  // holds the write lock); outside one each statement is its own transaction, which
+  // can start again as long as it has returned no row.
+  bool autocommit = sqlite3_get_autocommit(db_) != 0 && !stepped_;
   int rc = autocommit ? retry_busy([&] {
     int r = sqlite3_step(s_);
     if ((r & 0xff) == SQLITE_BUSY) sqlite3_reset(s_);
     return r;
   })
                       : sqlite3_step(s_);
-  if (rc == SQLITE_ROW) return true;
+  if (rc == SQLITE_ROW) {
+    stepped_ = true;
+    return true;
+  }
   if (rc == SQLITE_DONE) return false;
   return db_error(db_, rc, sqlite3_sql(s_));
 }

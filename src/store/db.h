@@ -22,7 +22,7 @@ namespace strata::store {
 class Stmt {
  public:
   Stmt(sqlite3* db, sqlite3_stmt* s) : db_(db), s_(s) {}
-  Stmt(Stmt&& o) noexcept : db_(o.db_), s_(std::exchange(o.s_, nullptr)) {}
+  Stmt(Stmt&& o) noexcept : db_(o.db_), s_(std::exchange(o.s_, nullptr)), stepped_(o.stepped_) {}
   ~Stmt() { sqlite3_finalize(s_); }
 
   Stmt& bind(int i, std::string_view v) {
@@ -49,6 +49,7 @@ class Stmt {
  private:
   sqlite3* db_;
   sqlite3_stmt* s_;
+  bool stepped_ = false;  // a row was returned: a retry would start over
 };
 
 class Db {

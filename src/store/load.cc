@@ -109,6 +109,7 @@ class Loader {
   Result<void> keep_json(archive::TarReader& tar, Member& m, const std::string& path,
                          std::string head, int64_t size);
   Result<void> stage_member(archive::TarReader& tar, Member& m, std::string head);
+  Result<void> check_names() const;
   Result<Member*> remember(const std::string& path);
   std::string resolve(std::string path) const;
   Result<const std::string*> json_member(const std::string& path);
@@ -163,9 +164,14 @@ std::string Loader::resolve(std::string path) const {
   return path;
 }
 
-Result<Member*> Loader::remember(const std::string& path) {
+Result<void> Loader::check_names() const {
   if (members_.size() + links_.size() >= kMaxNames)
     return Error::make(Errc::kCorrupt, fmt::format("more than {} members", kMaxNames));
+  return {};
+}
+
+Result<Member*> Loader::remember(const std::string& path) {
+  TRY(check_names());
   return &members_[path];
 }
 
@@ -234,8 +240,7 @@ Result<void> Loader::read_entry(archive::TarReader& tar, struct archive_entry* e
   std::string path = TRY_CTX(archive::clean_entry_path(archive_entry_pathname(e)), "archive");
   auto ctx = [&] { return fmt::format("archive entry `{}`", printable(path)); };
   if (const char* target = archive_entry_hardlink(e)) {
-    if (members_.size() + links_.size() >= kMaxNames)
-      return Error::make(Errc::kCorrupt, fmt::format("more than {} members", kMaxNames));
+    TRY(check_names());
     links_[path] = TRY_CTX(archive::clean_entry_path(target), "{}", ctx());
     return {};
   }
@@ -244,8 +249,7 @@ Result<void> Loader::read_entry(archive::TarReader& tar, struct archive_entry* e
       TRY_CTX(read_member(tar, path, archive_entry_size(e)), "{}", ctx());
       return {};
     case AE_IFLNK: {  // `docker save` and `podman save` share layer files by symlink
-      if (members_.size() + links_.size() >= kMaxNames)
-        return Error::make(Errc::kCorrupt, fmt::format("more than {} members", kMaxNames));
+      TRY(check_names());
       const char* target = archive_entry_symlink(e);
       links_[path] = TRY_CTX(join_link(path, target ? target : ""), "{}", ctx());
       return {};
