@@ -29,6 +29,9 @@ struct Context {
   }
 };
 
+// Prints "strata: <message>" to stderr, control bytes escaped.
+void print_error(const Error& e);
+
 // Docker's confirmation prompt; true if the user typed y or yes.
 bool confirm(const char* question);
 

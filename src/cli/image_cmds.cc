@@ -14,51 +14,26 @@ namespace {
 Result<int> tag_image(const Context& ctx, const std::string& source, const std::string& target) {
   auto store = TRY(ctx.open_store());
   auto ref = TRY(oci::parse_tag_reference(target));
-  auto img = TRY(store->resolve(source));
-  TRY(store->tag(img.id, ref));
+  TRY(store->tag(source, ref));
   return 0;
-}
-
-Result<void> remove_one(store::Store& store, const std::string& name, bool force) {
-  auto img = TRY(store.resolve(name));
-  auto ref = oci::parse_reference(name);
-  bool by_tag = ref.ok() && !ref->digest &&
-                std::find(img.tags.begin(), img.tags.end(), ref->str()) != img.tags.end();
-  if (by_tag) {
-    bool last = TRY(store.untag(*ref));
-    std::printf("Untagged: %s\n", ref->familiar().c_str());
-    if (!last) return {};  // other tags still need the image
-  } else {
-    if (img.tags.size() > 1 && !force)
-      return Error::make(Errc::kExists,
-                         fmt::format("conflict: unable to delete {} (must be forced) - image is "
-                                     "referenced in multiple repositories",
-                                     img.id.short_str()));
-    for (const auto& t : img.tags) {
-      auto tr = MUST(oci::parse_reference(t));
-      TRY(store.untag(tr));
-      std::printf("Untagged: %s\n", tr.familiar().c_str());
-    }
-  }
-  TRY(store.delete_image(img.id));
-  std::printf("Deleted: %s\n", img.id.str().c_str());
-  return {};
 }
 
 Result<int> remove_images(const Context& ctx, const std::vector<std::string>& names, bool force) {
   auto store = TRY(ctx.open_store());
-  auto lock = TRY(store->lock_exclusive());
   int rc = 0;
   for (const auto& n : names) {
-    auto r = remove_one(*store, n, force);
+    auto r = store->remove_image(n, force);
     if (!r.ok()) {
       // Docker goes on with the other names and fails at the end.
       std::fflush(stdout);
-      std::fprintf(stderr, "strata: %s\n", r.error().message().c_str());
+      print_error(r.error());
       rc = 1;
+      continue;
     }
+    for (const auto& t : r->untagged) std::printf("Untagged: %s\n", t.c_str());
+    if (r->deleted) std::printf("Deleted: %s\n", r->deleted->str().c_str());
   }
-  TRY(store->sweep());
+  TRY(store->collect_garbage());
   return rc;
 }
 
@@ -67,7 +42,7 @@ Result<oci::Json> inspect_json(store::Store& store, const store::ImageRecord& im
   oci::Json repo_tags = oci::Json::array(), repo_digests = oci::Json::array();
   std::vector<std::string> repos;
   for (const auto& t : img.tags) {
-    auto ref = MUST(oci::parse_reference(t));
+    auto ref = TRY_CTX(oci::parse_reference(t), "stored tag");
     repo_tags.push_back(ref.familiar());
     std::string d = ref.familiar_repository() + "@" + img.manifest_digest.str();
     if (std::find(repos.begin(), repos.end(), d) == repos.end()) repos.push_back(d);
@@ -194,22 +169,12 @@ Result<int> prune_images(const Context& ctx, bool all, bool force) {
                                "want to continue?"))
     return 0;
   auto store = TRY(ctx.open_store());
-  auto lock = TRY(store->lock_exclusive());
-  std::vector<std::string> lines;
-  for (const auto& img : TRY(store->list_images())) {
-    if (!all && !img.tags.empty()) continue;
-    for (const auto& t : img.tags) {
-      auto ref = MUST(oci::parse_reference(t));
-      TRY(store->untag(ref));
-      lines.push_back("untagged: " + ref.familiar());
-    }
-    TRY(store->delete_image(img.id));
-    lines.push_back("deleted: " + img.id.str());
-  }
-  auto stats = TRY(store->sweep());
-  if (!lines.empty()) {
+  auto pruned = TRY(store->prune_images(all));
+  auto stats = TRY(store->collect_garbage());
+  if (!pruned.deleted.empty()) {
     std::printf("Deleted Images:\n");
-    for (const auto& l : lines) std::printf("%s\n", l.c_str());
+    for (const auto& t : pruned.untagged) std::printf("untagged: %s\n", t.c_str());
+    for (const auto& id : pruned.deleted) std::printf("deleted: %s\n", id.str().c_str());
     std::printf("\n");
   }
   std::printf("Total reclaimed space: %s\n", human_size(stats.bytes).c_str());

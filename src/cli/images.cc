@@ -36,7 +36,7 @@ Result<std::vector<Row>> image_rows(const std::vector<store::ImageRecord>& image
   for (const auto& img : images) {
     if (img.tags.empty() && !want) rows.push_back({&img});
     for (const auto& t : img.tags) {
-      auto ref = MUST(oci::parse_reference(t));
+      auto ref = TRY_CTX(oci::parse_reference(t), "stored tag");
       if (want && (ref.repository() != want->repository() || (want_tag && ref.tag != want->tag)))
         continue;
       rows.push_back({&img, ref.familiar_repository(), ref.tag});

@@ -3,11 +3,9 @@
 #include <fcntl.h>
 #include <unistd.h>
 
-#include <random>
-
 #include "cli/command.h"
 #include "store/image_io.h"
-#include "util/defer.h"
+#include "store/output_file.h"
 
 namespace strata::cli {
 
@@ -45,37 +43,6 @@ Result<int> import(const Context& ctx, const ImportArgs& a) {
   return 0;
 }
 
-// Writes through a temp file beside `path`, renamed into place only when complete.
-class AtomicFileWriter : public archive::Writer {
- public:
-  static Result<std::unique_ptr<AtomicFileWriter>> create(const std::string& path) {
-    std::string tmp = fmt::format("{}.tmp-{:08x}", path, std::random_device{}());
-    int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-    if (fd < 0) return Error::from_errno(errno, fmt::format("create `{}`", tmp));
-    return std::unique_ptr<AtomicFileWriter>(new AtomicFileWriter(path, tmp, fd));
-  }
-  ~AtomicFileWriter() override {
-    if (!done_) ::unlink(tmp_.c_str());
-  }
-  Result<void> write(std::span<const uint8_t> data) override { return out_.write(data); }
-  Result<void> close() override {
-    if (::fsync(fd_.get()) < 0) return Error::from_errno(errno, fmt::format("fsync `{}`", tmp_));
-    fd_.reset();
-    if (::rename(tmp_.c_str(), path_.c_str()) < 0)
-      return Error::from_errno(errno, fmt::format("rename to `{}`", path_));
-    done_ = true;
-    return {};
-  }
-
- private:
-  AtomicFileWriter(std::string path, std::string tmp, int fd)
-      : path_(std::move(path)), tmp_(std::move(tmp)), fd_(fd), out_(fd, tmp_) {}
-  std::string path_, tmp_;
-  UniqueFd fd_;
-  archive::FdWriter out_;
-  bool done_ = false;
-};
-
 Result<int> save(const Context& ctx, const std::vector<std::string>& images,
                  const std::string& output) {
   if (output.empty() && ::isatty(STDOUT_FILENO))
@@ -87,7 +54,7 @@ Result<int> save(const Context& ctx, const std::vector<std::string>& images,
     TRY(store::save_images(*store, images, out));
     return 0;
   }
-  auto out = TRY(AtomicFileWriter::create(output));
+  auto out = TRY(store::OutputFile::create(output));
   TRY(store::save_images(*store, images, *out));
   TRY(out->close());
   return 0;

@@ -7,8 +7,15 @@
 
 #include "cli/command.h"
 #include "util/log.h"
+#include "util/strings.h"
 
 namespace strata::cli {
+
+void print_error(const Error& e) {
+  // Names from outside are escaped where errors are made; this catches any that were not
+  // (a message from a library, a path): no byte of an error drives the terminal.
+  std::fprintf(stderr, "strata: %s\n", printable(e.message()).c_str());
+}
 
 bool confirm(const char* question) {
   std::fprintf(stderr, "%s [y/N] ", question);
@@ -72,12 +79,13 @@ int run(int argc, char** argv) {
   } catch (const CLI::CallForVersion& e) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
-    std::fprintf(stderr, "strata: %s\nSee 'strata --help'.\n", e.what());
+    std::fprintf(stderr, "strata: %s\nSee 'strata --help'.\n", printable(e.what()).c_str());
     return 125;
   }
   log::Level level;
   if (!log::parse_level(ctx.globals.log_level, &level)) {
-    std::fprintf(stderr, "strata: invalid --log-level \"%s\"\n", ctx.globals.log_level.c_str());
+    std::fprintf(stderr, "strata: invalid --log-level \"%s\"\n",
+                 printable(ctx.globals.log_level).c_str());
     return 125;
   }
   log::set_level(level);
@@ -85,7 +93,7 @@ int run(int argc, char** argv) {
   auto r = ctx.action();
   std::fflush(stdout);  // what the command printed comes before its error
   if (!r.ok()) {
-    std::fprintf(stderr, "strata: %s\n", r.error().message().c_str());
+    print_error(r.error());
     return 1;
   }
   return *r;

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <charconv>
 
 #include "util/strings.h"
 
@@ -10,8 +11,10 @@ namespace strata::oci {
 
 namespace {
 
+// Both parts come from the command line: printed escaped.
 Error bad(std::string_view instruction, std::string_view why) {
-  return Error::make(Errc::kInvalidArgument, fmt::format("--change \"{}\": {}", instruction, why));
+  return Error::make(Errc::kInvalidArgument,
+                     fmt::format("--change \"{}\": {}", printable(instruction), printable(why)));
 }
 
 // JSON array of strings ("exec form"), or nullopt if `args` is not one.
@@ -69,6 +72,86 @@ Result<std::vector<std::pair<std::string, std::string>>> key_values(std::string_
   return out;
 }
 
+// The member `key` of cfg as an object (made empty if absent or null); an error if it
+// holds something else, so a change never silently drops what the config had.
+Result<Json*> object_member(Json& cfg, const char* key, std::string_view instr) {
+  Json& v = cfg[key];
+  if (v.is_null()) v = Json::object();
+  if (!v.is_object()) return bad(instr, fmt::format("config {} is not an object", key));
+  return &v;
+}
+
+Result<Json*> array_member(Json& cfg, const char* key, std::string_view instr) {
+  Json& v = cfg[key];
+  if (v.is_null()) v = Json::array();
+  if (!v.is_array()) return bad(instr, fmt::format("config {} is not an array", key));
+  return &v;
+}
+
+Result<void> apply_env(Json& cfg, std::string_view instr, std::string_view args) {
+  auto kvs = TRY(key_values(instr, args));
+  Json* env = TRY(array_member(cfg, "Env", instr));
+  for (const auto& [k, v] : kvs) {
+    // A later value for the same name replaces the earlier one.
+    std::string prefix = k + "=";
+    Json kept = Json::array();
+    for (const auto& e : *env) {
+      if (!e.is_string()) return bad(instr, "config Env holds a value that is not a string");
+      if (!e.get_ref<const std::string&>().starts_with(prefix)) kept.push_back(e);
+    }
+    kept.push_back(k + "=" + v);
+    *env = std::move(kept);
+  }
+  return {};
+}
+
+Result<void> apply_label(Json& cfg, std::string_view instr, std::string_view args) {
+  auto kvs = TRY(key_values(instr, args));
+  Json* labels = TRY(object_member(cfg, "Labels", instr));
+  for (const auto& [k, v] : kvs) (*labels)[unquote(k)] = v;
+  return {};
+}
+
+// A port number 1-65535, read with from_chars: no exception, no overflow.
+std::optional<uint32_t> port_number(std::string_view s) {
+  uint32_t v = 0;
+  auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (ec != std::errc() || end != s.data() + s.size() || v < 1 || v > 65535) return std::nullopt;
+  return v;
+}
+
+// "80", "53/udp", "8000-8010/tcp", as Docker's nat.ParsePortSpec takes them.
+Result<void> apply_expose(Json& cfg, std::string_view instr, std::string_view args) {
+  Json* ports = TRY(object_member(cfg, "ExposedPorts", instr));
+  for (const auto& p : split(args, ' ')) {
+    if (p.empty()) continue;
+    auto slash = p.find('/');
+    std::string_view range = std::string_view(p).substr(0, slash);
+    std::string proto = slash == std::string::npos ? "tcp" : p.substr(slash + 1);
+    auto dash = range.find('-');
+    auto first = port_number(range.substr(0, dash));
+    auto last = dash == std::string_view::npos ? first : port_number(range.substr(dash + 1));
+    if (!first || !last || *last < *first)
+      return bad(instr, fmt::format("invalid port \"{}\": want 1-65535 or a range of them", p));
+    if (proto != "tcp" && proto != "udp" && proto != "sctp")
+      return bad(instr, fmt::format("invalid protocol \"{}\": want tcp, udp or sctp", proto));
+    for (uint32_t n = *first; n <= *last; ++n)
+      (*ports)[fmt::format("{}/{}", n, proto)] = Json::object();
+  }
+  return {};
+}
+
+Result<void> apply_volume(Json& cfg, std::string_view instr, std::string_view args) {
+  Json* volumes = TRY(object_member(cfg, "Volumes", instr));
+  if (auto j = exec_form(args)) {
+    for (const auto& v : *j) (*volumes)[v.get_ref<const std::string&>()] = Json::object();
+    return {};
+  }
+  for (const auto& v : split(args, ' '))
+    if (!v.empty()) (*volumes)[v] = Json::object();
+  return {};
+}
+
 }  // namespace
 
 Result<void> apply_change(Json& cfg, std::string_view instruction) {
@@ -76,59 +159,25 @@ Result<void> apply_change(Json& cfg, std::string_view instruction) {
   auto sp = text.find_first_of(" \t");
   std::string word(text.substr(0, sp));
   std::string_view args = sp == std::string_view::npos ? "" : trim(text.substr(sp));
-  std::transform(word.begin(), word.end(), word.begin(), ::toupper);
+  std::transform(word.begin(), word.end(), word.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
   if (!cfg.is_object()) cfg = Json::object();
   if (args.empty()) return bad(instruction, fmt::format("{} needs an argument", word));
   if (word == "CMD" || word == "ENTRYPOINT") {
     cfg[word == "CMD" ? "Cmd" : "Entrypoint"] = command(args);
   } else if (word == "ENV") {
-    auto kvs = TRY(key_values(instruction, args));
-    Json env = cfg.contains("Env") && cfg["Env"].is_array() ? cfg["Env"] : Json::array();
-    for (const auto& [k, v] : kvs) {
-      // A later value for the same name replaces the earlier one.
-      std::string prefix = k + "=";
-      Json kept = Json::array();
-      for (const auto& e : env)
-        if (!e.get<std::string>().starts_with(prefix)) kept.push_back(e);
-      kept.push_back(k + "=" + v);
-      env = kept;
-    }
-    cfg["Env"] = env;
+    TRY(apply_env(cfg, instruction, args));
   } else if (word == "LABEL") {
-    auto kvs = TRY(key_values(instruction, args));
-    if (!cfg.contains("Labels") || !cfg["Labels"].is_object()) cfg["Labels"] = Json::object();
-    for (const auto& [k, v] : kvs) cfg["Labels"][unquote(k)] = v;
+    TRY(apply_label(cfg, instruction, args));
   } else if (word == "EXPOSE") {
-    if (!cfg.contains("ExposedPorts") || !cfg["ExposedPorts"].is_object())
-      cfg["ExposedPorts"] = Json::object();
-    for (const auto& p : split(args, ' ')) {
-      if (p.empty()) continue;
-      auto slash = p.find('/');
-      std::string port = p.substr(0, slash);
-      std::string proto = slash == std::string::npos ? "tcp" : p.substr(slash + 1);
-      bool digits = !port.empty() && std::all_of(port.begin(), port.end(), ::isdigit);
-      if (!digits || std::stoul(port) > 65535 ||
-          (proto != "tcp" && proto != "udp" && proto != "sctp"))
-        return bad(instruction, fmt::format("invalid port \"{}\"", p));
-      cfg["ExposedPorts"][port + "/" + proto] = Json::object();
-    }
-  } else if (word == "USER") {
-    cfg["User"] = std::string(args);
-  } else if (word == "WORKDIR") {
-    cfg["WorkingDir"] = std::string(args);
-  } else if (word == "STOPSIGNAL") {
-    cfg["StopSignal"] = std::string(args);
+    TRY(apply_expose(cfg, instruction, args));
+  } else if (word == "USER" || word == "WORKDIR" || word == "STOPSIGNAL") {
+    const char* key = word == "USER" ? "User" : word == "WORKDIR" ? "WorkingDir" : "StopSignal";
+    cfg[key] = std::string(args);
   } else if (word == "VOLUME") {
-    if (!cfg.contains("Volumes") || !cfg["Volumes"].is_object()) cfg["Volumes"] = Json::object();
-    if (auto j = exec_form(args)) {
-      for (const auto& v : *j) cfg["Volumes"][v.get<std::string>()] = Json::object();
-    } else {
-      for (const auto& v : split(args, ' '))
-        if (!v.empty()) cfg["Volumes"][v] = Json::object();
-    }
+    TRY(apply_volume(cfg, instruction, args));
   } else if (word == "ONBUILD") {
-    if (!cfg.contains("OnBuild") || !cfg["OnBuild"].is_array()) cfg["OnBuild"] = Json::array();
-    cfg["OnBuild"].push_back(std::string(args));
+    TRY(array_member(cfg, "OnBuild", instruction))->push_back(std::string(args));
   } else {
     return bad(instruction,
                fmt::format("unknown instruction {} (want CMD, ENTRYPOINT, ENV, EXPOSE, LABEL, "

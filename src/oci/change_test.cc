@@ -47,5 +47,45 @@ TEST(ChangeTest, ErrorsNameTheInstruction) {
   EXPECT_FALSE(apply_change(cfg, "ENV A=\"open").ok());
 }
 
+TEST(ChangeTest, ExposeRefusesOutOfRangePortsNamingThem) {
+  // std::stoul threw std::out_of_range here and aborted the process.
+  Json cfg = Json::object();
+  auto huge = apply_change(cfg, "EXPOSE 99999999999999999999999");
+  ASSERT_FALSE(huge.ok());
+  EXPECT_EQ(huge.error().code(), Errc::kInvalidArgument);
+  EXPECT_EQ(huge.error().message(),
+            "--change \"EXPOSE 99999999999999999999999\": invalid port "
+            "\"99999999999999999999999\": want 1-65535 or a range of them");
+  for (const char* bad : {"EXPOSE 0", "EXPOSE 65536", "EXPOSE -1", "EXPOSE 80/icmp", "EXPOSE 9-3",
+                          "EXPOSE 80-", "EXPOSE +80", "EXPOSE 80/"})
+    EXPECT_FALSE(apply_change(cfg, bad).ok()) << bad;
+  EXPECT_FALSE(cfg.contains("ExposedPorts") && !cfg["ExposedPorts"].empty());
+}
+
+TEST(ChangeTest, ExposeTakesRangesAsDockerDoes) {
+  Json cfg = apply_all({"EXPOSE 65535 8000-8002/udp"});
+  EXPECT_EQ(dump_json(cfg["ExposedPorts"]),
+            R"({"65535/tcp":{},"8000/udp":{},"8001/udp":{},"8002/udp":{}})");
+}
+
+TEST(ChangeTest, ControlBytesInTheInstructionAreEscaped) {
+  Json cfg = Json::object();
+  auto r = apply_change(cfg, "\x1b[31mBOGUS x");
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().message().find('\x1b'), std::string::npos);
+  EXPECT_TRUE(r.error().message().starts_with(
+      "--change \"\\x1b[31mBOGUS x\": unknown instruction \\x1b[31MBOGUS (want"))
+      << r.error().message();
+}
+
+TEST(ChangeTest, AFieldOfTheWrongTypeIsAnErrorNotAnException) {
+  Json cfg = {{"Env", {"A=1", 5}}, {"Labels", "x"}, {"OnBuild", 3}};
+  EXPECT_EQ(apply_change(cfg, "ENV B=2").error().message(),
+            "--change \"ENV B=2\": config Env holds a value that is not a string");
+  EXPECT_EQ(apply_change(cfg, "LABEL a=b").error().message(),
+            "--change \"LABEL a=b\": config Labels is not an object");
+  EXPECT_FALSE(apply_change(cfg, "ONBUILD RUN x").ok());
+}
+
 }  // namespace
 }  // namespace strata::oci

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "oci/digest.h"
 
+#include "util/strings.h"
+
 namespace strata::oci {
 
 bool is_hex(std::string_view s) {
@@ -13,19 +15,20 @@ Result<Digest> Digest::parse(std::string_view text) {
   auto colon = text.find(':');
   if (colon == std::string_view::npos)
     return Error::make(Errc::kInvalidArgument,
-                       fmt::format("invalid digest \"{}\": missing algorithm", text));
+                       fmt::format("invalid digest \"{}\": missing algorithm", printable(text)));
   std::string_view algo = text.substr(0, colon), hex = text.substr(colon + 1);
   if (algo == "sha256") {
     if (hex.size() != 64 || !is_hex(hex))
-      return Error::make(Errc::kInvalidArgument,
-                         fmt::format("invalid digest \"{}\": want 64 lowercase hex digits", text));
+      return Error::make(
+          Errc::kInvalidArgument,
+          fmt::format("invalid digest \"{}\": want 64 lowercase hex digits", printable(text)));
     return Digest(std::string(hex));
   }
   if (algo == "sha512" && hex.size() == 128 && is_hex(hex))
     return Error::make(Errc::kUnsupported,
-                       fmt::format("digest \"{}\": sha512 is not supported", text));
+                       fmt::format("digest \"{}\": sha512 is not supported", printable(text)));
   return Error::make(Errc::kInvalidArgument,
-                     fmt::format("invalid digest \"{}\": unknown algorithm", text));
+                     fmt::format("invalid digest \"{}\": unknown algorithm", printable(text)));
 }
 
 Digest Digest::of(std::string_view data) {

@@ -2,6 +2,7 @@
 #include "oci/manifest.h"
 
 #include "oci/media_types.h"
+#include "util/strings.h"
 
 namespace strata::oci {
 
@@ -45,7 +46,8 @@ static Result<std::map<std::string, std::string>> parse_annotations(const Json& 
   if (!a.is_object()) return Error::make(Errc::kCorrupt, "annotations: want an object");
   for (auto it = a.begin(); it != a.end(); ++it) {
     if (!it.value().is_string())
-      return Error::make(Errc::kCorrupt, fmt::format("annotations.{}: want a string", it.key()));
+      return Error::make(Errc::kCorrupt,
+                         fmt::format("annotations.{}: want a string", printable(it.key())));
     out[it.key()] = it.value().get<std::string>();
   }
   return out;
@@ -58,7 +60,11 @@ Result<Descriptor> parse_descriptor(const Json& j) {
   std::string digest = TRY(get_string(j, "digest"));
   d.digest = TRY_CTX(Digest::parse(digest), "digest");
   d.size = TRY(get_int(j, "size"));
-  if (d.size < 0) return Error::make(Errc::kCorrupt, "size: negative");
+  if (d.size < 0) return Error::make(Errc::kCorrupt, fmt::format("size {}: negative", d.size));
+  if (d.size > max_blob_size(d.media_type))
+    return Error::make(Errc::kCorrupt,
+                       fmt::format("size {}: larger than {} bytes for \"{}\"", d.size,
+                                   max_blob_size(d.media_type), printable(d.media_type)));
   d.annotations = TRY(parse_annotations(j));
   if (j.contains("platform")) {
     const Json& p = j["platform"];
@@ -69,6 +75,13 @@ Result<Descriptor> parse_descriptor(const Json& j) {
     d.platform = plat;
   }
   return d;
+}
+
+int64_t max_blob_size(std::string_view media_type) {
+  if (media::is_manifest_type(media_type) || media::is_index_type(media_type))
+    return kMaxManifestBytes;
+  if (media::is_config_type(media_type)) return kMaxConfigBytes;
+  return kMaxBlobBytes;
 }
 
 Json Descriptor::to_json() const {
@@ -101,21 +114,21 @@ Result<Manifest> parse_manifest(std::string_view text) {
   m.media_type = TRY_CTX(get_string_or(j, "mediaType", ""), "manifest");
   if (!m.media_type.empty() && !media::is_manifest_type(m.media_type))
     return Error::make(Errc::kUnsupported,
-                       fmt::format("manifest: unknown media type \"{}\"", m.media_type));
+                       fmt::format("manifest: unknown media type \"{}\"", printable(m.media_type)));
   const Json* config = TRY_CTX(get_object(j, "config"), "manifest");
   m.config = TRY_CTX(parse_descriptor(*config), "manifest: config");
   if (!media::is_config_type(m.config.media_type))
     return Error::make(
         Errc::kUnsupported,
-        fmt::format("manifest: config: unknown media type \"{}\"", m.config.media_type));
+        fmt::format("manifest: config: unknown media type \"{}\"", printable(m.config.media_type)));
   const Json* layers = TRY_CTX(get_array(j, "layers"), "manifest");
   for (size_t i = 0; i < layers->size(); ++i) {
     Descriptor d = TRY_CTX(parse_descriptor((*layers)[i]), "manifest: layers[{}]", i);
     media::Compression c;
     if (!media::layer_compression(d.media_type, &c))
-      return Error::make(
-          Errc::kUnsupported,
-          fmt::format("manifest: layers[{}]: unknown media type \"{}\"", i, d.media_type));
+      return Error::make(Errc::kUnsupported,
+                         fmt::format("manifest: layers[{}]: unknown media type \"{}\"", i,
+                                     printable(d.media_type)));
     m.layers.push_back(std::move(d));
   }
   m.annotations = TRY_CTX(parse_annotations(j), "manifest");
@@ -142,7 +155,7 @@ Result<Index> parse_index(std::string_view text) {
   idx.media_type = TRY_CTX(get_string_or(j, "mediaType", ""), "index");
   if (!idx.media_type.empty() && !media::is_index_type(idx.media_type))
     return Error::make(Errc::kUnsupported,
-                       fmt::format("index: unknown media type \"{}\"", idx.media_type));
+                       fmt::format("index: unknown media type \"{}\"", printable(idx.media_type)));
   const Json* ms = TRY_CTX(get_array(j, "manifests"), "index");
   for (size_t i = 0; i < ms->size(); ++i)
     idx.manifests.push_back(TRY_CTX(parse_descriptor((*ms)[i]), "index: manifests[{}]", i));

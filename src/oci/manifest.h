@@ -15,6 +15,13 @@
 
 namespace strata::oci {
 
+// What a descriptor may claim, checked when it is parsed, before anything it names is
+// read: manifests and indexes up to 4 MiB (the limit registries apply), configs up to
+// 16 MiB, any blob up to 1 TiB. Negative sizes are refused too.
+inline constexpr int64_t kMaxManifestBytes = int64_t{4} << 20;
+inline constexpr int64_t kMaxConfigBytes = int64_t{16} << 20;
+inline constexpr int64_t kMaxBlobBytes = int64_t{1} << 40;
+
 struct Platform {
   std::string architecture;
   std::string os;
@@ -31,7 +38,12 @@ struct Descriptor {
   Json to_json() const;
 };
 
+// kCorrupt names the field: "size: -1: negative", "digest: invalid digest ...".
 Result<Descriptor> parse_descriptor(const Json& j);
+
+// The largest size a blob of this media type may have (kMaxManifestBytes for manifests
+// and indexes, kMaxConfigBytes for configs, else kMaxBlobBytes).
+int64_t max_blob_size(std::string_view media_type);
 
 struct Manifest {
   std::string media_type;  // as written; empty for an OCI manifest without the field

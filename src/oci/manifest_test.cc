@@ -67,6 +67,51 @@ TEST(ManifestTest, RejectsMissingFieldsNamingThem) {
   EXPECT_EQ(v1.error().code(), Errc::kUnsupported);
 }
 
+std::string manifest_with_sizes(int64_t config_size, const std::string& layer_size) {
+  return R"({"schemaVersion":2,"config":{"mediaType":"application/vnd.oci.image.config.v1+json",
+    "digest":")" +
+         kDigestA + R"(","size":)" + std::to_string(config_size) + R"(},
+    "layers":[{"mediaType":"application/vnd.oci.image.layer.v1.tar","digest":")" +
+         kDigestB + R"(","size":)" + layer_size + "}]}";
+}
+
+TEST(ManifestTest, RefusesNegativeAndAbsurdSizesNamingTheField) {
+  auto neg = parse_manifest(manifest_with_sizes(10, "-1"));
+  ASSERT_FALSE(neg.ok());
+  EXPECT_EQ(neg.error().message(), "manifest: layers[0]: size -1: negative");
+  auto huge = parse_manifest(manifest_with_sizes(10, "1099511627777"));  // 1 TiB + 1
+  ASSERT_FALSE(huge.ok());
+  EXPECT_EQ(huge.error().message(),
+            "manifest: layers[0]: size 1099511627777: larger than 1099511627776 bytes for "
+            "\"application/vnd.oci.image.layer.v1.tar\"");
+  auto big_config = parse_manifest(manifest_with_sizes((16 << 20) + 1, "5"));
+  ASSERT_FALSE(big_config.ok());
+  EXPECT_EQ(big_config.error().message(),
+            "manifest: config: size 16777217: larger than 16777216 bytes for "
+            "\"application/vnd.oci.image.config.v1+json\"");
+  auto fraction = parse_manifest(manifest_with_sizes(10, "1.5"));
+  ASSERT_FALSE(fraction.ok());
+  EXPECT_EQ(fraction.error().message(), "manifest: layers[0]: size: want an integer");
+  auto beyond_int64 = parse_manifest(manifest_with_sizes(10, "18446744073709551615"));
+  ASSERT_FALSE(beyond_int64.ok());
+}
+
+TEST(IndexTest, RefusesAManifestDescriptorOverTheManifestCap) {
+  auto idx = parse_index(R"({"schemaVersion":2,"manifests":[{"mediaType":
+    "application/vnd.oci.image.manifest.v1+json","digest":")" +
+                         kDigestA + R"(","size":4194305}]})");
+  ASSERT_FALSE(idx.ok());
+  EXPECT_EQ(idx.error().message(),
+            "index: manifests[0]: size 4194305: larger than 4194304 bytes for "
+            "\"application/vnd.oci.image.manifest.v1+json\"");
+}
+
+TEST(ManifestTest, HostileMediaTypesAreEscapedInErrors) {
+  auto m = parse_manifest(manifest_with_layer_type("\\u001b]0;owned\\u0007"));
+  ASSERT_FALSE(m.ok());
+  EXPECT_EQ(m.error().message(), "manifest: layers[0]: unknown media type \"\\x1b]0;owned\\x07\"");
+}
+
 TEST(ManifestTest, RoundTripsThroughJson) {
   auto m = parse_manifest(manifest_with_layer_type("application/vnd.oci.image.layer.v1.tar"));
   ASSERT_TRUE(m.ok());

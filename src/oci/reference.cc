@@ -76,8 +76,8 @@ bool valid_tag(std::string_view t) {
 }
 
 Error invalid(std::string_view text, std::string_view why) {
-  return Error::make(Errc::kInvalidArgument,
-                     fmt::format("invalid reference format \"{}\": {}", text, why));
+  return Error::make(Errc::kInvalidArgument, fmt::format("invalid reference format \"{}\": {}",
+                                                         printable(text), printable(why)));
 }
 
 }  // namespace

@@ -58,5 +58,16 @@ TEST(ReferenceTest, TagReferenceRefusesDigest) {
   EXPECT_FALSE(parse_tag_reference("a@sha256:" + std::string(64, 'c')).ok());
 }
 
+TEST(ReferenceTest, ControlBytesInAReferenceAreEscapedInTheError) {
+  auto r = parse_reference("x\x1b]2;pwned\x07:t");
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().message(),
+            "invalid reference format \"x\\x1b]2;pwned\\x07:t\": bad path component "
+            "\"x\\x1b]2;pwned\\x07\"");
+  auto d = parse_reference("a@sha256:\x1b[2J");
+  ASSERT_FALSE(d.ok());
+  EXPECT_EQ(d.error().message().find('\x1b'), std::string::npos) << d.error().message();
+}
+
 }  // namespace
 }  // namespace strata::oci

@@ -1,35 +1,20 @@
 // SPDX-License-Identifier: Apache-2.0
 // `strata import`: a rootfs tarball becomes a one-layer image. The tar is decompressed
-// once, recompressed, hashed both ways and unpacked in the same pass.
-#include <fcntl.h>
-#include <unistd.h>
-
-#include <ctime>
+// once, recompressed, hashed both ways and unpacked in the same pass, under a lease.
+#include <time.h>
 
 #include "oci/change.h"
 #include "oci/media_types.h"
 #include "store/image_io.h"
-#include "sys/fs.h"
+#include "store/store_internal.h"
 #include "util/strings.h"
 
 namespace strata::store {
 
-Result<ImageRecord> import_image(Store& store, archive::Reader& in, const ImportOptions& opts) {
-  // Check the changes before reading any input: a bad flag consumes and changes nothing.
-  oci::Json container_config = oci::Json::object();
-  for (const auto& c : opts.changes) TRY(oci::apply_change(container_config, c));
+namespace {
 
-  auto lock = TRY(store.lock_shared());
-  TempArea area = TRY(store.make_temp());
-  StagedLayer staged =
-      TRY_CTX(stage_layer(area, "layer",
-                          [&](archive::Writer& blob, int diff_fd) {
-                            return archive::import_tar(in, opts.compression, blob, diff_fd);
-                          }),
-              "import `{}`", opts.source);
-  TRY(store.place_blob(staged.blob_path, staged.info.blob_digest));
-  TRY(store.place_layer(staged));
-
+std::string import_config(const oci::Json& container_config, const oci::Digest& diff_id,
+                          const ImportOptions& opts) {
   struct timespec now;
   ::clock_gettime(CLOCK_REALTIME, &now);
   std::string created = format_rfc3339(now.tv_sec, now.tv_nsec);
@@ -42,29 +27,35 @@ Result<ImageRecord> import_image(Store& store, archive::Reader& in, const Import
         {"created_by", "strata import"},
         {"comment", opts.message.empty() ? "Imported from " + opts.source : opts.message}}});
   cfg["os"] = "linux";
-  cfg["rootfs"] = {{"type", "layers"}, {"diff_ids", oci::Json::array({staged.info.diff_id.str()})}};
-  std::string config = oci::dump_json(cfg);
+  cfg["rootfs"] = {{"type", "layers"}, {"diff_ids", oci::Json::array({diff_id.str()})}};
+  return oci::dump_json(cfg);
+}
 
-  LayerRecord layer;
-  layer.diff_id = staged.info.diff_id;
-  layer.blob_digest = staged.info.blob_digest;
-  layer.media_type = std::string(oci::media::oci_layer_type(opts.compression));
-  layer.blob_size = static_cast<int64_t>(staged.info.blob_size);
-  layer.diff_size = static_cast<int64_t>(staged.info.diff_size);
-  layer.unpacked_size = static_cast<int64_t>(staged.info.file_bytes);
+}  // namespace
 
-  oci::Manifest m;
-  m.media_type = std::string(oci::media::kOciManifest);
-  m.config = {std::string(oci::media::kOciConfig),
-              oci::Digest::of(config),
-              static_cast<int64_t>(config.size()),
-              {},
-              {}};
-  m.layers.push_back({layer.media_type, layer.blob_digest, layer.blob_size, {}, {}});
+Result<ImageRecord> import_image(Store& store, archive::Reader& in, const ImportOptions& opts) {
+  // Check the changes before reading any input: a bad flag consumes and changes nothing.
+  oci::Json container_config = oci::Json::object();
+  for (const auto& c : opts.changes) TRY(oci::apply_change(container_config, c));
 
-  NewImage img{oci::dump_json(m.to_json()), config, {layer}, {}};
+  auto ingest = TRY(Ingest::begin(store, "import"));
+  StagedLayer layer = TRY_CTX(ingest.stage_layer([&](archive::Writer& blob, int diff_fd) {
+    return archive::import_tar(in, opts.compression, blob, diff_fd);
+  }),
+                              "import `{}`", printable(opts.source));
+  std::string config = import_config(container_config, layer.info.diff_id, opts);
+  LayerRecord record = internal::layer_record(layer, oci::media::oci_layer_type(opts.compression));
+  std::string manifest = internal::describe_image(config, {record});
+  StagedBlob config_blob = TRY(ingest.stage_bytes(config));
+  StagedBlob manifest_blob = TRY(ingest.stage_bytes(manifest));
+  TRY(ingest.place({&config_blob, &manifest_blob}, {&layer}));
+  record.link = layer.link;
+
+  NewImage img{manifest, config, {record}, {}};
   if (opts.tag) img.tags.push_back(*opts.tag);
-  return store.add_image(img);
+  auto out = TRY(ingest.commit({img}));
+  ingest.finish();
+  return out.front();
 }
 
 }  // namespace strata::store

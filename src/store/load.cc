@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
 // `strata load`: Docker archives (manifest.json) and OCI image-layout archives
 // (index.json + oci-layout), read in one pass. Members that look like layers (tar, gzip
-// or zstd magic) are copied, hashed and unpacked as they stream by; small JSON members
-// stay in memory. Only then are the manifests read and every digest checked against them.
+// or zstd magic) are copied, hashed and unpacked under the ingest's lease as they stream
+// by; members a manifest can name and that look like JSON stay in memory, within a cap;
+// everything else is skipped unread. Only then are the manifests read and every digest
+// and size checked against them, and only then is anything placed in the store.
 #include <archive_entry.h>
 
 #include <cstring>
@@ -13,6 +15,7 @@
 #include "archive/tar_io.h"
 #include "oci/media_types.h"
 #include "store/image_io.h"
+#include "store/store_internal.h"
 #include "util/log.h"
 #include "util/strings.h"
 
@@ -20,8 +23,9 @@ namespace strata::store {
 
 namespace {
 
-constexpr size_t kMaxJsonBytes = 16 << 20;       // one member kept in memory
-constexpr size_t kMaxTotalJsonBytes = 64 << 20;  // all of them
+constexpr size_t kMaxJsonBytes = static_cast<size_t>(oci::kMaxConfigBytes);  // one member
+constexpr size_t kMaxTotalJsonBytes = 64 << 20;                              // all of them
+constexpr size_t kMaxNames = 100000;  // members and links remembered
 constexpr size_t kPeekBytes = 512;
 
 // Yields `prefix`, then the rest of `src`.
@@ -67,37 +71,63 @@ bool looks_like_layer(std::string_view head) {
   return head.size() >= 262 && head.substr(257, 5) == "ustar";
 }
 
+bool looks_like_json(std::string_view head) {
+  size_t i = head.find_first_not_of(" \t\r\n");
+  return i != std::string_view::npos && (head[i] == '{' || head[i] == '[');
+}
+
+// What a manifest, an index or manifest.json can name: the archive's own files, blobs
+// by digest, and configs (Docker names them <id>.json). Docker's legacy <id>/json and
+// VERSION files, and anything else, are never read into memory.
+bool may_be_named(const std::string& path) {
+  return path == "manifest.json" || path == "index.json" || path == "oci-layout" ||
+         path == "repositories" || path.starts_with("blobs/sha256/") || path.ends_with(".json");
+}
+
 struct Member {
-  std::string json;                  // small non-layer members
+  std::string json;                  // members kept in memory
   std::optional<StagedLayer> layer;  // members that unpacked as layers
-  std::optional<Error> layer_error;  // members that looked like layers but did not unpack
+  std::optional<Error> error;        // why a member a manifest may name was not kept
+};
+
+// An image verified and waiting to be placed and recorded.
+struct Pending {
+  NewImage image;
+  std::vector<StagedLayer*> layers;
 };
 
 class Loader {
  public:
-  Loader(Store& store, const TempArea& area) : store_(store), area_(area) {}
+  explicit Loader(Ingest& ingest) : ingest_(ingest) {}
   Result<void> read_archive(archive::Reader& in);
-  Result<std::vector<LoadedImage>> commit();
+  Result<void> find_images();
+  Result<std::vector<LoadedImage>> place_and_commit();
 
  private:
+  Result<void> read_entry(archive::TarReader& tar, struct archive_entry* e);
   Result<void> read_member(archive::TarReader& tar, const std::string& path, int64_t size);
+  Result<void> keep_json(archive::TarReader& tar, Member& m, const std::string& path,
+                         std::string head, int64_t size);
+  Result<void> stage_member(archive::TarReader& tar, Member& m, std::string head);
+  Result<void> check_names() const;
+  Result<Member*> remember(const std::string& path);
   std::string resolve(std::string path) const;
   Result<const std::string*> json_member(const std::string& path);
-  Result<const StagedLayer*> layer_member(const std::string& path);
+  Result<StagedLayer*> layer_member(const std::string& path);
+  Result<std::string> verified_json(const oci::Descriptor& d);
   Result<void> docker_images();
+  Result<void> docker_entry(const oci::Json& entry);
   Result<void> oci_images();
   Result<void> oci_manifest(const oci::Descriptor& d, const oci::Reference* tag, int depth);
   Result<void> add(std::string manifest, std::string config, std::vector<std::string> layer_paths,
                    std::vector<oci::Reference> tags);
+  Result<void> check_oci_layers(const std::string& manifest, Pending& p);
 
-  Store& store_;
-  const TempArea& area_;
+  Ingest& ingest_;
   std::map<std::string, Member> members_;
   std::map<std::string, std::string> links_;
-  int staged_count_ = 0;
   size_t json_bytes_ = 0;
-  std::vector<NewImage> images_;
-  std::vector<const StagedLayer*> to_place_;
+  std::vector<Pending> images_;
 };
 
 // Joins a link target to the directory of the link, resolving ".." lexically; nothing
@@ -112,8 +142,9 @@ Result<std::string> join_link(const std::string& link_path, std::string_view tar
     if (p.empty() || p == ".") continue;
     if (p == "..") {
       if (parts.empty())
-        return Error::make(Errc::kInvalidArgument,
-                           fmt::format("link target `{}` climbs out of the archive", target));
+        return Error::make(
+            Errc::kInvalidArgument,
+            fmt::format("link target `{}` climbs out of the archive", printable(target)));
       parts.pop_back();
     } else {
       parts.push_back(p);
@@ -133,6 +164,56 @@ std::string Loader::resolve(std::string path) const {
   return path;
 }
 
+Result<void> Loader::check_names() const {
+  if (members_.size() + links_.size() >= kMaxNames)
+    return Error::make(Errc::kCorrupt, fmt::format("more than {} members", kMaxNames));
+  return {};
+}
+
+Result<Member*> Loader::remember(const std::string& path) {
+  TRY(check_names());
+  return &members_[path];
+}
+
+Result<void> Loader::keep_json(archive::TarReader& tar, Member& m, const std::string& path,
+                               std::string head, int64_t size) {
+  if (size > static_cast<int64_t>(kMaxJsonBytes)) {
+    m.error = Error::make(
+        Errc::kCorrupt, fmt::format("`{}`: larger than {} bytes", printable(path), kMaxJsonBytes));
+    return archive::drain(tar.data()).ok() ? Result<void>() : tar.fail("skip member");
+  }
+  if (json_bytes_ + static_cast<size_t>(size) > kMaxTotalJsonBytes)
+    return Error::make(Errc::kCorrupt, fmt::format("JSON members add up to more than {} bytes",
+                                                   kMaxTotalJsonBytes));
+  json_bytes_ += static_cast<size_t>(size);
+  m.json = std::move(head);
+  m.json.reserve(static_cast<size_t>(size));
+  std::vector<uint8_t> buf(1 << 16);
+  while (size_t n = TRY(tar.read_data(buf))) {
+    if (m.json.size() + n > static_cast<size_t>(size))  // never more than the header said
+      return Error::make(Errc::kCorrupt, "more data than the tar header says");
+    m.json.append(reinterpret_cast<char*>(buf.data()), n);
+  }
+  return {};
+}
+
+Result<void> Loader::stage_member(archive::TarReader& tar, Member& m, std::string head) {
+  SourceGuard source(tar.data());
+  PrefixReader in(std::move(head), source);
+  auto staged = ingest_.stage_layer_blob(in);
+  if (staged.ok()) {
+    m.layer = std::move(staged).value();
+    return {};
+  }
+  if (source.failed()) return *source.failed();
+  Errc code = staged.error().code();
+  if (code != Errc::kCorrupt && code != Errc::kInvalidArgument) return std::move(staged).error();
+  // Hostile or broken content is an error only if a manifest names this member as a layer.
+  m.error = std::move(staged).error();
+  TRY(archive::drain(in));
+  return {};
+}
+
 Result<void> Loader::read_member(archive::TarReader& tar, const std::string& path, int64_t size) {
   std::string head(kPeekBytes, '\0');
   size_t have = 0;
@@ -143,76 +224,66 @@ Result<void> Loader::read_member(archive::TarReader& tar, const std::string& pat
     have += n;
   }
   head.resize(have);
-  Member& m = members_[path];
-  if (!looks_like_layer(head)) {
-    if (size > static_cast<int64_t>(kMaxJsonBytes)) {
-      log::debug("load: skipping large non-layer member {}", path);
-      TRY(archive::drain(tar.data()));
+  if (looks_like_layer(head)) return stage_member(tar, *TRY(remember(path)), std::move(head));
+  if (may_be_named(path) && looks_like_json(head))
+    return keep_json(tar, *TRY(remember(path)), path, std::move(head), size);
+  // Not JSON and not a layer: nothing a manifest could use. Its data is skipped unread;
+  // a name a manifest might give is remembered, to say what is wrong with it.
+  if (may_be_named(path))
+    TRY(remember(path))->error =
+        Error::make(Errc::kCorrupt, fmt::format("`{}`: not a JSON document", printable(path)));
+  TRY(archive::drain(tar.data()));
+  return {};
+}
+
+Result<void> Loader::read_entry(archive::TarReader& tar, struct archive_entry* e) {
+  std::string path = TRY_CTX(archive::clean_entry_path(archive_entry_pathname(e)), "archive");
+  auto ctx = [&] { return fmt::format("archive entry `{}`", printable(path)); };
+  if (const char* target = archive_entry_hardlink(e)) {
+    TRY(check_names());
+    links_[path] = TRY_CTX(archive::clean_entry_path(target), "{}", ctx());
+    return {};
+  }
+  switch (archive_entry_filetype(e)) {
+    case AE_IFREG:
+      TRY_CTX(read_member(tar, path, archive_entry_size(e)), "{}", ctx());
+      return {};
+    case AE_IFLNK: {  // `docker save` and `podman save` share layer files by symlink
+      TRY(check_names());
+      const char* target = archive_entry_symlink(e);
+      links_[path] = TRY_CTX(join_link(path, target ? target : ""), "{}", ctx());
       return {};
     }
-    m.json = head;
-    std::vector<uint8_t> buf(1 << 16);
-    while (size_t n = TRY(tar.read_data(buf)))
-      m.json.append(reinterpret_cast<char*>(buf.data()), n);
-    return {};
+    default:
+      return {};  // directories and anything else carry nothing we need
   }
-  SourceGuard source(tar.data());
-  PrefixReader in(head, source);
-  auto staged = stage_layer_blob(in, area_, std::to_string(staged_count_++));
-  if (staged.ok()) {
-    m.layer = std::move(staged).value();
-    return {};
-  }
-  if (source.failed()) return *source.failed();
-  Errc code = staged.error().code();
-  if (code != Errc::kCorrupt && code != Errc::kInvalidArgument) return std::move(staged).error();
-  // Hostile or broken content is an error only if a manifest names this member as a layer.
-  m.layer_error = std::move(staged).error();
-  TRY(archive::drain(in));
-  return {};
 }
 
 Result<void> Loader::read_archive(archive::Reader& raw) {
   auto in = TRY(archive::DecompressReader::open(raw));
   archive::TarReader tar(*in);
-  while (struct archive_entry* e = TRY(tar.next())) {
-    std::string path = TRY_CTX(archive::clean_entry_path(archive_entry_pathname(e)), "archive");
-    if (const char* target = archive_entry_hardlink(e)) {
-      links_[path] = TRY_CTX(archive::clean_entry_path(target), "archive entry `{}`", path);
-      continue;
-    }
-    switch (archive_entry_filetype(e)) {
-      case AE_IFREG:
-        TRY_CTX(read_member(tar, path, archive_entry_size(e)), "archive entry `{}`", path);
-        break;
-      case AE_IFLNK: {  // `docker save` and `podman save` share layer files by symlink
-        const char* target = archive_entry_symlink(e);
-        links_[path] = TRY_CTX(join_link(path, target ? target : ""), "archive entry `{}`", path);
-        break;
-      }
-      default:
-        break;  // directories and anything else carry nothing we need
-    }
-  }
+  while (struct archive_entry* e = TRY(tar.next())) TRY(read_entry(tar, e));
   TRY(archive::drain(*in));
   return {};
 }
 
 Result<const std::string*> Loader::json_member(const std::string& path) {
   auto it = members_.find(resolve(path));
-  if (it == members_.end() || it->second.layer || it->second.layer_error)
-    return Error::make(Errc::kCorrupt, fmt::format("`{}`: missing from the archive", path));
+  if (it != members_.end() && it->second.error) return Error(*it->second.error);
+  if (it == members_.end() || it->second.layer)
+    return Error::make(Errc::kCorrupt,
+                       fmt::format("`{}`: missing from the archive", printable(path)));
   return &it->second.json;
 }
 
-Result<const StagedLayer*> Loader::layer_member(const std::string& path) {
+Result<StagedLayer*> Loader::layer_member(const std::string& path) {
   auto it = members_.find(resolve(path));
+  std::string name = printable(path);
   if (it == members_.end())
-    return Error::make(Errc::kCorrupt, fmt::format("layer `{}`: missing from the archive", path));
-  if (it->second.layer_error)
-    return Error(*it->second.layer_error).context(fmt::format("layer `{}`", path));
+    return Error::make(Errc::kCorrupt, fmt::format("layer `{}`: missing from the archive", name));
+  if (it->second.error) return Error(*it->second.error).context(fmt::format("layer `{}`", name));
   if (!it->second.layer)
-    return Error::make(Errc::kCorrupt, fmt::format("layer `{}`: not a tar archive", path));
+    return Error::make(Errc::kCorrupt, fmt::format("layer `{}`: not a tar archive", name));
   return &*it->second.layer;
 }
 
@@ -222,88 +293,96 @@ Result<void> Loader::add(std::string manifest, std::string config,
   if (c.diff_ids.size() != layer_paths.size())
     return Error::make(Errc::kCorrupt, fmt::format("config names {} layers, the manifest {}",
                                                    c.diff_ids.size(), layer_paths.size()));
-  NewImage img;
+  Pending p;
   for (size_t i = 0; i < layer_paths.size(); ++i) {
-    const StagedLayer* s = TRY(layer_member(layer_paths[i]));
+    StagedLayer* s = TRY(layer_member(layer_paths[i]));
     if (s->info.diff_id != c.diff_ids[i])
-      return Error::make(Errc::kCorrupt,
-                         fmt::format("layer `{}`: diff ID mismatch: config says {}, content is {}",
-                                     layer_paths[i], c.diff_ids[i].str(), s->info.diff_id.str()));
-    LayerRecord l;
-    l.diff_id = s->info.diff_id;
-    l.blob_digest = s->info.blob_digest;
-    l.media_type = std::string(oci::media::oci_layer_type(s->info.compression));
-    l.blob_size = static_cast<int64_t>(s->info.blob_size);
-    l.diff_size = static_cast<int64_t>(s->info.diff_size);
-    l.unpacked_size = static_cast<int64_t>(s->info.file_bytes);
-    img.layers.push_back(l);
-    to_place_.push_back(s);
+      return Error::make(
+          Errc::kCorrupt,
+          fmt::format("layer `{}`: diff ID mismatch: config says {}, content is {}",
+                      printable(layer_paths[i]), c.diff_ids[i].str(), s->info.diff_id.str()));
+    p.image.layers.push_back(
+        internal::layer_record(*s, oci::media::oci_layer_type(s->info.compression)));
+    p.layers.push_back(s);
   }
   if (manifest.empty()) {
     // Docker archives carry no manifest: describe the blobs as they are.
-    oci::Manifest m;
-    m.media_type = std::string(oci::media::kOciManifest);
-    m.config = {std::string(oci::media::kOciConfig),
-                oci::Digest::of(config),
-                static_cast<int64_t>(config.size()),
-                {},
-                {}};
-    for (const auto& l : img.layers)
-      m.layers.push_back({l.media_type, l.blob_digest, l.blob_size, {}, {}});
-    manifest = oci::dump_json(m.to_json());
+    manifest = internal::describe_image(config, p.image.layers);
   } else {
-    // An OCI manifest keeps its media types; each layer's blob must be the one named.
-    oci::Manifest m = TRY(oci::parse_manifest(manifest));
-    for (size_t i = 0; i < m.layers.size(); ++i) {
-      if (m.layers[i].digest != img.layers[i].blob_digest)
-        return Error::make(
-            Errc::kCorrupt,
-            fmt::format("layer {}: blob digest mismatch: manifest says {}, content is {}", i,
-                        m.layers[i].digest.str(), img.layers[i].blob_digest.str()));
-      img.layers[i].media_type = m.layers[i].media_type;
-    }
+    TRY(check_oci_layers(manifest, p));
   }
-  img.manifest = std::move(manifest);
-  img.config = std::move(config);
-  img.tags = std::move(tags);
-  images_.push_back(std::move(img));
+  p.image.manifest = std::move(manifest);
+  p.image.config = std::move(config);
+  p.image.tags = std::move(tags);
+  images_.push_back(std::move(p));
   return {};
+}
+
+// An OCI manifest keeps its media types; each layer's blob must be the one its descriptor
+// names, by digest and by size.
+Result<void> Loader::check_oci_layers(const std::string& manifest, Pending& p) {
+  oci::Manifest m = TRY(oci::parse_manifest(manifest));
+  for (size_t i = 0; i < m.layers.size() && i < p.image.layers.size(); ++i) {
+    LayerRecord& l = p.image.layers[i];
+    if (m.layers[i].digest != l.blob_digest)
+      return Error::make(
+          Errc::kCorrupt,
+          fmt::format("layer {}: blob digest mismatch: manifest says {}, content is {}", i,
+                      m.layers[i].digest.str(), l.blob_digest.str()));
+    if (m.layers[i].size != l.blob_size)
+      return Error::make(
+          Errc::kCorrupt,
+          fmt::format("layer {}: blob size mismatch: manifest says {} bytes, content is {}", i,
+                      m.layers[i].size, l.blob_size));
+    l.media_type = m.layers[i].media_type;
+  }
+  return {};
+}
+
+Result<std::vector<std::string>> string_list(const oci::Json& entry, const char* key,
+                                             bool required) {
+  std::vector<std::string> out;
+  auto it = entry.find(key);
+  if (it == entry.end() || it->is_null()) {
+    if (required) return Error::make(Errc::kCorrupt, fmt::format("{}: missing", key));
+    return out;
+  }
+  if (!it->is_array())
+    return Error::make(Errc::kCorrupt, fmt::format("{}: want an array of strings", key));
+  for (const auto& v : *it) {
+    if (!v.is_string())
+      return Error::make(Errc::kCorrupt, fmt::format("{}: want an array of strings", key));
+    out.push_back(v.get<std::string>());
+  }
+  return out;
+}
+
+Result<void> Loader::docker_entry(const oci::Json& entry) {
+  if (!entry.is_object()) return Error::make(Errc::kCorrupt, "want an object");
+  std::string config_path = TRY(oci::get_string(entry, "Config"));
+  std::vector<std::string> layer_paths;
+  for (const auto& l : TRY(string_list(entry, "Layers", true)))
+    layer_paths.push_back(TRY_CTX(archive::clean_entry_path(l), "Layers"));
+  std::vector<oci::Reference> tags;
+  for (const auto& t : TRY(string_list(entry, "RepoTags", false)))
+    tags.push_back(TRY_CTX(oci::parse_tag_reference(t), "RepoTags"));
+  std::string config =
+      *TRY_CTX(json_member(TRY_CTX(archive::clean_entry_path(config_path), "Config")), "Config");
+  return add("", std::move(config), std::move(layer_paths), std::move(tags));
 }
 
 Result<void> Loader::docker_images() {
   const std::string* text = TRY(json_member("manifest.json"));
   oci::Json j = TRY(oci::parse_json(*text, "manifest.json"));
   if (!j.is_array()) return Error::make(Errc::kCorrupt, "manifest.json: want an array");
-  for (size_t i = 0; i < j.size(); ++i) {
-    auto ctx = fmt::format("manifest.json: [{}]", i);
-    std::string config_path = TRY_CTX(oci::get_string(j[i], "Config"), "{}", ctx);
-    const oci::Json* layers = TRY_CTX(oci::get_array(j[i], "Layers"), "{}", ctx);
-    std::vector<std::string> layer_paths;
-    for (const auto& l : *layers) {
-      if (!l.is_string()) return Error::make(Errc::kCorrupt, ctx + ": Layers: want strings");
-      layer_paths.push_back(TRY_CTX(archive::clean_entry_path(l.get<std::string>()), "{}", ctx));
-    }
-    std::vector<oci::Reference> tags;
-    if (j[i].contains("RepoTags") && j[i]["RepoTags"].is_array()) {
-      for (const auto& t : j[i]["RepoTags"]) {
-        if (!t.is_string()) return Error::make(Errc::kCorrupt, ctx + ": RepoTags: want strings");
-        tags.push_back(
-            TRY_CTX(oci::parse_tag_reference(t.get<std::string>()), "{}: RepoTags", ctx));
-      }
-    }
-    std::string config =
-        *TRY_CTX(json_member(TRY(archive::clean_entry_path(config_path))), "{}", ctx);
-    TRY_CTX(add("", std::move(config), std::move(layer_paths), std::move(tags)), "{}", ctx);
-  }
+  for (size_t i = 0; i < j.size(); ++i) TRY_CTX(docker_entry(j[i]), "manifest.json: [{}]", i);
   return {};
 }
 
 std::string blob_member(const oci::Digest& d) { return "blobs/sha256/" + d.hex(); }
 
-Result<std::string> verified_json(Loader* self,
-                                  Result<const std::string*> (Loader::*get)(const std::string&),
-                                  const oci::Descriptor& d) {
-  const std::string* text = TRY((self->*get)(blob_member(d.digest)));
+Result<std::string> Loader::verified_json(const oci::Descriptor& d) {
+  const std::string* text = TRY(json_member(blob_member(d.digest)));
   if (oci::Digest::of(*text) != d.digest || static_cast<int64_t>(text->size()) != d.size)
     return Error::make(Errc::kCorrupt, fmt::format("blob {}: content does not match its descriptor",
                                                    d.digest.str()));
@@ -311,7 +390,7 @@ Result<std::string> verified_json(Loader* self,
 }
 
 Result<void> Loader::oci_manifest(const oci::Descriptor& d, const oci::Reference* tag, int depth) {
-  std::string text = TRY(verified_json(this, &Loader::json_member, d));
+  std::string text = TRY(verified_json(d));
   if (oci::media::is_index_type(d.media_type)) {
     if (depth > 4) return Error::make(Errc::kCorrupt, "indexes nested too deep");
     oci::Index idx = TRY(oci::parse_index(text));
@@ -325,9 +404,10 @@ Result<void> Loader::oci_manifest(const oci::Descriptor& d, const oci::Reference
                                                     d.digest.str(), oci::host_architecture()));
   }
   if (!oci::media::is_manifest_type(d.media_type))
-    return Error::make(Errc::kUnsupported, fmt::format("unknown media type \"{}\"", d.media_type));
+    return Error::make(Errc::kUnsupported,
+                       fmt::format("unknown media type \"{}\"", printable(d.media_type)));
   oci::Manifest m = TRY(oci::parse_manifest(text));
-  std::string config = TRY_CTX(verified_json(this, &Loader::json_member, m.config), "config");
+  std::string config = TRY_CTX(verified_json(m.config), "config");
   std::vector<std::string> layer_paths;
   for (const auto& l : m.layers) layer_paths.push_back(blob_member(l.digest));
   std::vector<oci::Reference> tags;
@@ -356,7 +436,7 @@ Result<void> Loader::oci_images() {
   std::string version = TRY_CTX(oci::get_string(lj, "imageLayoutVersion"), "oci-layout");
   if (version != "1.0.0")
     return Error::make(Errc::kUnsupported,
-                       fmt::format("oci-layout: version {} (want 1.0.0)", version));
+                       fmt::format("oci-layout: version {} (want 1.0.0)", printable(version)));
   const std::string* text = TRY(json_member("index.json"));
   oci::Index idx = TRY_CTX(oci::parse_index(*text), "index.json");
   for (size_t i = 0; i < idx.manifests.size(); ++i) {
@@ -367,7 +447,7 @@ Result<void> Loader::oci_images() {
   return {};
 }
 
-Result<std::vector<LoadedImage>> Loader::commit() {
+Result<void> Loader::find_images() {
   if (members_.count("manifest.json")) {
     TRY(docker_images());
   } else if (members_.count("index.json")) {
@@ -377,19 +457,35 @@ Result<std::vector<LoadedImage>> Loader::commit() {
         Errc::kCorrupt,
         "neither manifest.json nor index.json found: not a Docker or OCI image archive");
   }
-  std::set<const StagedLayer*> placed;
-  for (const StagedLayer* s : to_place_) {
-    if (!placed.insert(s).second) continue;
-    TRY(store_.place_blob(s->blob_path, s->info.blob_digest));
-    TRY(store_.place_layer(*s));
+  if (images_.empty()) return Error::make(Errc::kCorrupt, "archive holds no images");
+  return {};
+}
+
+Result<std::vector<LoadedImage>> Loader::place_and_commit() {
+  std::vector<StagedBlob> json_blobs;
+  std::set<oci::Digest> seen;
+  for (const auto& p : images_) {
+    for (const std::string* text : {&p.image.manifest, &p.image.config})
+      if (seen.insert(oci::Digest::of(*text)).second)
+        json_blobs.push_back(TRY(ingest_.stage_bytes(*text)));
   }
+  std::vector<const StagedBlob*> blobs;
+  for (const auto& b : json_blobs) blobs.push_back(&b);
+  std::vector<StagedLayer*> layers;
+  for (const auto& p : images_) layers.insert(layers.end(), p.layers.begin(), p.layers.end());
+  TRY(ingest_.place(blobs, layers));
+  std::vector<NewImage> images;
+  for (auto& p : images_) {
+    for (size_t i = 0; i < p.layers.size(); ++i) p.image.layers[i].link = p.layers[i]->link;
+    images.push_back(p.image);
+  }
+  auto records = TRY(ingest_.commit(images));
   std::map<std::string, LoadedImage> by_id;
-  std::vector<LoadedImage> out;
-  for (const auto& img : images_) {
-    ImageRecord rec = TRY(store_.add_image(img));
-    auto [it, fresh] = by_id.try_emplace(rec.id.str(), LoadedImage{rec.id, {}});
-    for (const auto& t : img.tags) it->second.tags.push_back(t);
+  for (size_t i = 0; i < records.size(); ++i) {
+    auto [it, fresh] = by_id.try_emplace(records[i].id.str(), LoadedImage{records[i].id, {}});
+    for (const auto& t : images[i].tags) it->second.tags.push_back(t);
   }
+  std::vector<LoadedImage> out;
   for (auto& [id, li] : by_id) out.push_back(std::move(li));
   return out;
 }
@@ -397,11 +493,13 @@ Result<std::vector<LoadedImage>> Loader::commit() {
 }  // namespace
 
 Result<std::vector<LoadedImage>> load_images(Store& store, archive::Reader& in) {
-  auto lock = TRY(store.lock_shared());
-  TempArea area = TRY(store.make_temp());
-  Loader loader(store, area);
+  auto ingest = TRY(Ingest::begin(store, "load"));
+  Loader loader(ingest);
   TRY(loader.read_archive(in));
-  return loader.commit();
+  TRY(loader.find_images());
+  auto out = TRY(loader.place_and_commit());
+  ingest.finish();
+  return out;
 }
 
 }  // namespace strata::store

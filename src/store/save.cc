@@ -34,7 +34,7 @@ Result<std::vector<SaveItem>> resolve_for_save(Store& store, const std::string& 
     for (auto& img : TRY(store.list_images())) {
       SaveItem item{img, {}};
       for (const auto& t : img.tags) {
-        auto tr = MUST(oci::parse_reference(t));
+        auto tr = TRY_CTX(oci::parse_reference(t), "stored tag");
         if (tr.repository() == ref->repository()) item.tags.push_back(tr);
       }
       if (!item.tags.empty()) items.push_back(std::move(item));

@@ -1,25 +1,28 @@
 // SPDX-License-Identifier: Apache-2.0
+// Opening a store, reading blobs, layer links, and recording the images an ingest made.
 #include "store/store.h"
 
-#include <dirent.h>
 #include <fcntl.h>
-#include <sys/file.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cstdlib>
-#include <ctime>
-#include <random>
-#include <set>
 
-#include "archive/stream.h"
 #include "oci/media_types.h"
+#include "store/store_internal.h"
 #include "sys/fs.h"
-#include "util/defer.h"
-#include "util/log.h"
 #include "util/strings.h"
 
 namespace strata::store {
+
+namespace {
+
+// 12 base32 characters (60 random bits): "l/" + 12 + ":" per layer keeps a lowerdir
+// list of 200 layers under 3000 bytes, well inside the page overlay's mount data gets
+// (Docker's 26-character names fit only 128 layers).
+constexpr size_t kLinkChars = 12;
+constexpr int kLinkAttempts = 8;
+
+}  // namespace
 
 std::string default_root() {
   const char* env = std::getenv("STRATA_ROOT");
@@ -32,68 +35,34 @@ int64_t ImageRecord::size() const {
   return total;
 }
 
-TempArea::~TempArea() {
-  if (path_.empty()) return;
-  auto r = sys::remove_all(path_);
-  // Swallowed: a leftover is reclaimed by the next prune.
-  if (!r.ok()) log::warn("remove temp area: {}", r.error().message());
-}
-
-Result<std::unique_ptr<Store>> Store::open(const std::string& root) {
-  for (const char* sub : {"", "/blobs/sha256", "/layers", "/tmp"})
-    TRY_CTX(sys::mkdir_p(root + sub, 0700), "open store `{}`", root);
-  auto db = TRY_CTX(Db::open(root + "/strata.db"), "open store `{}`", root);
-  return std::unique_ptr<Store>(new Store(root, std::move(db)));
+Result<std::unique_ptr<Store>> Store::open(const std::string& root, Env& env) {
+  for (const char* sub : {"", "/blobs", "/blobs/sha256", "/layers", "/l", "/tmp"}) {
+    auto r = env.mkdir(root + sub, 0700);
+    if (!r.ok() && r.error().code() != Errc::kExists) {
+      if (*sub == '\0' && r.error().sys_errno() == ENOENT) {
+        TRY_CTX(sys::mkdir_p(root, 0700), "open store `{}`", root);
+        continue;
+      }
+      return std::move(r).error().context(fmt::format("open store `{}`", root));
+    }
+  }
+  auto db = TRY_CTX(Db::open(root + "/strata.db", root + "/store.lock"), "open store `{}`", root);
+  return std::unique_ptr<Store>(new Store(root, env, std::move(db)));
 }
 
 std::string Store::blob_path(const oci::Digest& d) const {
   return root_ + "/blobs/sha256/" + d.hex();
 }
 
+std::string Store::layer_home(const oci::Digest& diff_id) const {
+  return root_ + "/layers/" + diff_id.hex();
+}
+
 std::string Store::layer_dir(const oci::Digest& diff_id) const {
-  return root_ + "/layers/" + diff_id.hex() + "/diff";
-}
-
-Result<UniqueFd> Store::lock(int op) {
-  std::string path = root_ + "/store.lock";
-  int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-  if (fd < 0) return Error::from_errno(errno, fmt::format("open `{}`", path));
-  UniqueFd guard(fd);
-  while (::flock(fd, op) < 0) {
-    if (errno != EINTR) return Error::from_errno(errno, fmt::format("lock `{}`", path));
-  }
-  return guard;
-}
-
-Result<UniqueFd> Store::lock_shared() { return lock(LOCK_SH); }
-Result<UniqueFd> Store::lock_exclusive() { return lock(LOCK_EX); }
-
-Result<TempArea> Store::make_temp() {
-  static thread_local std::mt19937_64 rng{std::random_device{}()};
-  std::string path = fmt::format("{}/tmp/{}-{:012x}", root_, ::getpid(), rng() & 0xffffffffffff);
-  if (::mkdir(path.c_str(), 0700) < 0)
-    return Error::from_errno(errno, fmt::format("mkdir `{}`", path));
-  return TempArea(path);
+  return layer_home(diff_id) + "/diff";
 }
 
 Result<bool> Store::has_blob(const oci::Digest& d) const { return sys::exists(blob_path(d)); }
-
-Result<oci::Digest> Store::put_blob(std::string_view data,
-                                    const std::optional<oci::Digest>& expect) {
-  oci::Digest d = oci::Digest::of(data);
-  if (expect && *expect != d)
-    return Error::make(Errc::kCorrupt, fmt::format("blob digest mismatch: want {}, got {}",
-                                                   expect->str(), d.str()));
-  if (!TRY(has_blob(d))) TRY(sys::write_file_atomic(blob_path(d), data));
-  return d;
-}
-
-Result<void> Store::place_blob(const std::string& tmp_path, const oci::Digest& d) {
-  // Renaming over an existing blob is harmless: the content is the same by its digest.
-  if (::rename(tmp_path.c_str(), blob_path(d).c_str()) < 0)
-    return Error::from_errno(errno, fmt::format("place blob {}", d.str()));
-  return {};
-}
 
 Result<std::string> Store::read_blob(const oci::Digest& d, size_t max_bytes) const {
   std::string data = TRY_CTX(sys::read_file(blob_path(d), max_bytes), "blob {}", d.str());
@@ -103,33 +72,42 @@ Result<std::string> Store::read_blob(const oci::Digest& d, size_t max_bytes) con
   return data;
 }
 
-Result<void> Store::place_layer(const StagedLayer& staged) {
-  std::string dest = root_ + "/layers/" + staged.info.diff_id.hex();
-  if (::rename(staged.dir.c_str(), dest.c_str()) == 0) return {};
-  // Already there (unpacked by an earlier or concurrent ingest): keep that copy.
-  if (errno == EEXIST || errno == ENOTEMPTY) return {};
-  return Error::from_errno(errno, fmt::format("place layer {}", staged.info.diff_id.str()));
+Result<std::string> Store::new_link(const oci::Digest& diff_id) {
+  for (int i = 0; i < kLinkAttempts; ++i) {
+    std::string name = internal::random_base32(kLinkChars);
+    if (TRY(db_->query_text("SELECT link FROM layers WHERE link = ?", name))) continue;
+    auto r = env_.symlink("../layers/" + diff_id.hex() + "/diff", root_ + "/l/" + name);
+    if (!r.ok() && r.error().code() == Errc::kExists) continue;  // an unnamed leftover
+    TRY(std::move(r));
+    return name;
+  }
+  return Error::make(Errc::kInternal, "no free layer link name");
 }
 
-Result<StagedLayer> stage_layer(const TempArea& area, std::string_view name, const StageFn& fill) {
-  StagedLayer s;
-  s.dir = fmt::format("{}/{}", area.path(), name);
-  s.blob_path = s.dir + ".blob";
-  TRY(sys::mkdir_p(s.dir + "/diff", 0755));
-  int fd = ::open(s.blob_path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-  if (fd < 0) return Error::from_errno(errno, fmt::format("create `{}`", s.blob_path));
-  UniqueFd blob(fd);
-  archive::FdWriter out(fd, s.blob_path);
-  auto diff = TRY(sys::open_dir(s.dir + "/diff"));
-  s.info = TRY(fill(out, diff.get()));
-  return s;
+Result<bool> Store::ensure_link(const oci::Digest& diff_id, const std::string& name) {
+  auto r = env_.symlink("../layers/" + diff_id.hex() + "/diff", root_ + "/l/" + name);
+  if (r.ok()) return true;
+  if (r.error().code() == Errc::kExists) return false;
+  return std::move(r).error();
 }
 
-Result<StagedLayer> stage_layer_blob(archive::Reader& in, const TempArea& area,
-                                     std::string_view name) {
-  return stage_layer(area, name, [&](archive::Writer& blob, int diff_fd) {
-    return archive::unpack_layer_blob(in, &blob, diff_fd);
-  });
+Result<std::string> Store::layer_link(const oci::Digest& diff_id) {
+  auto row = TRY(db_->prepare("SELECT link FROM layers WHERE diff_id = ?"));
+  row.bind(1, diff_id.str());
+  if (!TRY(row.step()))
+    return Error::make(Errc::kNotFound, fmt::format("no such layer: {}", diff_id.str()));
+  if (!row.is_null(0)) return "l/" + row.text(0);
+  // A layer from a v1 store: give it a link now, under the write lock.
+  auto tx = TRY(db_->begin());
+  auto again = TRY(db_->query_text("SELECT link FROM layers WHERE diff_id = ? AND link IS NOT NULL",
+                                   diff_id.str()));
+  if (again) return "l/" + *again;
+  std::string name = TRY(new_link(diff_id));
+  auto st = TRY(db_->prepare("UPDATE layers SET link = ? WHERE diff_id = ?"));
+  st.bind(1, name).bind(2, diff_id.str());
+  TRY(st.run());
+  TRY(tx.commit());
+  return "l/" + name;
 }
 
 namespace {
@@ -140,18 +118,8 @@ int64_t parse_created(const oci::ImageConfig& c) {
   return t;
 }
 
-// Flushes every file placed so far before the transaction that names them commits.
-Result<void> sync_store(const std::string& root) {
-  auto fd = TRY(sys::open_dir(root));
-  if (::syncfs(fd.get()) < 0) return Error::from_errno(errno, fmt::format("syncfs `{}`", root));
-  return {};
-}
-
-}  // namespace
-
-Result<ImageRecord> Store::add_image(const NewImage& img) {
-  oci::Manifest m = TRY(oci::parse_manifest(img.manifest));
-  oci::ImageConfig c = TRY(oci::parse_image_config(img.config));
+// The manifest, the config and the layer list must agree before anything is recorded.
+Result<void> check_image(const NewImage& img, const oci::Manifest& m, const oci::ImageConfig& c) {
   oci::Digest config_digest = oci::Digest::of(img.config);
   if (m.config.digest != config_digest)
     return Error::make(Errc::kCorrupt, fmt::format("manifest names config {}, but the config is {}",
@@ -170,253 +138,105 @@ Result<ImageRecord> Store::add_image(const NewImage& img) {
       return Error::make(Errc::kCorrupt, fmt::format("layer {}: config names diff ID {}, got {}", i,
                                                      c.diff_ids[i].str(), l.diff_id.str()));
   }
-  oci::Digest manifest_digest = TRY(put_blob(img.manifest));
-  TRY(put_blob(img.config));
-  TRY(sync_store(root_));
-
-  int64_t now = static_cast<int64_t>(::time(nullptr));
-  auto tx = TRY(db_->begin());
-  auto put_blob_row = [&](const oci::Digest& d, int64_t size,
-                          std::string_view type) -> Result<void> {
-    auto st = TRY(
-        db_->prepare("INSERT OR IGNORE INTO blobs (digest, size, media_type) VALUES (?, ?, ?)"));
-    st.bind(1, d.str()).bind(2, size).bind(3, type);
-    return st.run();
-  };
-  TRY(put_blob_row(manifest_digest, static_cast<int64_t>(img.manifest.size()),
-                   m.media_type.empty() ? oci::media::kOciManifest : m.media_type));
-  TRY(put_blob_row(config_digest, static_cast<int64_t>(img.config.size()), m.config.media_type));
-  for (const auto& l : img.layers) {
-    TRY(put_blob_row(l.blob_digest, l.blob_size, l.media_type));
-    auto st =
-        TRY(db_->prepare("INSERT OR IGNORE INTO layers (diff_id, diff_size, unpacked_size, "
-                         "created) VALUES (?, ?, ?, ?)"));
-    st.bind(1, l.diff_id.str()).bind(2, l.diff_size).bind(3, l.unpacked_size).bind(4, now);
-    TRY(st.run());
-  }
-  auto exists = TRY(db_->prepare("SELECT 1 FROM images WHERE id = ?"));
-  exists.bind(1, config_digest.str());
-  if (!TRY(exists.step())) {
-    auto st = TRY(db_->prepare(
-        "INSERT INTO images (id, manifest_digest, created, added) VALUES (?, ?, ?, ?)"));
-    st.bind(1, config_digest.str())
-        .bind(2, manifest_digest.str())
-        .bind(3, parse_created(c))
-        .bind(4, now);
-    TRY(st.run());
-    for (size_t i = 0; i < img.layers.size(); ++i) {
-      auto il = TRY(db_->prepare(
-          "INSERT INTO image_layers (image_id, idx, diff_id, blob_digest) VALUES (?, ?, ?, ?)"));
-      il.bind(1, config_digest.str()).bind(2, static_cast<int64_t>(i));
-      il.bind(3, img.layers[i].diff_id.str()).bind(4, img.layers[i].blob_digest.str());
-      TRY(il.run());
-    }
-  }
-  for (const auto& t : img.tags) {
-    auto st = TRY(db_->prepare("INSERT OR REPLACE INTO tags (name, image_id) VALUES (?, ?)"));
-    st.bind(1, t.str()).bind(2, config_digest.str());
-    TRY(st.run());
-  }
-  TRY(tx.commit());
-  return get_image(config_digest);
+  return {};
 }
 
-Result<std::vector<LayerRecord>> Store::image_layers(const oci::Digest& id) {
-  auto st = TRY(db_->prepare(
-      "SELECT il.diff_id, il.blob_digest, b.media_type, b.size, l.diff_size, l.unpacked_size "
-      "FROM image_layers il JOIN layers l ON l.diff_id = il.diff_id "
-      "JOIN blobs b ON b.digest = il.blob_digest WHERE il.image_id = ? ORDER BY il.idx"));
-  st.bind(1, id.str());
-  std::vector<LayerRecord> out;
-  while (TRY(st.step())) {
-    LayerRecord l;
-    l.diff_id = TRY(oci::Digest::parse(st.text(0)));
-    l.blob_digest = TRY(oci::Digest::parse(st.text(1)));
-    l.media_type = st.text(2);
-    l.blob_size = st.integer(3);
-    l.diff_size = st.integer(4);
-    l.unpacked_size = st.integer(5);
-    out.push_back(std::move(l));
-  }
-  return out;
-}
-
-Result<std::vector<std::string>> Store::image_tags(const oci::Digest& id) {
-  auto st = TRY(db_->prepare("SELECT name FROM tags WHERE image_id = ? ORDER BY name"));
-  st.bind(1, id.str());
-  std::vector<std::string> out;
-  while (TRY(st.step())) out.push_back(st.text(0));
-  return out;
-}
-
-Result<ImageRecord> Store::load_image_row(Stmt& st) {
-  ImageRecord r;
-  r.id = TRY(oci::Digest::parse(st.text(0)));
-  r.manifest_digest = TRY(oci::Digest::parse(st.text(1)));
-  r.created = st.integer(2);
-  r.added = st.integer(3);
-  r.tags = TRY(image_tags(r.id));
-  r.layers = TRY(image_layers(r.id));
-  return r;
-}
-
-Result<ImageRecord> Store::get_image(const oci::Digest& id) {
+Result<void> insert_blob_row(Db& db, const oci::Digest& d, int64_t size, std::string_view type) {
   auto st =
-      TRY(db_->prepare("SELECT id, manifest_digest, created, added FROM images WHERE id = ?"));
-  st.bind(1, id.str());
-  if (!TRY(st.step()))
-    return Error::make(Errc::kNotFound, fmt::format("no such image: {}", id.str()));
-  return load_image_row(st);
-}
-
-Result<std::vector<ImageRecord>> Store::list_images() {
-  auto st =
-      TRY(db_->prepare("SELECT id, manifest_digest, created, added FROM images ORDER BY created "
-                       "DESC, added DESC, id"));
-  std::vector<ImageRecord> out;
-  while (TRY(st.step())) out.push_back(TRY(load_image_row(st)));
-  return out;
-}
-
-Result<ImageRecord> Store::resolve(std::string_view name) {
-  auto not_found = [&] {
-    return Error::make(Errc::kNotFound, fmt::format("no such image: {}", name));
-  };
-  std::string_view hex = name;
-  if (hex.starts_with("sha256:")) hex.remove_prefix(7);
-  bool is_full_id = hex.size() == 64 && oci::is_hex(hex);
-  if (!is_full_id || !name.starts_with("sha256:")) {
-    auto ref = oci::parse_reference(name);
-    if (ref.ok() && !is_full_id) {
-      if (ref->digest) {
-        auto st = TRY(db_->prepare("SELECT id FROM images WHERE manifest_digest = ?"));
-        st.bind(1, ref->digest->str());
-        if (TRY(st.step())) return get_image(TRY(oci::Digest::parse(st.text(0))));
-      } else {
-        auto st = TRY(db_->prepare("SELECT image_id FROM tags WHERE name = ?"));
-        st.bind(1, ref->str());
-        if (TRY(st.step())) return get_image(TRY(oci::Digest::parse(st.text(0))));
-      }
-    } else if (!ref.ok() && !oci::is_hex(hex)) {
-      return std::move(ref).error();
-    }
-  }
-  if (hex.empty() || !oci::is_hex(hex)) return not_found();
-  auto st = TRY(db_->prepare("SELECT id FROM images WHERE substr(id, 8, ?) = ?"));
-  st.bind(1, static_cast<int64_t>(hex.size())).bind(2, hex);
-  if (!TRY(st.step())) return not_found();
-  std::string id = st.text(0);
-  if (TRY(st.step()))
-    return Error::make(Errc::kInvalidArgument,
-                       fmt::format("image ID prefix \"{}\" is ambiguous", hex));
-  return get_image(TRY(oci::Digest::parse(id)));
-}
-
-Result<oci::ImageConfig> Store::load_config(const ImageRecord& img) {
-  std::string text = TRY(read_blob(img.id));
-  return TRY_CTX(oci::parse_image_config(text), "image {}", img.id.short_str());
-}
-
-Result<oci::Manifest> Store::load_manifest(const ImageRecord& img) {
-  std::string text = TRY(read_blob(img.manifest_digest));
-  return TRY_CTX(oci::parse_manifest(text), "image {}", img.id.short_str());
-}
-
-Result<void> Store::tag(const oci::Digest& id, const oci::Reference& ref) {
-  auto st = TRY(db_->prepare("INSERT OR REPLACE INTO tags (name, image_id) VALUES (?, ?)"));
-  st.bind(1, ref.str()).bind(2, id.str());
+      TRY(db.prepare("INSERT OR IGNORE INTO blobs (digest, size, media_type) VALUES (?, ?, ?)"));
+  st.bind(1, d.str()).bind(2, size).bind(3, type);
   return st.run();
 }
 
-Result<bool> Store::untag(const oci::Reference& ref) {
-  auto tx = TRY(db_->begin());
-  auto st = TRY(db_->prepare("SELECT image_id FROM tags WHERE name = ?"));
-  st.bind(1, ref.str());
-  if (!TRY(st.step()))
-    return Error::make(Errc::kNotFound, fmt::format("no such image: {}", ref.familiar()));
-  std::string id = st.text(0);
-  auto del = TRY(db_->prepare("DELETE FROM tags WHERE name = ?"));
-  del.bind(1, ref.str());
-  TRY(del.run());
-  auto left = TRY(db_->prepare("SELECT count(*) FROM tags WHERE image_id = ?"));
-  left.bind(1, id);
-  TRY(left.step());
-  bool none_left = left.integer(0) == 0;
-  TRY(tx.commit());
-  return none_left;
+Result<void> insert_layer_row(Db& db, const LayerRecord& l, int64_t now) {
+  auto st = TRY(
+      db.prepare("INSERT OR IGNORE INTO layers (diff_id, diff_size, unpacked_size, created, link) "
+                 "VALUES (?, ?, ?, ?, ?)"));
+  st.bind(1, l.diff_id.str()).bind(2, l.diff_size).bind(3, l.unpacked_size).bind(4, now);
+  if (l.link.empty()) {
+    st.bind_null(5);
+  } else {
+    st.bind(5, l.link);
+  }
+  return st.run();
 }
 
-Result<void> Store::delete_image(const oci::Digest& id) {
-  auto tx = TRY(db_->begin());
-  for (const char* sql :
-       {"DELETE FROM tags WHERE image_id = ?", "DELETE FROM image_layers WHERE image_id = ?",
-        "DELETE FROM images WHERE id = ?"}) {
-    auto st = TRY(db_->prepare(sql));
-    st.bind(1, id.str());
-    TRY(st.run());
+Result<void> insert_image_rows(Db& db, const oci::Digest& id, const oci::Digest& manifest,
+                               const NewImage& img, int64_t created, int64_t now) {
+  if (TRY(db.query_text("SELECT id FROM images WHERE id = ?", id.str()))) return {};
+  auto st = TRY(
+      db.prepare("INSERT INTO images (id, manifest_digest, created, added) VALUES (?, ?, ?, ?)"));
+  st.bind(1, id.str()).bind(2, manifest.str()).bind(3, created).bind(4, now);
+  TRY(st.run());
+  for (size_t i = 0; i < img.layers.size(); ++i) {
+    auto il = TRY(db.prepare(
+        "INSERT INTO image_layers (image_id, idx, diff_id, blob_digest) VALUES (?, ?, ?, ?)"));
+    il.bind(1, id.str()).bind(2, static_cast<int64_t>(i));
+    il.bind(3, img.layers[i].diff_id.str()).bind(4, img.layers[i].blob_digest.str());
+    TRY(il.run());
   }
-  TRY(db_->exec("DELETE FROM layers WHERE diff_id NOT IN (SELECT diff_id FROM image_layers)"));
-  TRY(
-      db_->exec("DELETE FROM blobs WHERE digest NOT IN (SELECT blob_digest FROM image_layers) "
-                "AND digest NOT IN (SELECT id FROM images) AND digest NOT IN (SELECT "
-                "manifest_digest FROM images)"));
-  return tx.commit();
-}
-
-namespace {
-
-Result<std::vector<std::string>> list_dir(const std::string& path) {
-  DIR* d = ::opendir(path.c_str());
-  if (d == nullptr) return Error::from_errno(errno, fmt::format("opendir `{}`", path));
-  Defer close_dir([&] { ::closedir(d); });
-  std::vector<std::string> out;
-  while (struct dirent* de = ::readdir(d)) {
-    std::string n = de->d_name;
-    if (n != "." && n != "..") out.push_back(n);
-  }
-  return out;
-}
-
-Result<std::set<std::string>> column_set(Db& db, const char* sql) {
-  auto st = TRY(db.prepare(sql));
-  std::set<std::string> out;
-  while (TRY(st.step())) {
-    std::string v = st.text(0);
-    if (v.starts_with("sha256:")) v = v.substr(7);
-    out.insert(v);
-  }
-  return out;
+  return {};
 }
 
 }  // namespace
 
-Result<Store::SweepStats> Store::sweep() {
-  SweepStats stats;
-  auto blobs = TRY(column_set(*db_, "SELECT digest FROM blobs"));
-  auto layers = TRY(column_set(*db_, "SELECT diff_id FROM layers"));
-  std::string blob_dir = root_ + "/blobs/sha256";
-  for (const auto& n : TRY(list_dir(blob_dir))) {
-    if (blobs.count(n)) continue;
-    struct stat st;
-    if (::lstat((blob_dir + "/" + n).c_str(), &st) == 0)
-      stats.bytes += static_cast<uint64_t>(st.st_size);
-    TRY(sys::remove_all(blob_dir + "/" + n));
-    ++stats.blobs;
+Result<void> Store::check_in_store(const Lease& lease, std::string_view kind,
+                                   const oci::Digest& d) {
+  const char* named = kind == "blob" ? "SELECT 1 FROM blobs WHERE digest = ?1"
+                                     : "SELECT 1 FROM layers WHERE diff_id = ?1";
+  auto st = TRY(db_->prepare(fmt::format(
+      "{} UNION SELECT 1 FROM lease_resources WHERE lease_id = ?2 AND kind = ?3 AND key = ?4",
+      named)));
+  st.bind(1, d.str()).bind(2, lease.id()).bind(3, kind).bind(4, d.hex());
+  if (!TRY(st.step()))
+    return Error::make(Errc::kInternal, fmt::format("{} {} is not in the store", kind, d.str()));
+  return {};
+}
+
+Result<void> Store::insert_image(const NewImage& img, const Lease& lease, int64_t now) {
+  oci::Manifest m = TRY(oci::parse_manifest(img.manifest));
+  oci::ImageConfig c = TRY(oci::parse_image_config(img.config));
+  TRY(check_image(img, m, c));
+  oci::Digest id = oci::Digest::of(img.config);
+  oci::Digest manifest_digest = oci::Digest::of(img.manifest);
+  // The database never names a file that is not there: each is named already or was
+  // placed under this lease (which collection has not reclaimed: checked by the caller).
+  TRY(check_in_store(lease, "blob", manifest_digest));
+  TRY(check_in_store(lease, "blob", id));
+  for (const auto& l : img.layers) {
+    TRY(check_in_store(lease, "blob", l.blob_digest));
+    TRY(check_in_store(lease, "layer", l.diff_id));
   }
-  for (const auto& n : TRY(list_dir(root_ + "/layers"))) {
-    if (layers.count(n)) continue;
-    std::string p = root_ + "/layers/" + n;
-    auto size = sys::tree_size(p);
-    if (size.ok()) stats.bytes += size.value();
-    TRY(sys::remove_all(p));
-    ++stats.layers;
+  TRY(insert_blob_row(*db_, manifest_digest, static_cast<int64_t>(img.manifest.size()),
+                      m.media_type.empty() ? oci::media::kOciManifest : m.media_type));
+  TRY(insert_blob_row(*db_, id, static_cast<int64_t>(img.config.size()), m.config.media_type));
+  for (const auto& l : img.layers) {
+    TRY(insert_blob_row(*db_, l.blob_digest, l.blob_size, l.media_type));
+    TRY(insert_layer_row(*db_, l, now));
   }
-  // With the exclusive lock held no ingest is running: everything in tmp/ is left over.
-  for (const auto& n : TRY(list_dir(root_ + "/tmp"))) {
-    TRY(sys::remove_all(root_ + "/tmp/" + n));
-    ++stats.temps;
+  TRY(insert_image_rows(*db_, id, manifest_digest, img, parse_created(c), now));
+  for (const auto& t : img.tags) {
+    auto st = TRY(db_->prepare("INSERT OR REPLACE INTO tags (name, image_id) VALUES (?, ?)"));
+    st.bind(1, t.str()).bind(2, id.str());
+    TRY(st.run());
   }
-  return stats;
+  return {};
+}
+
+Result<std::vector<ImageRecord>> Store::record_images(const std::vector<NewImage>& images,
+                                                      Lease& lease) {
+  int64_t now = internal::unix_now();
+  {
+    auto tx = TRY(db_->begin());
+    TRY(lease.check_live());
+    for (size_t i = 0; i < images.size(); ++i)
+      TRY_CTX(insert_image(images[i], lease, now), "image {}",
+              oci::Digest::of(images[i].config).short_str());
+    TRY(tx.commit());
+  }
+  std::vector<ImageRecord> out;
+  for (const auto& img : images) out.push_back(TRY(get_image(oci::Digest::of(img.config))));
+  return out;
 }
 
 }  // namespace strata::store

@@ -1,25 +1,28 @@
 // SPDX-License-Identifier: Apache-2.0
 // The image store: content-addressed blobs, layers unpacked once each, and image
-// metadata in SQLite. Layout (DESIGN.md "On disk"):
-//   strata.db  blobs/sha256/<hex>  layers/<diffid-hex>/diff  tmp/<pid>-<rand>/
-// Crash rule: files are written under tmp/, verified, renamed into place, and only then
-// named by a committed transaction. The database never names a file that is not there;
-// prune() removes files nothing names. Ingests hold a shared lock on the store, deletion
-// and garbage collection an exclusive one, so GC never takes a file an ingest just placed.
+// metadata in SQLite. Layout (docs/ARCHITECTURE.md "On disk"):
+//   strata.db  blobs/sha256/<hex>  layers/<diffid-hex>/diff  l/<link> -> ../layers/<hex>/diff
+//   tmp/<lease>/ tmp/<lease>.lock
+// Crash rule: files are written under a lease's tmp/ directory, flushed, renamed into
+// place, and only then named by a committed transaction; the database never names a file
+// that is not there. Concurrency rule: no store-wide lock. Images and refs name what they
+// use, leases protect work in progress (store/lease.h), and collect_garbage() decides in
+// one transaction what nothing names, moves it into its own lease's directory and only
+// then deletes it. Every method is for one thread; many processes may share a store.
 #pragma once
 
-#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
-#include "archive/layer.h"
 #include "oci/image_config.h"
 #include "oci/manifest.h"
 #include "oci/reference.h"
+#include "store/content_store.h"
 #include "store/db.h"
-#include "util/unique_fd.h"
+#include "store/env.h"
+#include "store/lease.h"
 
 namespace strata::store {
 
@@ -30,6 +33,7 @@ struct LayerRecord {
   int64_t blob_size = 0;
   int64_t diff_size = 0;
   int64_t unpacked_size = 0;
+  std::string link;  // short name in l/; empty for a layer of a v1 store not yet given one
 };
 
 struct ImageRecord {
@@ -42,26 +46,7 @@ struct ImageRecord {
   int64_t size() const;  // sum of the unpacked layer sizes
 };
 
-// A scratch directory under tmp/, removed on destruction unless released.
-class TempArea {
- public:
-  TempArea(std::string path) : path_(std::move(path)) {}
-  TempArea(TempArea&& o) noexcept : path_(std::exchange(o.path_, "")) {}
-  ~TempArea();
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
-
-// A layer unpacked under tmp/, waiting to be placed.
-struct StagedLayer {
-  archive::LayerInfo info;
-  std::string blob_path;  // the raw (possibly compressed) blob, in tmp/
-  std::string dir;        // tmp/.../<n>, holding diff/
-};
-
-// What a new image is made of; every blob and layer must already be in the store.
+// What a new image is made of; its blobs and layers must be in the store (Ingest::place).
 struct NewImage {
   std::string manifest;  // bytes, as stored
   std::string config;    // bytes, as stored
@@ -69,36 +54,50 @@ struct NewImage {
   std::vector<oci::Reference> tags;
 };
 
+// What a reference (a container, a build cache entry, an upload) keeps alive.
+enum class RefTarget { kImage, kLayer, kBlob };
+
+struct RemoveResult {
+  std::vector<std::string> untagged;  // familiar names
+  std::optional<oci::Digest> deleted;
+};
+
+struct PruneResult {
+  std::vector<std::string> untagged;  // familiar names
+  std::vector<oci::Digest> deleted;
+};
+
+struct GcStats {
+  uint64_t blobs = 0, layers = 0, links = 0, temps = 0, bytes = 0;
+};
+
 class Store {
  public:
-  // Opens (creating) the store at root. Takes no lock.
-  static Result<std::unique_ptr<Store>> open(const std::string& root);
+  // Opens (creating) the store at root. All file operations go through env.
+  static Result<std::unique_ptr<Store>> open(const std::string& root, Env& env = Env::real());
 
   const std::string& root() const { return root_; }
+  Env& env() { return env_; }
+  Db& db() { return *db_; }
   std::string blob_path(const oci::Digest& d) const;
-  std::string layer_dir(const oci::Digest& diff_id) const;  // the "diff" directory
+  std::string layer_home(const oci::Digest& diff_id) const;  // layers/<hex>
+  std::string layer_dir(const oci::Digest& diff_id) const;   // layers/<hex>/diff
+  std::string tmp_dir() const { return root_ + "/tmp"; }
 
-  // Locks: shared for work that adds to the store, exclusive for work that removes.
-  Result<UniqueFd> lock_shared();
-  Result<UniqueFd> lock_exclusive();
+  // A lease for work in progress (store/lease.h); ttl_seconds 0: no expiry.
+  Result<Lease> begin_lease(std::string_view purpose, int64_t ttl_seconds = 0);
 
-  Result<TempArea> make_temp();
-
-  // Blobs. put_blob verifies `expect` when given.
   Result<bool> has_blob(const oci::Digest& d) const;
-  Result<oci::Digest> put_blob(std::string_view data,
-                               const std::optional<oci::Digest>& expect = {});
-  // Moves a verified temp file into place as blob d (keeps the existing one if present).
-  Result<void> place_blob(const std::string& tmp_path, const oci::Digest& d);
+  // Reads a blob and checks it against its digest (kCorrupt if it changed on disk).
   Result<std::string> read_blob(const oci::Digest& d, size_t max_bytes = 32 << 20) const;
 
-  // Layers.
-  // Renames staged/diff to layers/<diffid>/diff unless that layer is there already.
-  Result<void> place_layer(const StagedLayer& staged);
+  // The layer's short name relative to the root, "l/<12 base32 chars>": a symlink to
+  // its diff directory. Lowerdir lists for overlay use these (with the root as working
+  // directory): 200 of them and their separators take 2999 bytes. kNotFound if no
+  // image has the layer.
+  Result<std::string> layer_link(const oci::Digest& diff_id);
 
   // Images.
-  // Records the image, its layers and tags in one transaction; returns the image.
-  Result<ImageRecord> add_image(const NewImage& img);
   Result<std::vector<ImageRecord>> list_images();
   // Resolves a name the way Docker does: a tag reference, name@digest, a full image ID
   // ("sha256:<hex>") or an unambiguous ID prefix. kNotFound names the reference.
@@ -106,37 +105,52 @@ class Store {
   Result<ImageRecord> get_image(const oci::Digest& id);
   Result<oci::ImageConfig> load_config(const ImageRecord& img);
   Result<oci::Manifest> load_manifest(const ImageRecord& img);
-  Result<void> tag(const oci::Digest& id, const oci::Reference& ref);
-  // Removes one tag; true if the image has no tags left afterwards.
-  Result<bool> untag(const oci::Reference& ref);
-  // Deletes the image record (must hold the exclusive lock); files go at the next sweep.
-  Result<void> delete_image(const oci::Digest& id);
+  // Tags the image `source` names, checking in the inserting transaction that it still
+  // exists (kNotFound "no such image: <source>" if it went meanwhile).
+  Result<void> tag(std::string_view source, const oci::Reference& target);
+  // `rmi`: by tag removes that tag, and the image with its last one; by ID removes an
+  // image (with several tags only if force). One transaction: it deletes only the
+  // tags it found, and the image only if no tag or reference is left. Files go at the
+  // next collect_garbage().
+  Result<RemoveResult> remove_image(std::string_view name, bool force);
+  // `image prune`: dangling images (no tag), or with all every image no reference holds;
+  // listed and deleted in one transaction.
+  Result<PruneResult> prune_images(bool all);
 
-  // Removes every blob, layer and tmp entry that nothing names (exclusive lock held).
-  struct SweepStats {
-    uint64_t blobs = 0, layers = 0, temps = 0, bytes = 0;
-  };
-  Result<SweepStats> sweep();
+  // References (rows in `refs`): `kind` says who holds them ("container"), `owner`
+  // which one. Referenced images are not pruned or removed; referenced layers and blobs
+  // are not collected.
+  Result<void> add_ref(std::string_view kind, std::string_view owner, RefTarget target_kind,
+                       std::string_view target);
+  Result<void> remove_refs(std::string_view kind, std::string_view owner);
+
+  // Removes every blob, layer, link and tmp/ entry that no image, reference or live lease
+  // holds, and reclaims dead leases. On failure before its transaction commits nothing
+  // has changed (what was moved is moved back).
+  Result<GcStats> collect_garbage();
 
  private:
-  Store(std::string root, std::unique_ptr<Db> db) : root_(std::move(root)), db_(std::move(db)) {}
+  friend class Ingest;
+  Store(std::string root, Env& env, std::unique_ptr<Db> db)
+      : root_(std::move(root)), env_(env), db_(std::move(db)) {}
   Result<std::vector<LayerRecord>> image_layers(const oci::Digest& id);
   Result<std::vector<std::string>> image_tags(const oci::Digest& id);
   Result<ImageRecord> load_image_row(Stmt& st);
-  Result<UniqueFd> lock(int op);
+  Result<std::optional<std::string>> image_user(const oci::Digest& id);
+  Result<void> delete_image_rows(const oci::Digest& id);
+  // Links: a fresh unused name with its symlink; and the symlink for a known name (true
+  // if it had to be made).
+  Result<std::string> new_link(const oci::Digest& diff_id);
+  Result<bool> ensure_link(const oci::Digest& diff_id, const std::string& name);
+  // Ingest::commit: the rows of images whose files are in place, in one transaction.
+  Result<std::vector<ImageRecord>> record_images(const std::vector<NewImage>& images, Lease& lease);
+  Result<void> insert_image(const NewImage& img, const Lease& lease, int64_t now);
+  Result<void> check_in_store(const Lease& lease, std::string_view kind, const oci::Digest& d);
 
   std::string root_;
+  Env& env_;
   std::unique_ptr<Db> db_;
 };
-
-// Makes <area>/<name>.blob and <area>/<name>/diff and has `fill` write the blob and
-// unpack the tree into them (one of the archive/layer.h pipelines).
-using StageFn = std::function<Result<archive::LayerInfo>(archive::Writer& blob, int diff_fd)>;
-Result<StagedLayer> stage_layer(const TempArea& area, std::string_view name, const StageFn& fill);
-
-// Stages a layer blob read from `in`: copied raw and unpacked in one pass.
-Result<StagedLayer> stage_layer_blob(archive::Reader& in, const TempArea& area,
-                                     std::string_view name);
 
 // The default root: $STRATA_ROOT or /var/lib/strata.
 std::string default_root();

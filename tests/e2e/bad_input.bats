@@ -76,7 +76,8 @@ assert_unchanged() {
   python3 "$MKARCHIVE" oci "$W/bad.tar" "$BUSYBOX_TAR" manifest-not-json
   run strata load -i "$W/bad.tar"
   [ "$status" -eq 1 ]
-  [[ "$output" == "strata: load \`$W/bad.tar\`: index.json: manifests[0]: manifest: not valid JSON (byte "* ]]
+  # A member that is not JSON is not even read into memory: the error says so.
+  [[ "$output" == "strata: load \`$W/bad.tar\`: index.json: manifests[0]: \`blobs/sha256/"*"\`: not a JSON document" ]]
   assert_unchanged
 }
 
@@ -225,8 +226,10 @@ escape_case() {
     sleep 0.1
   done
   kill -9 "$loader"
-  wait "$loader" || true
-  kill "$feeder" 2>/dev/null || true
+  rc=0
+  wait "$loader" || rc=$?
+  [ "$rc" -eq 137 ]
+  kill "$feeder" 2>/dev/null || echo "the feeder had ended" >&2   # cleanup, not a check
   [ -n "$(ls "$STRATA_ROOT/tmp")" ]   # the killed load left its temp area
   run strata images -q
   [ "$status" -eq 0 ]
@@ -237,4 +240,85 @@ escape_case() {
   run strata load -i "$W/big-save.tar"
   [ "$status" -eq 0 ]
   [ "$output" = "Loaded image: big:latest" ]
+}
+
+@test "bad input: an archive with no images is an error, not a silent success" {
+  python3 "$MKARCHIVE" docker "$W/empty-docker.tar" "$BUSYBOX_TAR" no-images
+  run strata load -i "$W/empty-docker.tar"
+  [ "$status" -eq 1 ]
+  [ "$output" = "strata: load \`$W/empty-docker.tar\`: archive holds no images" ]
+  python3 "$MKARCHIVE" oci "$W/empty-oci.tar" "$BUSYBOX_TAR" empty-index
+  run strata load -i "$W/empty-oci.tar"
+  [ "$status" -eq 1 ]
+  [ "$output" = "strata: load \`$W/empty-oci.tar\`: archive holds no images" ]
+  assert_unchanged
+}
+
+@test "bad input: a layer whose size differs from its descriptor is refused" {
+  python3 "$MKARCHIVE" oci "$W/bad.tar" "$BUSYBOX_TAR" layer-size-mismatch
+  run strata load -i "$W/bad.tar"
+  [ "$status" -eq 1 ]
+  assert_output_has "index.json: manifests[0]: layer 0: blob size mismatch: manifest says"
+  assert_unchanged
+}
+
+@test "bad input: a config field of the wrong type is refused naming the field" {
+  python3 "$MKARCHIVE" oci "$W/bad.tar" "$BUSYBOX_TAR" config-cmd-string
+  run strata load -i "$W/bad.tar"
+  [ "$status" -eq 1 ]
+  [ "$output" = "strata: load \`$W/bad.tar\`: index.json: manifests[0]: image config: config.Cmd: want an array of strings" ]
+  assert_unchanged
+}
+
+@test "bad input: control bytes in names from an archive or the command line are escaped" {
+  python3 "$MKARCHIVE" docker "$W/esc.tar" "$BUSYBOX_TAR" escape-in-name
+  run strata load -i "$W/esc.tar"
+  [ "$status" -eq 1 ]
+  [ "$output" = "strata: load \`$W/esc.tar\`: manifest.json: [0]: layer \`\\x1b[2J\\x1b]0;owned\\x07.tar\`: missing from the archive" ]
+  run strata tag busybox $'evil\e[31m:1'
+  [ "$status" -eq 1 ]
+  [[ "$output" == 'strata: invalid reference format "evil\x1b[31m:1": '* ]]
+  run strata rmi $'\e]0;title\a'
+  [ "$status" -eq 1 ]
+  [[ "$output" != *$'\e'* ]]
+  run strata import -c $'LABEL a=\e[2J' -c $'BOGUS \e[2J' "$BUSYBOX_TAR"
+  [ "$status" -eq 1 ]
+  [ "$output" = 'strata: --change "BOGUS \x1b[2J": unknown instruction BOGUS (want CMD, ENTRYPOINT, ENV, EXPOSE, LABEL, ONBUILD, STOPSIGNAL, USER, VOLUME or WORKDIR)' ]
+  assert_unchanged
+}
+
+@test "bad input: EXPOSE with a port that overflows is an error, not an abort" {
+  run strata import -c 'EXPOSE 99999999999999999999999' "$BUSYBOX_TAR" x
+  [ "$status" -eq 1 ]
+  [ "$output" = 'strata: --change "EXPOSE 99999999999999999999999": invalid port "99999999999999999999999": want 1-65535 or a range of them' ]
+  run strata import -c 'EXPOSE 0' "$BUSYBOX_TAR" x
+  [ "$status" -eq 1 ]
+  assert_unchanged
+}
+
+# Runs a command, leaving its peak RSS in KB in $W/rss (GNU time's last line).
+peak_rss_mb() {
+  local rc=0
+  /usr/bin/time -f %M -o "$W/time.out" "$@" || rc=$?
+  tail -1 "$W/time.out" >"$W/rss"
+  return "$rc"
+}
+
+@test "bad input: 200 members of 16 MiB in a 3 MB archive: loaded with under 100 MB of memory" {
+  strata save -o "$W/bb.tar" busybox
+  export STRATA_ROOT=$W/fresh
+  python3 "$MKARCHIVE" padded "$W/zeros.tar.gz" "$W/bb.tar" zeros
+  [ "$(stat -c %s "$W/zeros.tar.gz")" -lt $((8 * 1024 * 1024)) ]
+  run peak_rss_mb "$STRATA_BIN" load -i "$W/zeros.tar.gz"
+  echo "peak RSS $(($(cat "$W/rss") / 1024)) MB" >&2
+  [ "$status" -eq 0 ]
+  [ "$output" = "Loaded image: busybox:latest" ]
+  [ "$(cat "$W/rss")" -lt $((100 * 1024)) ]
+  # JSON-looking members that a manifest could name are kept, up to a total cap.
+  python3 "$MKARCHIVE" padded "$W/json.tar.gz" "$W/bb.tar" json
+  run peak_rss_mb "$STRATA_BIN" load -i "$W/json.tar.gz"
+  echo "peak RSS $(($(cat "$W/rss") / 1024)) MB" >&2
+  [ "$status" -eq 1 ]
+  assert_output_has "JSON members add up to more than 67108864 bytes"
+  [ "$(cat "$W/rss")" -lt $((100 * 1024)) ]
 }

@@ -23,7 +23,9 @@ load helpers
 @test "import: from stdin with zstd compression" {
   run bash -c "'$STRATA_BIN' import --compression zstd - zbox < '$BUSYBOX_TAR'"
   [ "$status" -eq 0 ]
-  run strata inspect zbox
+  run strata inspect zbox --format '{{.RepoTags}}'
+  [ "$status" -eq 0 ]
+  [ "$output" = "[zbox:latest]" ]
   blob=$(sqlite3 "$STRATA_ROOT/strata.db" "SELECT media_type FROM blobs WHERE media_type LIKE '%layer%'")
   [ "$blob" = "application/vnd.oci.image.layer.v1.tar+zstd" ]
 }
@@ -207,6 +209,8 @@ JSON
   [ "$(strata images -q | wc -l)" -eq 1 ]
   [ "$(ls "$STRATA_ROOT/blobs/sha256" | wc -l)" -eq 3 ]
   run strata image prune -af
+  [ "$status" -eq 0 ]
+  assert_output_has "untagged: busybox:latest"
   [ "$(strata images -q | wc -l)" -eq 0 ]
   [ "$(ls "$STRATA_ROOT/layers" | wc -l)" -eq 0 ]
 }
@@ -214,6 +218,9 @@ JSON
 @test "image prune: without -f it asks, and no answer changes nothing" {
   strata import "$BUSYBOX_TAR" >/dev/null
   run bash -c "echo n | '$STRATA_BIN' image prune"
+  [ "$status" -eq 0 ]
+  [ "$output" = "WARNING! This will remove all dangling images.
+Are you sure you want to continue? [y/N] " ]
   [ "$(strata images -q | wc -l)" -eq 1 ]
 }
 
