@@ -42,7 +42,7 @@ premake() {
   run in_v2 "mkdir /sys/fs/cgroup/$ID-pre && { sleep 300 </dev/null >/dev/null 2>&1 & p=\$!; } && echo \$p > /sys/fs/cgroup/$ID-pre/cgroup.procs &&
     { \$R create -b '$B' '$ID' </dev/null >'$W/create.out' 2>&1 3>&-; echo create=\$?; } && kill -0 \$p && echo alive &&
     test -d /sys/fs/cgroup/$ID-pre && echo kept && test ! -e '$STATE/$ID' && echo no-state;
-    kill -9 \$p; wait \$p; \$R delete -f '$ID' >/dev/null 2>&1; rmdir /sys/fs/cgroup/$ID-pre"
+    kill -9 \$p; wait \$p 2>/dev/null; \$R delete -f '$ID' >/dev/null 2>&1; rmdir /sys/fs/cgroup/$ID-pre"
   echo "$output"
   grep -F "container's cgroup is not empty: /sys/fs/cgroup/$ID-pre holds 1 process" "$W/create.out"
   [ "${lines[-4]}" = create=1 ]

@@ -120,3 +120,25 @@ make_layers() {
   cfg '.linux.maskedPaths = [] | .linux.readonlyPaths = []'
   create_fails_with 'root.readonly: a container without a mount namespace cannot have a read-only root'
 }
+
+@test "runtime mounts: a mount point through symlinks is made inside the rootfs; a link loop is refused" {
+  # rootfs/a/link -> ../made/deeper (relative), rootfs/made missing: the walk follows the
+  # link from where it sits and makes made/deeper inside the rootfs, as runc does.
+  mkdir -p "$B/rootfs/a"
+  ln -s ../made/deeper "$B/rootfs/a/link"
+  cfg '.mounts += [{"destination":"/a/link/m","type":"tmpfs","source":"tmpfs","options":["size=1m"]}]'
+  run_sh 'awk '\''$5 == "/made/deeper/m" {print $9}'\'' /proc/self/mountinfo'
+  [ "$status" -eq 0 ]
+  [ "$output" = tmpfs ]
+  [ -d "$B/rootfs/made/deeper/m" ]
+  rm -rf "$B/rootfs/made" "$B/rootfs/a"
+  # loop1 -> loop2 -> loop1: ELOOP, named, and no container left behind.
+  ln -s loop2 "$B/rootfs/loop1"
+  ln -s loop1 "$B/rootfs/loop2"
+  cfg '.mounts |= map(select(.destination != "/a/link/m"))
+       | .mounts += [{"destination":"/loop1/m","type":"tmpfs","source":"tmpfs"}]'
+  run rt run -b "$B" "$ID"
+  [ "$status" -ne 0 ]
+  [[ "$output" == *"mount /loop1/m: create mount point: Too many levels of symbolic links"* ]] || [[ "$RUNTIME_NAME" != strata-runtime ]]
+  [ ! -e "$STATE/$ID" ]
+}

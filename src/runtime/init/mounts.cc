@@ -13,6 +13,8 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <string>
+#include <vector>
 
 #include "runtime/init/init_internal.h"
 #include "util/strings.h"
@@ -31,9 +33,24 @@ int resolve(int root, const std::string& path, int flags) {
 
 namespace {
 
+// How many symbolic links one mount point may pass through while its missing
+// components are made (the kernel's own limit, as runc's MkdirAllInRoot).
+constexpr int kMaxLinks = 40;
+
+// The path a dangling symlink at `cur`/`name` (target `link`) leads to, followed by the
+// components after it: the walk goes on inside the root, never outside it.
+std::string through_link(const std::string& cur, const std::string& link,
+                         const std::vector<std::string>& parts, size_t next) {
+  std::string path = link.starts_with('/') ? link : cur + "/" + link;
+  for (size_t i = next; i < parts.size(); ++i) path += "/" + parts[i];
+  return path;
+}
+
 // Creates the missing components of `path` inside root (directories, and a file at the
-// end when file_target), then returns an O_PATH fd of it.
-int ensure_path(int root, const std::string& path, bool file_target) {
+// end when file_target), then returns an O_PATH fd of it. A component that is a
+// symlink to something missing is followed, the target made inside the root (as runc
+// does: a mount point under /var/run -> /run works on a fresh image).
+int ensure_path(int root, const std::string& path, bool file_target, int links = 0) {
   int fd = resolve(root, path, O_PATH);
   if (fd >= 0 || errno != ENOENT) return fd;
   auto parts = split(path, '/');
@@ -46,7 +63,22 @@ int ensure_path(int root, const std::string& path, bool file_target) {
     int rc = last && file_target ? ::openat(parent.get(), parts[i].c_str(),
                                             O_CREAT | O_WRONLY | O_CLOEXEC | O_NOFOLLOW, 0644)
                                  : ::mkdirat(parent.get(), parts[i].c_str(), 0755);
-    if (rc < 0 && errno != EEXIST) return -1;
+    if (rc < 0 && errno == EEXIST) {
+      char link[4096];
+      ssize_t n = ::readlinkat(parent.get(), parts[i].c_str(), link, sizeof(link) - 1);
+      UniqueFd existing(n > 0 ? resolve(root, cur + "/" + parts[i], O_PATH) : -1);
+      if (n > 0 && !existing.valid() && errno == ENOENT) {
+        if (links >= kMaxLinks) {
+          errno = ELOOP;
+          return -1;
+        }
+        std::string next =
+            through_link(cur, std::string(link, static_cast<size_t>(n)), parts, i + 1);
+        return ensure_path(root, next, file_target, links + 1);
+      }
+    } else if (rc < 0) {
+      return -1;
+    }
     if (rc >= 0 && last && file_target) ::close(rc);
     cur += "/" + parts[i];
   }
