@@ -99,7 +99,7 @@ Result<ExtractLimits> effective_limits(int dest_fd, const ExtractLimits& given) 
 }
 
 std::string cap_reason(const ExtractLimits& given, bool bytes) {
-  if (bytes ? given.max_bytes != 0 : given.max_entries != 0) return "set by the store";
+  if (bytes ? given.max_bytes != 0 : given.max_entries != 0) return "the store's setting";
   return bytes ? "the free space of the store's file system, less 5% of its size"
                : "the default, or the free inodes of the store's file system";
 }

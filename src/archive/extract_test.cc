@@ -245,7 +245,7 @@ TEST_F(ExtractTest, EntryCountIsCapped) {
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.error().code(), Errc::kInvalidArgument);
   EXPECT_EQ(r.error().message(),
-            "tar entry `d`: layer has more than 3 entries, its cap (set by the store)");
+            "tar entry `d`: layer has more than 3 entries, its cap (the store's setting)");
   EXPECT_FALSE(sys::exists(t_.sub("dest/d")));
 }
 
@@ -363,7 +363,7 @@ TEST_F(ExtractTest, ExpandedSizeIsCappedBeforeTheDataIsWritten) {
   EXPECT_EQ(r.error().code(), Errc::kInvalidArgument);
   EXPECT_TRUE(r.error().message().starts_with(
       "tar entry `big`: 67108864 bytes of file data: layer expands past its size cap of "
-      "16777216 bytes (set by the store) after "))
+      "16777216 bytes (the store's setting) after "))
       << r.error().message();
   EXPECT_LT(counted.bytes(), 2u << 20);  // refused at the header: the data was not read
   EXPECT_FALSE(sys::exists(t_.sub("dest/big")));

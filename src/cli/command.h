@@ -16,6 +16,8 @@ namespace strata::cli {
 struct Globals {
   std::string root;
   std::string log_level = "warn";
+  std::string max_layer_size;    // --max-layer-size as given ("" or "0": the default)
+  uint64_t max_layer_bytes = 0;  // ... parsed
 };
 
 // The command to run once parsing succeeds; returns the process exit code or an error.
@@ -25,7 +27,11 @@ struct Context {
   Globals globals;
   Action action;
   Result<std::unique_ptr<store::Store>> open_store() const {
-    return store::Store::open(globals.root);
+    auto store = TRY(store::Store::open(globals.root));
+    archive::ExtractLimits limits;
+    limits.max_bytes = globals.max_layer_bytes;
+    store->set_layer_limits(limits);
+    return store;
   }
 };
 

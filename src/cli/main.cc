@@ -61,6 +61,10 @@ int run(int argc, char** argv) {
   ctx.globals.root = store::default_root();
   app.add_option("--root", ctx.globals.root, "Root of the image store (env STRATA_ROOT)");
   app.add_option("--log-level", ctx.globals.log_level, "debug, info, warn or error");
+  app.add_option("--max-layer-size", ctx.globals.max_layer_size,
+                 "Most bytes one layer may expand to (e.g. 20g; default: the store's free "
+                 "space less 5% of its size)")
+      ->envname("STRATA_MAX_LAYER_SIZE");
   CLI::App* image = app.add_subcommand("image", "Manage images");
   image->require_subcommand(1);
   register_images_command(app, *image, ctx);
@@ -89,6 +93,13 @@ int run(int argc, char** argv) {
     return 125;
   }
   log::set_level(level);
+  if (!ctx.globals.max_layer_size.empty() &&
+      !parse_size(ctx.globals.max_layer_size, &ctx.globals.max_layer_bytes)) {
+    std::fprintf(stderr,
+                 "strata: invalid --max-layer-size \"%s\": want a size such as 512m or 20g\n",
+                 printable(ctx.globals.max_layer_size).c_str());
+    return 125;
+  }
   if (!ctx.action) return 0;
   auto r = ctx.action();
   std::fflush(stdout);  // what the command printed comes before its error

@@ -170,7 +170,7 @@ Result<StagedLayer> Ingest::stage_layer(const StageFn& fill) {
   TRY(store_->env().mkdir(s.dir + "/diff", 0755));
   auto blob = TRY(write_blob());
   auto diff = TRY(sys::open_dir(s.dir + "/diff"));
-  s.info = TRY(fill(*blob, diff.get()));
+  s.info = TRY(fill(*blob, diff.get(), store_->layer_limits()));
   s.blob = TRY(blob->finish());
   // Both hashed the same bytes: a difference is a bug, not bad input.
   if (s.blob.digest != s.info.blob_digest || static_cast<uint64_t>(s.blob.size) != s.info.blob_size)
@@ -180,8 +180,8 @@ Result<StagedLayer> Ingest::stage_layer(const StageFn& fill) {
 }
 
 Result<StagedLayer> Ingest::stage_layer_blob(archive::Reader& in) {
-  return stage_layer([&](archive::Writer& blob, int diff_fd) {
-    return archive::unpack_layer_blob(in, &blob, diff_fd);
+  return stage_layer([&](archive::Writer& blob, int diff_fd, const archive::ExtractLimits& l) {
+    return archive::unpack_layer_blob(in, &blob, diff_fd, l);
   });
 }
 

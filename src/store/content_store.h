@@ -94,7 +94,9 @@ class ContentWriter : public archive::Writer {
 };
 
 // Fills a staged layer: writes the blob to `blob` and unpacks the tree into diff_fd.
-using StageFn = std::function<Result<archive::LayerInfo>(archive::Writer& blob, int diff_fd)>;
+// `limits` are the store's (Store::layer_limits): the pipeline must unpack within them.
+using StageFn = std::function<Result<archive::LayerInfo>(archive::Writer& blob, int diff_fd,
+                                                         const archive::ExtractLimits& limits)>;
 
 class Ingest {
  public:
@@ -106,7 +108,8 @@ class Ingest {
   Result<std::unique_ptr<ContentWriter>> write_blob(const Expected& want = {});
   // Writes `data` as one blob and checks it.
   Result<StagedBlob> stage_bytes(std::string_view data, const Expected& want = {});
-  // Unpacks a layer with `fill` (one of the archive/layer.h pipelines).
+  // Unpacks a layer with `fill` (one of the archive/layer.h pipelines) within the
+  // store's layer limits.
   Result<StagedLayer> stage_layer(const StageFn& fill);
   // Stages a layer blob read from `in`: copied raw and unpacked in one pass.
   Result<StagedLayer> stage_layer_blob(archive::Reader& in);

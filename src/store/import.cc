@@ -39,8 +39,9 @@ Result<ImageRecord> import_image(Store& store, archive::Reader& in, const Import
   for (const auto& c : opts.changes) TRY(oci::apply_change(container_config, c));
 
   auto ingest = TRY(Ingest::begin(store, "import"));
-  StagedLayer layer = TRY_CTX(ingest.stage_layer([&](archive::Writer& blob, int diff_fd) {
-    return archive::import_tar(in, opts.compression, blob, diff_fd);
+  StagedLayer layer = TRY_CTX(ingest.stage_layer([&](archive::Writer& blob, int diff_fd,
+                                                     const archive::ExtractLimits& limits) {
+    return archive::import_tar(in, opts.compression, blob, diff_fd, limits);
   }),
                               "import `{}`", printable(opts.source));
   std::string config = import_config(container_config, layer.info.diff_id, opts);

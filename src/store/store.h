@@ -84,6 +84,12 @@ class Store {
   std::string layer_dir(const oci::Digest& diff_id) const;   // layers/<hex>/diff
   std::string tmp_dir() const { return root_ + "/tmp"; }
 
+  // What one layer may expand to when it is unpacked (archive/tar.h ExtractLimits; the
+  // zero values mean the defaults tied to the store's free space and inodes). The
+  // `strata` command sets them from --max-layer-size / STRATA_MAX_LAYER_SIZE.
+  const archive::ExtractLimits& layer_limits() const { return layer_limits_; }
+  void set_layer_limits(const archive::ExtractLimits& l) { layer_limits_ = l; }
+
   // A lease for work in progress (store/lease.h); ttl_seconds 0: no expiry.
   Result<Lease> begin_lease(std::string_view purpose, int64_t ttl_seconds = 0);
 
@@ -148,6 +154,7 @@ class Store {
   Result<void> check_in_store(const Lease& lease, std::string_view kind, const oci::Digest& d);
 
   std::string root_;
+  archive::ExtractLimits layer_limits_;
   Env& env_;
   std::unique_ptr<Db> db_;
 };

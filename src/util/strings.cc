@@ -113,6 +113,47 @@ std::string format_rfc3339(int64_t unix_seconds, int64_t nanos) {
   return base + "Z";
 }
 
+bool parse_size(std::string_view text, uint64_t* bytes) {
+  size_t i = 0;
+  uint64_t whole = 0;
+  for (; i < text.size() && text[i] >= '0' && text[i] <= '9'; ++i) {
+    auto digit = static_cast<uint64_t>(text[i] - '0');
+    if (whole > (UINT64_MAX - digit) / 10) return false;
+    whole = whole * 10 + digit;
+  }
+  if (i == 0) return false;
+  uint64_t frac = 0, frac_scale = 1;  // the fraction as frac / frac_scale
+  if (i < text.size() && text[i] == '.') {
+    size_t start = ++i;
+    for (; i < text.size() && text[i] >= '0' && text[i] <= '9'; ++i) {
+      if (frac_scale >= 1000000000000ULL) continue;  // digits past 10^-12 do not count
+      frac = frac * 10 + static_cast<uint64_t>(text[i] - '0');
+      frac_scale *= 10;
+    }
+    if (i == start) return false;
+  }
+  static constexpr std::string_view kUnits = "bkmgtp";
+  int shift = 0;
+  if (i < text.size()) {
+    size_t u = kUnits.find(static_cast<char>(text[i] | 0x20));
+    if (u == std::string_view::npos) return false;
+    shift = static_cast<int>(u) * 10;
+    ++i;
+    std::string_view rest = text.substr(i);
+    bool tail_ok = rest.empty() || (u != 0 && (rest == "b" || rest == "B" || rest == "ib" ||
+                                               rest == "iB" || rest == "Ib" || rest == "IB"));
+    if (!tail_ok) return false;
+  }
+  if (shift > 0 && whole > (UINT64_MAX >> shift)) return false;
+  uint64_t total = whole << shift;
+  // The fraction of one unit, rounded down: frac_scale <= 10^12 and a unit <= 2^50.
+  unsigned __int128 part =
+      static_cast<unsigned __int128>(frac) * (uint64_t{1} << shift) / frac_scale;
+  if (total > UINT64_MAX - static_cast<uint64_t>(part)) return false;
+  *bytes = total + static_cast<uint64_t>(part);
+  return true;
+}
+
 bool parse_rfc3339(std::string_view text, int64_t* unix_seconds) {
   int y, mo, d, h, mi, s;
   char tsep;

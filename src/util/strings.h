@@ -21,6 +21,11 @@ std::string format_rfc3339(int64_t unix_seconds, int64_t nanos = 0);
 // control characters (C0, DEL, C1) and bytes that are not UTF-8 become \n, \t or
 // \xNN, so hostile input cannot drive the terminal. Printable text is unchanged.
 std::string printable(std::string_view s);
+// Parses a size as Docker's flags take it (--memory, --shm-size): a number, with an
+// optional fraction, then an optional binary unit b, k, m, g, t or p (any case, with
+// an optional "b" or "ib" after it: "512m", "1.5GiB", "20gb"). False if malformed or
+// past 2^64 - 1.
+bool parse_size(std::string_view text, uint64_t* bytes);
 // Parses RFC 3339 (with optional fraction and offset); false if malformed.
 bool parse_rfc3339(std::string_view text, int64_t* unix_seconds);
 

@@ -35,6 +35,27 @@ TEST(StringsTest, HumanSizeMatchesDocker) {
   EXPECT_EQ(human_size(77800000), "77.8MB");
 }
 
+TEST(StringsTest, ParseSizeTakesDockersUnits) {
+  uint64_t n = 0;
+  EXPECT_TRUE(parse_size("1024", &n));
+  EXPECT_EQ(n, 1024u);
+  EXPECT_TRUE(parse_size("512m", &n));
+  EXPECT_EQ(n, 512u << 20);
+  EXPECT_TRUE(parse_size("20GB", &n));
+  EXPECT_EQ(n, 20ull << 30);
+  EXPECT_TRUE(parse_size("1.5GiB", &n));
+  EXPECT_EQ(n, 3ull << 29);
+  EXPECT_TRUE(parse_size("7b", &n));
+  EXPECT_EQ(n, 7u);
+  EXPECT_TRUE(parse_size("15p", &n));
+  EXPECT_EQ(n, 15ull << 50);
+  EXPECT_TRUE(parse_size("18446744073709551615", &n));
+  EXPECT_EQ(n, UINT64_MAX);
+  for (const char* bad : {"", "m", "-1", "1.m", ".5m", "1x", "1mm", "1 m", "1bb", "1e3",
+                          "18446744073709551616", "16384p", "99999999999999999999999k"})
+    EXPECT_FALSE(parse_size(bad, &n)) << bad;
+}
+
 TEST(StringsTest, DurationAgo) {
   EXPECT_EQ(human_duration_ago(100, 100), "Less than a second ago");
   EXPECT_EQ(human_duration_ago(0, 5), "5 seconds ago");

@@ -66,6 +66,29 @@ PY
   [ "$used" -lt 4096 ]
 }
 
+@test "layers: --max-layer-size and STRATA_MAX_LAYER_SIZE set the store's cap for import and load" {
+  zero_file_tar $((4 << 20)) >"$W/four.tar"
+  STRATA_ROOT=$W/other strata import "$W/four.tar" four
+  STRATA_ROOT=$W/other strata save -o "$W/four-save.tar" four
+  strata images >/dev/null  # the store exists, empty
+  BEFORE=$(store_state)
+  run strata --max-layer-size 2m import "$W/four.tar" four
+  [ "$status" -eq 1 ]
+  assert_output_has "layer expands past its size cap of 2097152 bytes (the store's setting)"
+  run env STRATA_MAX_LAYER_SIZE=1.5MiB "$STRATA_BIN" load -i "$W/four-save.tar"
+  [ "$status" -eq 1 ]
+  assert_output_has "size cap of 1572864 bytes (the store's setting)"
+  [ "$(store_state)" = "$BEFORE" ]
+  # Above the layer's size, and 0 (the default), it goes in.
+  strata --max-layer-size 5m import "$W/four.tar" four
+  STRATA_MAX_LAYER_SIZE=0 strata load -i "$W/four-save.tar"
+  for bad in abc -1 5x 1.m 99999999999999999999; do
+    run strata --max-layer-size "$bad" images
+    [ "$status" -eq 125 ]
+    [ "$output" = "strata: invalid --max-layer-size \"$bad\": want a size such as 512m or 20g" ]
+  done
+}
+
 @test "layers: import and load of endless data after the end marker stop with a clear error" {
   run timeout 20 "$STRATA_BIN" import /dev/zero endless
   [ "$status" -eq 1 ]
