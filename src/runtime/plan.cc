@@ -321,6 +321,7 @@ Result<CompiledSpec> compile_spec(const oci::RuntimeSpec& spec, const std::strin
   }
   plan.personality_linux32 = spec.personality_linux32;
   plan_process(spec.process, &plan);
+  plan.bind_console = plan.terminal;  // only without a mount namespace refused above
   plan_hooks(spec.hooks, &out);
   TRY(plan_seccomp(spec, &out));
   return out;

@@ -54,6 +54,11 @@ U=(--ulimit nofile=20000:20000 --ulimit nproc=32768:32768)
   run podman_ exec -t "$name" tty
   [ "$status" -eq 0 ]
   [[ "$output" == *"/dev/pts/"* ]]
+  # exec's pty is not bound on the container's /dev/console (as in runc): nothing is
+  # mounted there in a container started without -t.
+  run podman_ exec "$name" awk '$5 == "/dev/console"' /proc/self/mountinfo
+  [ "$status" -eq 0 ]
+  [ -z "$output" ]
   podman_ rm -f -t 0 "$name"
 }
 

@@ -132,10 +132,22 @@ make_layers() {
   [ "$output" = tmpfs ]
   [ -d "$B/rootfs/made/deeper/m" ]
   rm -rf "$B/rootfs/made" "$B/rootfs/a"
+  # A file bind whose mount point is itself a dangling link: the file is made where the
+  # link points, inside the rootfs.
+  echo bound >"$W/file"
+  ln -s /made-file "$B/rootfs/file-link"
+  cfg ".mounts |= map(select(.destination != \"/a/link/m\"))
+       | .mounts += [{\"destination\":\"/file-link\",\"type\":\"bind\",\"source\":\"$W/file\",\"options\":[\"bind\"]}]"
+  run_sh 'cat /file-link; cat /made-file'
+  [ "$status" -eq 0 ]
+  [ "$output" = "bound
+bound" ]
+  [ -f "$B/rootfs/made-file" ]
+  rm -f "$B/rootfs/file-link" "$B/rootfs/made-file"
   # loop1 -> loop2 -> loop1: ELOOP, named, and no container left behind.
   ln -s loop2 "$B/rootfs/loop1"
   ln -s loop1 "$B/rootfs/loop2"
-  cfg '.mounts |= map(select(.destination != "/a/link/m"))
+  cfg '.mounts |= map(select(.destination != "/a/link/m" and .destination != "/file-link"))
        | .mounts += [{"destination":"/loop1/m","type":"tmpfs","source":"tmpfs"}]'
   run rt run -b "$B" "$ID"
   [ "$status" -ne 0 ]

@@ -110,6 +110,10 @@ struct LaunchPlan {
   std::string cwd;
   bool terminal = false;  // a pty from the container's devpts, master sent to the console socket
   std::optional<std::pair<uint16_t, uint16_t>> console_size;
+  // The pty's peer is bound on /dev/console: for the container's init, never for an
+  // exec'd process (which would stack a mount on the container's /dev/console each
+  // time, or on the host's in a container without a mount namespace), as in runc.
+  bool bind_console = false;
   std::string seccomp_bpf;     // a struct sock_filter array; empty for none
   unsigned seccomp_flags = 0;  // with NEW_LISTENER the init sends kSeccompFd to the parent
   int preserve_fds = 0;        // fds 3 .. 3+n-1 stay open in the container

@@ -63,7 +63,8 @@ int ensure_path(int root, const std::string& path, bool file_target, int links =
     int rc = last && file_target ? ::openat(parent.get(), parts[i].c_str(),
                                             O_CREAT | O_WRONLY | O_CLOEXEC | O_NOFOLLOW, 0644)
                                  : ::mkdirat(parent.get(), parts[i].c_str(), 0755);
-    if (rc < 0 && errno == EEXIST) {
+    // EEXIST: mkdir met an entry; ELOOP: the file's O_NOFOLLOW open met a symlink.
+    if (rc < 0 && (errno == EEXIST || (errno == ELOOP && last && file_target))) {
       char link[4096];
       ssize_t n = ::readlinkat(parent.get(), parts[i].c_str(), link, sizeof(link) - 1);
       UniqueFd existing(n > 0 ? resolve(root, cur + "/" + parts[i], O_PATH) : -1);

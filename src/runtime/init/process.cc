@@ -126,7 +126,7 @@ Step setup_console(const LaunchPlan& plan, int console) {
     INIT_CHECK(::ioctl(peer.get(), TIOCSWINSZ, &ws), "console: set size");
   }
   INIT_CHECK(::fchown(peer.get(), plan.user.uid, static_cast<gid_t>(-1)), "console: chown pty");
-  INIT_STEP(bind_console(peer.get()));
+  if (plan.bind_console) INIT_STEP(bind_console(peer.get()));
   // The master goes to the console socket (SCM_RIGHTS, as runc sends it); the peer
   // becomes the controlling terminal and stdio.
   INIT_CHECK(sys::send_with_fd(console, "/dev/ptmx", master.get()), "console: send pty master");
