@@ -17,6 +17,7 @@
 
 #include "runtime/cgroup/cgroup.h"
 #include "runtime/cgroup/devices.h"
+#include "runtime/cgroup/limits.h"
 #include "runtime/init/hook.h"
 #include "runtime/init/init.h"
 #include "runtime/process.h"
@@ -76,6 +77,7 @@ Result<Prepared> prepare_create(const CreateOptions& o) {
     return Error::make(Errc::kInvalidArgument, "process.terminal needs --console-socket");
   p.cg = TRY(cgroup::open(p.spec.cgroups_path, o.id));
   p.compiled = TRY(compile_spec(p.spec, p.bundle, p.cg->view()));
+  TRY(cgroup::check_limit_fields(p.spec.resources, p.cg->view().v2));
   p.compiled.plan.preserve_fds = o.preserve_fds;
   p.compiled.plan.no_pivot = o.no_pivot;
   return p;

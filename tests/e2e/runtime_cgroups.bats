@@ -128,3 +128,23 @@ premake() {
   rt delete -f "$ID"
   kill -0 "$PIDS_TO_KILL"
 }
+
+@test "runtime cgroups: a limit this cgroup version cannot apply is refused before anything is made" {
+  only_strata
+  # v2 (a private cgroup2 mount): kernelTCP; v1 (this host's hierarchies): unified.
+  cfg '.linux.resources.memory = {"kernelTCP": 1048576}'
+  run in_v2 "strace -f -qq -e trace=mkdir,mkdirat -o '$W/trace2' \$R create -b '$B' '$ID' </dev/null 3>&-"
+  echo "$output"
+  [ "$status" -ne 0 ]
+  assert_output_has "linux.resources.memory.kernelTCP: cgroup v2 has no TCP memory limit"
+  ! grep mkdir "$W/trace2"
+  if ! is_v2; then
+    cfg '.linux.resources.memory = {} | .linux.resources.unified = {"memory.high": "1000000"}'
+    run strace -f -qq -e trace=mkdir,mkdirat -o "$W/trace1" "$RUNTIME" --root "$STATE" create -b "$B" "$ID"
+    echo "$output"
+    [ "$status" -ne 0 ]
+    assert_output_has "linux.resources.unified: needs cgroup v2 (this host uses v1)"
+    ! grep mkdir "$W/trace1"
+  fi
+  [ ! -e "$STATE" ]
+}

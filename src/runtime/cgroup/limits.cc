@@ -205,6 +205,7 @@ uint64_t blkio_weight_to_io_weight(uint64_t weight) {
 
 Result<void> apply_v1_limits(const std::map<std::string, std::string>& dirs,
                              const oci::Resources& r) {
+  TRY(check_limit_fields(r, false));
   V1Files f(dirs);
   TRY(v1_memory(f, r));
   TRY(v1_cpu(f, r));
@@ -214,8 +215,6 @@ Result<void> apply_v1_limits(const std::map<std::string, std::string>& dirs,
   TRY(v1_blkio(f, r.block_io));
   TRY(v1_hugetlb(f, r));
   TRY(v1_rdma_and_network(f, r));
-  if (!r.unified.empty())
-    return unsupported("linux.resources.unified", "needs cgroup v2 (this host uses v1)");
   if (!r.devices.empty()) {
     if (!dirs.count("devices"))
       return unsupported("linux.resources.devices", "no devices cgroup controller");
@@ -256,15 +255,6 @@ Result<void> v2_memory(const V2Files& f, const oci::Resources& r) {
     if (f.has("memory.swap.max")) TRY(f.set("memory.swap.max", v, "linux.resources.memory.swap"));
   }
   warn_kernel_memory(r);
-  // TCP buffers are charged to memory.max on v2; there is no separate limit to set.
-  if (r.memory_kernel_tcp)
-    return unsupported("linux.resources.memory.kernelTCP",
-                       "cgroup v2 has no TCP memory limit (TCP buffers count toward memory.max)");
-  if (r.memory_swappiness)
-    return unsupported("linux.resources.memory.swappiness", "cgroup v2 has no swappiness");
-  if (r.disable_oom_killer)
-    return unsupported("linux.resources.memory.disableOOMKiller",
-                       "cgroup v2 cannot disable the OOM killer");
   return {};
 }
 
@@ -280,10 +270,6 @@ Result<void> v2_cpu(const V2Files& f, const oci::Resources& r) {
   if (r.cpu_burst)
     TRY(f.set("cpu.max.burst", std::to_string(*r.cpu_burst), "linux.resources.cpu.burst"));
   if (r.cpu_idle) TRY(f.set("cpu.idle", std::to_string(*r.cpu_idle), "linux.resources.cpu.idle"));
-  if (r.cpu_realtime_runtime || r.cpu_realtime_period)
-    return unsupported(r.cpu_realtime_runtime ? "linux.resources.cpu.realtimeRuntime"
-                                              : "linux.resources.cpu.realtimePeriod",
-                       "cgroup v2 has no realtime cpu budget");
   if (!r.cpuset_cpus.empty()) TRY(f.set("cpuset.cpus", r.cpuset_cpus, "linux.resources.cpu.cpus"));
   if (!r.cpuset_mems.empty()) TRY(f.set("cpuset.mems", r.cpuset_mems, "linux.resources.cpu.mems"));
   return {};
@@ -302,12 +288,9 @@ Result<void> v2_io(const V2Files& f, const oci::BlockIO& b) {
     TRY(f.set(bfq ? "io.bfq.weight" : "io.weight",
               std::to_string(bfq ? *b.weight : blkio_weight_to_io_weight(*b.weight)),
               "linux.resources.blockIO.weight"));
-  if (b.leaf_weight)
-    return unsupported("linux.resources.blockIO.leafWeight", "cgroup v2 has no leaf weights");
   for (size_t i = 0; i < b.weight_device.size(); ++i) {
     const auto& d = b.weight_device[i];
     std::string field = fmt::format("linux.resources.blockIO.weightDevice[{}]", i);
-    if (d.leaf_weight) return unsupported(field + ".leafWeight", "cgroup v2 has no leaf weights");
     if (d.weight)
       TRY(f.set(bfq ? "io.bfq.weight" : "io.weight",
                 fmt::format("{}:{} {}", d.major, d.minor,
@@ -335,15 +318,44 @@ Result<void> v2_hugetlb_rdma_network(const V2Files& f, const oci::Resources& r) 
   for (const auto& [device, l] : r.rdma)
     if (l.hca_handles || l.hca_objects)
       TRY(f.set("rdma.max", rdma_line(device, l), "linux.resources.rdma." + device));
+  return {};
+}
+
+}  // namespace
+
+Result<void> check_limit_fields(const oci::Resources& r, bool v2) {
+  if (!v2) {
+    if (!r.unified.empty())
+      return unsupported("linux.resources.unified", "needs cgroup v2 (this host uses v1)");
+    return {};
+  }
+  // TCP buffers are charged to memory.max on v2; there is no separate limit to set.
+  if (r.memory_kernel_tcp)
+    return unsupported("linux.resources.memory.kernelTCP",
+                       "cgroup v2 has no TCP memory limit (TCP buffers count toward memory.max)");
+  if (r.memory_swappiness)
+    return unsupported("linux.resources.memory.swappiness", "cgroup v2 has no swappiness");
+  if (r.disable_oom_killer)
+    return unsupported("linux.resources.memory.disableOOMKiller",
+                       "cgroup v2 cannot disable the OOM killer");
+  if (r.cpu_realtime_runtime || r.cpu_realtime_period)
+    return unsupported(r.cpu_realtime_runtime ? "linux.resources.cpu.realtimeRuntime"
+                                              : "linux.resources.cpu.realtimePeriod",
+                       "cgroup v2 has no realtime cpu budget");
+  if (r.block_io.leaf_weight)
+    return unsupported("linux.resources.blockIO.leafWeight", "cgroup v2 has no leaf weights");
+  for (size_t i = 0; i < r.block_io.weight_device.size(); ++i)
+    if (r.block_io.weight_device[i].leaf_weight)
+      return unsupported(fmt::format("linux.resources.blockIO.weightDevice[{}].leafWeight", i),
+                         "cgroup v2 has no leaf weights");
   if (r.network_class_id || !r.network_priorities.empty())
     return unsupported("linux.resources.network",
                        "cgroup v2 has no net_cls or net_prio (use a BPF program)");
   return {};
 }
 
-}  // namespace
-
 Result<void> apply_v2_limits(const std::string& dir, const oci::Resources& r) {
+  TRY(check_limit_fields(r, true));
   V2Files f(dir);
   TRY(v2_memory(f, r));
   TRY(v2_cpu(f, r));

@@ -13,6 +13,10 @@
 
 namespace strata::runtime::cgroup {
 
+// Refuses, naming the field, what the cgroup version cannot apply at all (v2: kernelTCP,
+// swappiness, the OOM killer switch, realtime budgets, leaf weights, net_cls/net_prio;
+// v1: unified). Reads nothing: create calls it with the spec, before anything is made.
+Result<void> check_limit_fields(const oci::Resources& r, bool v2);
 // `dirs`: controller ("memory", "blkio", ...) -> the container's directory in it.
 Result<void> apply_v1_limits(const std::map<std::string, std::string>& dirs,
                              const oci::Resources& r);
