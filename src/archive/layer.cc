@@ -21,7 +21,9 @@ Result<ExtractStats> extract_overlapped(Reader& src, int dest_fd, const ExtractL
 
 Result<LayerInfo> unpack_layer_blob(Reader& blob, Writer* blob_copy, int dest_fd,
                                     const ExtractLimits& limits) {
-  HashingReader raw(blob, blob_copy);
+  // A copy that hashes what it is given spares hashing the blob twice.
+  auto* digesting = dynamic_cast<DigestingWriter*>(blob_copy);
+  HashingReader raw(blob, blob_copy, digesting == nullptr);
   auto tar = TRY(DecompressReader::open(raw));
   // An uncompressed blob is its own tar: one hash serves as blob digest and diff ID.
   bool plain = tar->compression() == Compression::kNone;
@@ -35,7 +37,15 @@ Result<LayerInfo> unpack_layer_blob(Reader& blob, Writer* blob_copy, int dest_fd
   info.file_bytes = stats.file_bytes;
   info.compression = tar->compression();
   info.blob_size = raw.bytes();
-  info.blob_digest = raw.digest();
+  if (digesting != nullptr) {
+    WrittenDigest copied = TRY(digesting->close_digest());
+    if (copied.bytes != raw.bytes())
+      return Error::make(Errc::kInternal, fmt::format("layer blob copy took {} of {} bytes",
+                                                      copied.bytes, raw.bytes()));
+    info.blob_digest = copied.digest;
+  } else {
+    info.blob_digest = raw.digest();
+  }
   info.diff_size = diff.bytes();
   info.diff_id = plain ? info.blob_digest : diff.digest();
   return info;
@@ -44,8 +54,11 @@ Result<LayerInfo> unpack_layer_blob(Reader& blob, Writer* blob_copy, int dest_fd
 Result<LayerInfo> import_tar(Reader& in, Compression c, Writer& blob_out, int dest_fd,
                              const ExtractLimits& limits) {
   auto tar = TRY(DecompressReader::open(in));
+  // The blob is hashed here unless blob_out hashes what it is given itself.
+  auto* digesting = dynamic_cast<DigestingWriter*>(&blob_out);
   HashingWriter blob_hash(&blob_out);
-  auto compressor = TRY(make_compressor(c, blob_hash));
+  Writer& blob = digesting != nullptr ? blob_out : blob_hash;
+  auto compressor = TRY(make_compressor(c, blob));
   HashingReader diff(*tar, compressor.get());
   ExtractStats stats = TRY(extract_overlapped(diff, dest_fd, limits));
   TRY(drain(diff));
@@ -55,8 +68,14 @@ Result<LayerInfo> import_tar(Reader& in, Compression c, Writer& blob_out, int de
   info.compression = c;
   info.diff_size = diff.bytes();
   info.diff_id = diff.digest();
-  info.blob_size = blob_hash.bytes();
-  info.blob_digest = blob_hash.digest();
+  if (digesting != nullptr) {
+    WrittenDigest written = TRY(digesting->close_digest());
+    info.blob_size = written.bytes;
+    info.blob_digest = written.digest;
+  } else {
+    info.blob_size = blob_hash.bytes();
+    info.blob_digest = blob_hash.digest();
+  }
   return info;
 }
 

@@ -29,6 +29,22 @@ class Writer {
   virtual Result<void> close() { return {}; }
 };
 
+// What a DigestingWriter was given, once closed.
+struct WrittenDigest {
+  oci::Digest digest;
+  uint64_t bytes = 0;
+};
+
+// A Writer that hashes (SHA-256) everything it is given, as the store's content writer
+// does: a layer pipeline copying a blob into one takes its digest instead of hashing the
+// same bytes a second time.
+class DigestingWriter : public Writer {
+ public:
+  // Closes the writer (as close()) and tells the digest and size of all it was given.
+  // May be called more than once.
+  virtual Result<WrittenDigest> close_digest() = 0;
+};
+
 // Reads until the stream ends; used to drain what a consumer left unread.
 Result<uint64_t> drain(Reader& r);
 // Copies everything from r to w (does not close w).

@@ -130,10 +130,16 @@ Result<void> ContentWriter::close() {
   return {};
 }
 
-Result<StagedBlob> ContentWriter::finish(const Expected& want) {
+Result<archive::WrittenDigest> ContentWriter::close_digest() {
   TRY(close());
+  if (!digest_) digest_ = hash_.finish();
+  return archive::WrittenDigest{*digest_, size_};
+}
+
+Result<StagedBlob> ContentWriter::finish(const Expected& want) {
+  auto written = TRY(close_digest());
   fd_.reset();
-  StagedBlob b{path_, hash_.finish(), static_cast<int64_t>(size_)};
+  StagedBlob b{path_, written.digest, static_cast<int64_t>(written.bytes)};
   if (want.size && *want.size != b.size)
     return mismatch("size", fmt::format("{} bytes", *want.size), fmt::format("{} bytes", b.size));
   if (want.digest && *want.digest != b.digest)

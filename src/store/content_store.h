@@ -59,7 +59,7 @@ struct StagedLayer {
 
 // Writes one blob to a file, hashing every byte. Not thread-safe; its helper thread is
 // its own business.
-class ContentWriter : public archive::Writer {
+class ContentWriter : public archive::DigestingWriter {
  public:
   ContentWriter(Env& env, UniqueFd fd, std::string path);
   ~ContentWriter() override;
@@ -69,6 +69,7 @@ class ContentWriter : public archive::Writer {
   Result<void> write(std::span<const uint8_t> data) override;
   // Writes out what is buffered and stops the helper.
   Result<void> close() override;
+  Result<archive::WrittenDigest> close_digest() override;
   // Closes, then checks the digest and size against `want`: kCorrupt names both.
   Result<StagedBlob> finish(const Expected& want = {});
 
@@ -82,6 +83,7 @@ class ContentWriter : public archive::Writer {
   UniqueFd fd_;
   std::string path_;
   oci::Sha256 hash_;
+  std::optional<oci::Digest> digest_;  // hash_'s result, once closed
   uint64_t size_ = 0;
   Chunk current_;
   bool closed_ = false;
