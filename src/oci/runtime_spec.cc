@@ -366,6 +366,13 @@ Result<RuntimeSpec> parse_spec(std::string_view text) {
 // isolates (runc's libcontainer/configs/validate validator.sysctl). /proc/sys is the
 // host's for everything else, so `vm.swappiness` or `kernel.core_pattern` in a bundle
 // would be written to the host by the init, as root.
+bool is_own_namespace(const std::string& path, std::string_view type) {
+  struct stat a, b;
+  std::string own = fmt::format("/proc/self/ns/{}", type);
+  if (::stat(path.c_str(), &a) < 0 || ::stat(own.c_str(), &b) < 0) return false;
+  return a.st_dev == b.st_dev && a.st_ino == b.st_ino;
+}
+
 namespace {
 
 // IPC keys isolated by an ipc namespace (ipc/ipc_sysctl.c), besides fs.mqueue.*.
@@ -377,15 +384,6 @@ bool is_ipc_key(std::string_view key) {
   for (auto k : kIpcKeys)
     if (key == k) return true;
   return key.starts_with("fs.mqueue.");
-}
-
-// Whether the network namespace at `path` is the runtime's own (runc's isHostNetNS
-// compares the files' device and inode). A path that cannot be read is left for
-// compile_spec, which names it.
-bool is_own_netns(const std::string& path) {
-  struct stat a, b;
-  if (::stat(path.c_str(), &a) < 0 || ::stat("/proc/self/ns/net", &b) < 0) return false;
-  return a.st_dev == b.st_dev && a.st_ino == b.st_ino;
 }
 
 Error refuse(const std::string& key, std::string_view why) {
@@ -402,7 +400,7 @@ Result<void> check_key(const RuntimeSpec& spec, const std::string& key) {
     const Namespace* net = spec.find_namespace(CLONE_NEWNET);
     if (net == nullptr)
       return refuse(key, "needs a network namespace (it would be set on the host's)");
-    if (!net->path.empty() && is_own_netns(net->path))
+    if (!net->path.empty() && is_own_namespace(net->path, "net"))
       return refuse(key, fmt::format("the network namespace `{}` is the host's", net->path));
     return {};
   }

@@ -184,6 +184,11 @@ struct RuntimeSpec {
   bool operator==(const RuntimeSpec&) const = default;
 };
 
+// Whether the namespace file at `path` is the runtime's own namespace of `type` ("net",
+// "mnt"): runc's isHostNetNS, comparing the files' device and inode. A path that cannot
+// be read is not (compile_spec names it when it joins).
+bool is_own_namespace(const std::string& path, std::string_view type);
+
 // Parses a process object (config.json's "process", or `exec --process FILE`).
 Result<Process> parse_process(const Json& process);
 

@@ -126,7 +126,11 @@ Result<void> plan_rootfs(const oci::RuntimeSpec& spec, const std::string& bundle
                        fmt::format("root.path `{}`: not a directory", printable(plan->rootfs)));
   plan->rootfs_readonly = spec.root_readonly;
   plan->rootfs_propagation = propagation_flag(spec.rootfs_propagation);
-  plan->mount_namespace = spec.has_namespace(CLONE_NEWNS);
+  // Joining the runtime's own mount namespace is sharing its mount table, as an
+  // unlisted one is: every mount and pivot_root would land in the host's.
+  const oci::Namespace* mnt = spec.find_namespace(CLONE_NEWNS);
+  plan->mount_namespace =
+      mnt != nullptr && !(!mnt->path.empty() && oci::is_own_namespace(mnt->path, "mnt"));
   if (!plan->mount_namespace) TRY(check_shared_mount_table(spec));
   return {};
 }

@@ -94,3 +94,29 @@ check_fd_probe() {
   [ "$(sed -n 1p "$W/out")" = /dev/null ]
   [ "$(sed -n 2p "$W/out")" = "fds: 0 1 2 3" ]
 }
+
+@test "runtime fds: until execve the init is not dumpable: its host fds, root and cwd are closed to the container" {
+  # A created container's init holds host fds (/proc/self/fd of the host's procfs, the
+  # exec fifo) and, before pivot_root, the host's root. A process exec'd into it (or
+  # sharing its pid namespace) must not follow /proc/1/fd/N, /proc/1/root or cwd (the
+  # reviewer's way to the host: /proc/1/fd/N/../.. was the host's /proc).
+  only_strata  # runc 1.1's init is dumpable there (its root is the container's by then)
+  cfg '.process.args = ["/bin/sleep", "60"]'
+  try_create -b "$B" "$ID"
+  [ "$status" -eq 0 ]
+  probe='n=0; for f in /proc/1/fd/*; do readlink "$f" >/dev/null 2>&1 && n=$((n + 1)); done; echo "fds followed: $n"
+    for p in root cwd; do ls /proc/1/$p/ >/dev/null 2>&1 && echo "$p open" || echo "$p closed"; done'
+  run rt exec "$ID" sh -c "$probe"
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [ "$output" = "fds followed: 0
+root closed
+cwd closed" ]
+  # Once the program runs (execve resets it), the container's own root sees its init.
+  rt start "$ID"
+  run rt exec "$ID" sh -c "$probe"
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [ "${lines[0]}" != "fds followed: 0" ]
+  [ "${lines[1]}" = "root open" ]
+}

@@ -103,6 +103,10 @@ Step setup_container(const LaunchPlan& plan, const InitFds& fds, int proc_fds,
   return setup_process(plan, fds, proc_fds, program);
 }
 
+void set_not_dumpable() {
+  if (::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0) _exit(1);
+}
+
 // Blocks until `start` opens the exec fifo for reading, reopening our O_PATH fd of it
 // through our own fd table (/proc/self/fd, opened before /proc changed).
 void wait_for_start(int proc_fds, int exec_fifo) {
@@ -120,7 +124,15 @@ void run_init(const LaunchPlan& plan, const InitFds& fds, pid_t parent) {
   // 0; a parent that died before this point then shows as EOF on the sync socket.
   pid_t pp = ::getppid();
   if (::prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0 || (pp != 0 && pp != parent)) _exit(1);
+  // Until execve (which resets it) the init holds the host's root, cwd and /proc fds:
+  // not dumpable, no other process may follow /proc/<init>/{fd/N,root,cwd} (runc does
+  // the same). Without it, a process exec'd into a created container reaches the host's
+  // /proc through /proc/1/fd/N (CVE-2024-21626's class). In a new user namespace only
+  // once the parent has written our id maps: a rootless parent could not open
+  // /proc/<init>/uid_map of a process that is not dumpable.
+  if (!plan.new_userns) set_not_dumpable();
   std::string state = await_go(fds.sync);  // for hooks
+  if (plan.new_userns) set_not_dumpable();
   UniqueFd proc_fds(::open("/proc/self/fd", O_PATH | O_DIRECTORY | O_CLOEXEC));
   if (!proc_fds.valid()) fail(fds.sync, {errno, "open /proc/self/fd"});
   Program program;
@@ -135,6 +147,7 @@ void run_init(const LaunchPlan& plan, const InitFds& fds, pid_t parent) {
 }
 
 void run_exec(const LaunchPlan& plan, const InitFds& fds) {
+  set_not_dumpable();  // as the init, until execve
   char go[16];
   if (::recv(fds.sync, go, sizeof(go), 0) < 1 || go[0] != kGo) _exit(1);
   if (auto f = join_cgroups(fds)) fail(fds.sync, *f);
