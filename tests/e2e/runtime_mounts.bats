@@ -121,6 +121,33 @@ make_layers() {
   create_fails_with 'root.readonly: a container without a mount namespace cannot have a read-only root'
 }
 
+@test "runtime mounts: joining the runtime's own mount namespace is sharing its mount table" {
+  only_strata  # runc mounts and pivots in the joined (the caller's) namespace
+  # Inside a private mount namespace of the test's own, so that a regression cannot
+  # pivot the host's root: the runtime's /proc/self/ns/mnt is that namespace.
+  cfg '.linux.namespaces |= map(if .type == "mount" then .path = "/proc/self/ns/mnt" else . end)'
+  run unshare -m --propagation private sh -c '
+    before=$(wc -l </proc/self/mountinfo)
+    "$0" --root "$1" create -b "$2" "$3" </dev/null >"$4" 2>&1 3>&-; echo "create=$?"
+    echo "mountinfo $(($(wc -l </proc/self/mountinfo) - before))"' \
+    "$RUNTIME" "$STATE" "$B" "$ID" "$W/create.out"
+  cat "$W/create.out"
+  [ "${lines[0]}" = create=1 ]
+  [ "${lines[1]}" = "mountinfo 0" ]
+  grep -q 'mounts: a container without a mount namespace cannot have mounts' "$W/create.out"
+  [ ! -e "$STATE/$ID" ]
+  # With nothing to mount it runs chrooted, as without a mount namespace.
+  cfg '.mounts = [] | .linux.maskedPaths = [] | .linux.readonlyPaths = [] | .root.readonly = false'
+  run unshare -m --propagation private sh -c '
+    before=$(wc -l </proc/self/mountinfo)
+    "$0" --root "$1" run -b "$2" "$3" </dev/null 3>&-; echo "run=$?"
+    echo "mountinfo $(($(wc -l </proc/self/mountinfo) - before))"' \
+    "$RUNTIME" "$STATE" "$B" "$ID"
+  echo "$output"
+  [ "${lines[-2]}" = run=0 ]
+  [ "${lines[-1]}" = "mountinfo 0" ]
+}
+
 @test "runtime mounts: a mount point through symlinks is made inside the rootfs; a link loop is refused" {
   # rootfs/a/link -> ../made/deeper (relative), rootfs/made missing: the walk follows the
   # link from where it sits and makes made/deeper inside the rootfs, as runc does.
