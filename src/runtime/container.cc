@@ -97,7 +97,29 @@ Result<void> make_state_dir(const std::string& root, const std::string& id) {
 // The first state file names the cgroup directories about to be made (pid 0: status
 // "stopped"), so that `delete --force` finds them after a create killed at any later
 // point; then the cgroup, and the state again with what was really made.
+// Two containers may not share a cgroup (an empty one left by a stopped container can
+// be joined): the delete or kill --all of one would reach the other's processes.
+Result<void> check_cgroup_unclaimed(const std::string& root, const std::string& id,
+                                    const CgroupView& v) {
+  for (const auto& other : TRY(list_containers(root))) {
+    if (other.id == id) continue;
+    std::optional<std::string> shared;
+    if (v.v2 && other.cgroup.v2 && !v.v2_dir.empty() && v.v2_dir == other.cgroup.v2_dir)
+      shared = v.v2_dir;
+    for (const auto& [ctrl, dir] : v.v2 ? std::map<std::string, std::string>() : v.v1_dirs)
+      if (auto it = other.cgroup.v1_dirs.find(ctrl);
+          it != other.cgroup.v1_dirs.end() && it->second == dir)
+        shared = dir;
+    if (shared)
+      return Error::make(Errc::kExists,
+                         fmt::format("linux.cgroupsPath: cgroup `{}` is container {}'s",
+                                     printable(*shared), other.id));
+  }
+  return {};
+}
+
 Result<void> make_cgroup(const std::string& root, Prepared* p, ContainerState* s) {
+  TRY(check_cgroup_unclaimed(root, s->id, p->cg->view()));
   s->cgroup = p->cg->view();
   s->cgroup.created = p->cg->planned_dirs();
   TRY(save_state(root, *s));
@@ -241,14 +263,20 @@ Result<void> empty_cgroup(cgroup::Manager& cg) {
 // Removes a stopped (or force-killed) container: what is left in its cgroup, the
 // cgroup directories it made, its state directory; then its poststop hooks.
 Result<void> remove_container(const std::string& root, const ContainerState& s, bool kill) {
-  auto mgr = TRY(cgroup::open_recorded(s.cgroup));
+  auto mgr = cgroup::open_recorded(s.cgroup);
+  // A recorded cgroup outside any hierarchy (a hand-edited state.json) is never touched;
+  // --force still removes the rest.
+  if (!mgr.ok() && !kill) return std::move(mgr).error();
+  if (!mgr.ok()) log::warn("delete --force: {} (its cgroup is left alone)", mgr.error().message());
   if (kill && s.status != "stopped") {
-    if (s.status == "paused") (void)mgr->freeze(false);  // a frozen init cannot die
+    if (s.status == "paused" && mgr.ok()) (void)(*mgr)->freeze(false);  // a frozen init cannot die
     if (auto init = open_process(s.pid, s.start_time); init.ok())
       (void)sys::pidfd_send_signal(init->get(), SIGKILL);  // gone meanwhile: fine
   }
-  TRY(empty_cgroup(*mgr));
-  TRY(mgr->destroy());
+  if (mgr.ok()) {
+    TRY(empty_cgroup(**mgr));
+    TRY((*mgr)->destroy());
+  }
   TRY(sys::remove_all(state_dir(root, s.id)));
   run_hooks_warn(bundle_hooks(s).poststop, hook_state(s, "stopped"), "poststop");
   return {};

@@ -148,3 +148,80 @@ premake() {
   fi
   [ ! -e "$STATE" ]
 }
+
+@test "runtime cgroups: a cgroupsPath whose child cgroup holds a process is refused (v1)" {
+  only_strata  # runc 1.1 joins a cgroup whatever it holds
+  ! is_v2 || skip "checks the v1 hierarchies"
+  # The container's limits, freezer and kill --all would reach everything below it.
+  premake "$ID-pre"
+  mkdir "/sys/fs/cgroup/freezer/$ID-pre/child"
+  DIRS_TO_REMOVE="/sys/fs/cgroup/freezer/$ID-pre/child ${DIRS_TO_REMOVE:-}"
+  sleep 300 3>&- &
+  PIDS_TO_KILL=$!
+  echo "$PIDS_TO_KILL" >"/sys/fs/cgroup/freezer/$ID-pre/child/cgroup.procs"
+  cfg ".linux.cgroupsPath = \"/$ID-pre\" | .process.args = [\"/bin/sleep\", \"60\"]"
+  try_create -b "$B" "$ID"
+  echo "$output"
+  [ "$status" -ne 0 ]
+  assert_output_has "container's cgroup is not empty: /sys/fs/cgroup/freezer/$ID-pre holds 1 process"
+  [ "$(cat "/sys/fs/cgroup/freezer/$ID-pre/child/freezer.state")" = THAWED ]
+  kill -0 "$PIDS_TO_KILL"
+  [ ! -e "$STATE/$ID" ]
+}
+
+@test "runtime cgroups: a cgroupsPath naming the root cgroup, or with . or .., is refused" {
+  only_strata
+  for path in / // /. /a/./b /a/../b ..; do
+    cfg ".linux.cgroupsPath = \"$path\""
+    try_create -b "$B" "$ID"
+    echo "$path: $output"
+    [ "$status" -ne 0 ]
+    [[ "$output" == *"linux.cgroupsPath \"$path\": "* ]]
+    [ ! -e "$STATE/$ID" ]
+  done
+}
+
+@test "runtime cgroups: a cgroup another container records is refused, so deleting one spares the other" {
+  only_strata  # runc 1.1 lets a second container join the first one's cgroup
+  cfg ".linux.cgroupsPath = \"/$ID-shared\" | .process.args = [\"/bin/true\"]"
+  rt create -b "$B" "$ID-a" </dev/null >/dev/null 2>&1 3>&-
+  rt start "$ID-a"
+  for _ in $(seq 50); do [ "$(rt state "$ID-a" | jq -r .status)" = stopped ] && break; sleep 0.1; done
+  # $ID-a is stopped and its (empty) cgroup is still there: $ID-b may not take it.
+  cfg ".linux.cgroupsPath = \"/$ID-shared\" | .process.args = [\"/bin/sleep\", \"60\"]"
+  try_create -b "$B" "$ID-b"
+  echo "$output"
+  [ "$status" -ne 0 ]
+  assert_output_has "linux.cgroupsPath: cgroup \`"
+  assert_output_has "$ID-shared\` is container $ID-a's"
+  rt delete "$ID-a"
+}
+
+@test "runtime cgroups: a hand-edited state.json naming a hierarchy's root is not followed by delete" {
+  only_strata
+  cfg '.process.args = ["/bin/sleep", "60"]'
+  rt create -b "$B" "$ID" </dev/null >/dev/null 2>&1 3>&-
+  cg=$(jq -r '.cgroup.v1Dirs.pids // .cgroup.v2Dir' "$STATE/$ID/state.json")
+  [ -d "$cg" ]
+  cp "$STATE/$ID/state.json" "$W/state.json"
+  # The pids hierarchy's root, and a made directory outside the container's path.
+  if is_v2; then
+    jq '.cgroup.v2Dir = "/sys/fs/cgroup"' "$W/state.json" >"$STATE/$ID/state.json"
+  else
+    jq '.cgroup.v1Dirs.pids = "/sys/fs/cgroup/pids" | .cgroup.created += ["/sys/fs/cgroup/pids/elsewhere"]' \
+      "$W/state.json" >"$STATE/$ID/state.json"
+  fi
+  run rt delete -f "$ID"
+  echo "$output"
+  [ "$status" -eq 0 ]
+  assert_output_has "not below a cgroup hierarchy's root"
+  [ ! -e "$STATE/$ID" ]
+  # Nothing outside was touched (the init, found by its pidfd, was killed); the
+  # container's own cgroup stays, as the state lied about where it is: put the true
+  # state back and delete for real.
+  [ -d "$cg" ]
+  mkdir "$STATE/$ID"
+  cp "$W/state.json" "$STATE/$ID/state.json"
+  rt delete -f "$ID"
+  [ ! -d "$cg" ]
+}

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "runtime/cgroup/cgroup.h"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <linux/magic.h>
 #include <signal.h>
@@ -11,6 +12,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <charconv>
+#include <memory>
 
 #include "runtime/cgroup/limits.h"
 #include "sys/fs.h"
@@ -23,6 +25,15 @@ namespace {
 constexpr const char* kRoot = "/sys/fs/cgroup";
 
 Result<std::string> read_file(const std::string& path) { return sys::read_file(path, 1 << 20); }
+
+// Whether `path` is a clean absolute path strictly below `top` (no ".", "..", or empty
+// components): what a recorded cgroup directory must be.
+bool strictly_below(const std::string& path, const std::string& top) {
+  if (!path.starts_with(top + "/") || path.size() == top.size() + 1) return false;
+  for (const auto& part : split(std::string_view(path).substr(top.size() + 1), '/'))
+    if (part.empty() || part == "." || part == "..") return false;
+  return true;
+}
 
 Result<std::vector<pid_t>> read_procs(const std::string& dir) {
   std::vector<pid_t> out;
@@ -41,6 +52,28 @@ Result<std::vector<pid_t>> read_procs(const std::string& dir) {
     out.push_back(pid);
   }
   return out;
+}
+
+// The processes in `dir` and every cgroup below it (runc's "not empty" counts them all:
+// a container's limits, freezer and kill apply to the whole subtree).
+Result<size_t> count_procs_below(const std::string& dir) {
+  size_t n = 0;
+  std::vector<std::string> todo{dir};
+  while (!todo.empty()) {
+    std::string d = std::move(todo.back());
+    todo.pop_back();
+    n += TRY(read_procs(d)).size();
+    std::unique_ptr<DIR, int (*)(DIR*)> dir(::opendir(d.c_str()), ::closedir);
+    if (!dir) {
+      if (errno == ENOENT) continue;  // removed meanwhile
+      return Error::from_errno(errno, fmt::format("cgroup `{}`", printable(d)));
+    }
+    while (struct dirent* e = ::readdir(dir.get())) {
+      std::string_view name = e->d_name;
+      if (e->d_type == DT_DIR && name != "." && name != "..") todo.push_back(d + "/" + e->d_name);
+    }
+  }
+  return n;
 }
 
 Result<void> remove_dir(const std::string& dir) {
@@ -282,9 +315,16 @@ bool host_is_v2() {
 }
 
 Result<std::unique_ptr<Manager>> open(const std::string& path, const std::string& id) {
-  if (path.find("..") != std::string::npos)
+  for (const auto& part : split(path, '/'))
+    if (part == "." || part == "..")
+      return Error::make(
+          Errc::kInvalidArgument,
+          fmt::format("linux.cgroupsPath \"{}\": \"{}\" not allowed", printable(path), part));
+  if (!path.empty() && path.find_first_not_of('/') == std::string::npos)
     return Error::make(Errc::kInvalidArgument,
-                       fmt::format("linux.cgroupsPath \"{}\": \"..\" not allowed", path));
+                       fmt::format("linux.cgroupsPath \"{}\": the root cgroup cannot be a "
+                                   "container's",
+                                   printable(path)));
   if (path.find(':') != std::string::npos)
     return Error::make(
         Errc::kUnsupported,
@@ -311,7 +351,45 @@ std::unique_ptr<Manager> v2_at(const std::string& root, const std::string& dir) 
 
 std::unique_ptr<Manager> none() { return std::unique_ptr<Manager>(new V1({})); }
 
+Result<void> check_recorded(const CgroupView& view) {
+  // A hand-edited or damaged state.json must not make delete kill or remove outside the
+  // container's own cgroup: every directory is strictly below a hierarchy's root.
+  std::vector<std::string> tops;
+  if (view.v2) {
+    tops.push_back(kRoot);
+  } else {
+    for (const auto& [ctrl, mount] : v1_mounts()) tops.push_back(mount);
+  }
+  auto below_a_top = [&](const std::string& d) {
+    return std::any_of(tops.begin(), tops.end(),
+                       [&](const std::string& t) { return strictly_below(d, t); });
+  };
+  std::vector<std::string> dirs;
+  if (view.v2) {
+    if (!view.v2_dir.empty()) dirs.push_back(view.v2_dir);
+  } else {
+    for (const auto& [ctrl, d] : view.v1_dirs) dirs.push_back(d);
+  }
+  for (const auto& d : dirs)
+    if (!below_a_top(d))
+      return Error::make(Errc::kCorrupt, fmt::format("cgroup `{}`: not below a cgroup "
+                                                     "hierarchy's root",
+                                                     printable(d)));
+  for (const auto& c : view.created) {
+    bool level = std::any_of(dirs.begin(), dirs.end(), [&](const std::string& d) {
+      return d == c || d.starts_with(c + "/");
+    });
+    if (!level || !below_a_top(c))
+      return Error::make(Errc::kCorrupt,
+                         fmt::format("cgroup `{}`: recorded as made, but not a level of the "
+                                     "container's cgroup",
+                                     printable(c)));
+  }
+  return {};
+}
+
 Result<std::unique_ptr<Manager>> open_recorded(const CgroupView& view) {
+  TRY_CTX(check_recorded(view), "state.json");
   std::unique_ptr<Manager> m;
   if (view.v2)
     m.reset(new V2(kRoot, view.v2_dir));
@@ -344,11 +422,11 @@ Result<void> Manager::make_leaf(const std::string& dir) {
                        fmt::format("cgroup `{}`: not a directory", printable(dir)));
   // runc's rule: a container's processes are killed with it, so its cgroup must not
   // hold anyone else's (a pre-made, empty cgroup may be joined).
-  auto procs = TRY(read_procs(dir));
-  if (!procs.empty())
+  size_t procs = TRY(count_procs_below(dir));
+  if (procs > 0)
     return Error::make(Errc::kExists,
                        fmt::format("container's cgroup is not empty: {} holds {} process{}",
-                                   printable(dir), procs.size(), procs.size() == 1 ? "" : "es"));
+                                   printable(dir), procs, procs == 1 ? "" : "es"));
   return {};
 }
 
