@@ -101,7 +101,7 @@ int run(int argc, char** argv) {
     return 125;
   }
   if (!ctx.action) return 0;
-  auto r = ctx.action();
+  auto r = run_guarded(ctx.action);
   std::fflush(stdout);  // what the command printed comes before its error
   if (!r.ok()) {
     print_error(r.error());

@@ -135,6 +135,9 @@ Result<void> apply_expose(Json& cfg, std::string_view instr, std::string_view ar
       return bad(instr, fmt::format("invalid port \"{}\": want 1-65535 or a range of them", p));
     if (proto != "tcp" && proto != "udp" && proto != "sctp")
       return bad(instr, fmt::format("invalid protocol \"{}\": want tcp, udp or sctp", proto));
+    if (ports->size() + (*last - *first + 1) > kMaxJsonMembers)
+      return bad(instr,
+                 fmt::format("\"{}\": more than {} exposed ports in all", p, kMaxJsonMembers));
     for (uint32_t n = *first; n <= *last; ++n)
       (*ports)[fmt::format("{}/{}", n, proto)] = Json::object();
   }

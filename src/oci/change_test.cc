@@ -62,6 +62,20 @@ TEST(ChangeTest, ExposeRefusesOutOfRangePortsNamingThem) {
   EXPECT_FALSE(cfg.contains("ExposedPorts") && !cfg["ExposedPorts"].empty());
 }
 
+TEST(ChangeTest, ExposeRefusesMorePortsThanAConfigObjectMayHold) {
+  // EXPOSE 1-65535 made an object that took Json's linear member search 45 s to build and
+  // as long to read back (the fuzzer's timeout).
+  Json cfg = apply_all({"EXPOSE 1-10000"});
+  EXPECT_EQ(cfg["ExposedPorts"].size(), kMaxJsonMembers);
+  EXPECT_TRUE(parse_json(dump_json(cfg), "config").ok());
+  auto more = apply_change(cfg, "EXPOSE 20000/udp");
+  ASSERT_FALSE(more.ok());
+  EXPECT_EQ(more.error().message(),
+            "--change \"EXPOSE 20000/udp\": \"20000/udp\": more than 10000 exposed ports in all");
+  Json fresh = Json::object();
+  EXPECT_FALSE(apply_change(fresh, "EXPOSE 1-65535").ok());
+}
+
 TEST(ChangeTest, ExposeTakesRangesAsDockerDoes) {
   Json cfg = apply_all({"EXPOSE 65535 8000-8002/udp"});
   EXPECT_EQ(dump_json(cfg["ExposedPorts"]),

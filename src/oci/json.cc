@@ -1,16 +1,30 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "oci/json.h"
 
+#include <vector>
+
 #include "util/strings.h"
 
 namespace strata::oci {
 
 namespace {
 
-// The byte offset at which `text` nests deeper than kMaxJsonDepth, or npos. Brackets
-// inside strings do not count; malformed text is left for the parser to report.
-size_t too_deep_at(std::string_view text) {
-  int depth = 0;
+struct TooCostly {
+  size_t at = std::string_view::npos;  // byte offset
+  bool depth = false;                  // else: members
+};
+
+// Where `text` nests deeper than kMaxJsonDepth or its objects' members cost more than
+// kMaxJsonMembers in one object would (json.h). Brackets and commas inside strings do
+// not count; malformed text is left for the parser to report.
+TooCostly too_costly(std::string_view text) {
+  constexpr uint64_t kBudget = uint64_t{kMaxJsonMembers} * (kMaxJsonMembers - 1) / 2;
+  struct Level {
+    bool object;
+    uint64_t members;
+  };
+  std::vector<Level> levels;
+  uint64_t cost = 0;
   bool in_string = false;
   for (size_t i = 0; i < text.size(); ++i) {
     char c = text[i];
@@ -23,12 +37,16 @@ size_t too_deep_at(std::string_view text) {
     } else if (c == '"') {
       in_string = true;
     } else if (c == '[' || c == '{') {
-      if (++depth > kMaxJsonDepth) return i;
+      if (levels.size() >= static_cast<size_t>(kMaxJsonDepth)) return {i, true};
+      levels.push_back({c == '{', 0});
     } else if (c == ']' || c == '}') {
-      --depth;
+      if (!levels.empty()) levels.pop_back();
+    } else if (c == ',' && !levels.empty() && levels.back().object) {
+      cost += ++levels.back().members;  // the next member is compared with those before
+      if (cost > kBudget) return {i, false};
     }
   }
-  return std::string_view::npos;
+  return {};
 }
 
 Error out_of_range(std::string_view field, const std::string& value, const std::string& min,
@@ -75,10 +93,16 @@ Result<uint64_t> uint_in_range(const Json& v, std::string_view field, uint64_t m
 }
 
 Result<Json> parse_json(std::string_view text, std::string_view what) {
-  if (size_t at = too_deep_at(text); at != std::string_view::npos)
-    return Error::make(
-        Errc::kCorrupt,
-        fmt::format("{}: JSON nested deeper than {} levels (byte {})", what, kMaxJsonDepth, at));
+  if (TooCostly t = too_costly(text); t.at != std::string_view::npos) {
+    if (t.depth)
+      return Error::make(Errc::kCorrupt,
+                         fmt::format("{}: JSON nested deeper than {} levels (byte {})", what,
+                                     kMaxJsonDepth, t.at));
+    return Error::make(Errc::kCorrupt,
+                       fmt::format("{}: JSON objects with too many members (byte {}; at most {} "
+                                   "in one object)",
+                                   what, t.at, kMaxJsonMembers));
+  }
   try {
     return Json::parse(text.begin(), text.end());
   } catch (const Json::parse_error& e) {

@@ -18,6 +18,11 @@ using Json = nlohmann::ordered_json;
 // Deeper nesting is refused before parsing: nlohmann copies, compares and dumps values
 // recursively, so hostile input (60k nested arrays) would overflow the stack.
 inline constexpr int kMaxJsonDepth = 256;
+// Json keeps members in insertion order and finds one by a linear search, so a member
+// costs as much as the members before it in its object: a 16 MiB config of one object
+// with a million members would take hours. parse_json refuses text whose objects cost
+// more than one object of kMaxJsonMembers would (the sum over all objects of n^2 / 2).
+inline constexpr size_t kMaxJsonMembers = 10000;
 
 // Parses text as one JSON value; `what` names the document in errors.
 Result<Json> parse_json(std::string_view text, std::string_view what);

@@ -33,6 +33,35 @@ TEST(JsonTest, BracketsInStringsDoNotCount) {
   EXPECT_EQ((*r)[0].get<std::string>().size(), 2001u);
 }
 
+// An object of n members: {"0":0,"1":0,...}
+std::string object_of(size_t n) {
+  std::string s = "{";
+  for (size_t i = 0; i < n; ++i) s += (i ? ",\"" : "\"") + std::to_string(i) + "\":0";
+  return s + "}";
+}
+
+TEST(JsonTest, ObjectMembersCostAtMostOneObjectOfTheCap) {
+  // Json's members are found by a linear search: a million-member object took hours.
+  EXPECT_TRUE(parse_json(object_of(kMaxJsonMembers), "x").ok());
+  auto r = parse_json(object_of(kMaxJsonMembers + 1), "config");
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code(), Errc::kCorrupt);
+  EXPECT_NE(r.error().message().find("config: JSON objects with too many members (byte "),
+            std::string::npos)
+      << r.error().message();
+  // Many small objects are cheap; a few big ones add up; arrays and commas inside
+  // strings do not count.
+  std::string small = "[";
+  for (int i = 0; i < 2000; ++i) small += (i ? "," : "") + object_of(100);
+  EXPECT_TRUE(parse_json(small + "]", "x").ok());
+  std::string big = "[" + object_of(8000) + "," + object_of(8000) + "]";
+  EXPECT_FALSE(parse_json(big, "x").ok());
+  std::string array = "[0";
+  for (int i = 0; i < 100000; ++i) array += ",0";
+  EXPECT_TRUE(parse_json(array + "]", "x").ok());
+  EXPECT_TRUE(parse_json("{\"a\":\"" + std::string(100000, ',') + "\"}", "x").ok());
+}
+
 TEST(JsonTest, NotJsonNamesTheDocument) {
   auto r = parse_json("{\"a\":", "manifest.json");
   ASSERT_FALSE(r.ok());

@@ -174,27 +174,30 @@ Result<InitLaunch> open_launch(const std::string& dir, const Prepared& p, const 
 Result<init::Cloned> clone_via_joiner(const LaunchPlan& plan, InitLaunch& l, pid_t self) {
   pid_t joiner = ::fork();
   if (joiner < 0) return Error::from_errno(errno, "fork");
-  if (joiner == 0) {
-    l.parent_end.reset();
-    int sock = l.child_end.get();
-    for (const auto& [flag, path] : plan.prejoin_namespaces) {
-      int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-      if (fd < 0 || ::setns(fd, flag) < 0)
-        init::report_clone(sock, -1, false, fmt::format("join namespace {}", printable(path)));
-    }
-    if (plan.new_timens) {
-      if (::unshare(CLONE_NEWTIME) < 0)
-        init::report_clone(sock, -1, false, "linux.namespaces: new time namespace");
-      if (!plan.time_offsets.empty() &&
-          !sys::write_existing_file("/proc/self/timens_offsets", plan.time_offsets).ok())
-        init::report_clone(sock, -1, false, "linux.timeOffsets: write /proc/self/timens_offsets");
-    }
-    bool placed = false;
-    long c = clone_child(static_cast<unsigned long>(plan.clone_flags) | CLONE_PARENT,
-                         l.entry.clone_into.get(), &placed);
-    if (c == 0) init::run_init(plan, l.fds, self);
-    init::report_clone(sock, c, placed, "clone into the new namespaces");
-  }
+  // The child runs on a copy of our stack: no exception may unwind into our frames
+  // (their Defers would undo the create from the child), so it runs noexcept.
+  if (joiner == 0)
+    [&]() noexcept {
+      l.parent_end.reset();
+      int sock = l.child_end.get();
+      for (const auto& [flag, path] : plan.prejoin_namespaces) {
+        int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+        if (fd < 0 || ::setns(fd, flag) < 0)
+          init::report_clone(sock, -1, false, fmt::format("join namespace {}", printable(path)));
+      }
+      if (plan.new_timens) {
+        if (::unshare(CLONE_NEWTIME) < 0)
+          init::report_clone(sock, -1, false, "linux.namespaces: new time namespace");
+        if (!plan.time_offsets.empty() &&
+            !sys::write_existing_file("/proc/self/timens_offsets", plan.time_offsets).ok())
+          init::report_clone(sock, -1, false, "linux.timeOffsets: write /proc/self/timens_offsets");
+      }
+      bool placed = false;
+      long c = clone_child(static_cast<unsigned long>(plan.clone_flags) | CLONE_PARENT,
+                           l.entry.clone_into.get(), &placed);
+      if (c == 0) init::run_init(plan, l.fds, self);
+      init::report_clone(sock, c, placed, "clone into the new namespaces");
+    }();
   return await_child(joiner, l.parent_end.get(), "the namespace joiner");
 }
 

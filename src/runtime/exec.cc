@@ -143,15 +143,16 @@ Result<init::Cloned> spawn_exec(const LaunchPlan& plan, const InitHandles& h,
     return Error::from_errno(errno, "set child subreaper");
   pid_t joiner = ::fork();
   if (joiner < 0) return Error::from_errno(errno, "fork");
-  if (joiner == 0) {
-    parent_end.reset();
-    if (h.namespaces != 0 && ::setns(h.pidfd.get(), h.namespaces) < 0)
-      init::report_clone(child_end.get(), -1, false, "join the container's namespaces");
-    bool placed = false;
-    long pid = clone_child(0, entry.clone_into.get(), &placed);
-    if (pid == 0) init::run_exec(plan, fds);
-    init::report_clone(child_end.get(), pid, placed, "fork");
-  }
+  if (joiner == 0)
+    [&]() noexcept {  // on a copy of our stack: nothing unwinds into it
+      parent_end.reset();
+      if (h.namespaces != 0 && ::setns(h.pidfd.get(), h.namespaces) < 0)
+        init::report_clone(child_end.get(), -1, false, "join the container's namespaces");
+      bool placed = false;
+      long pid = clone_child(0, entry.clone_into.get(), &placed);
+      if (pid == 0) init::run_exec(plan, fds);
+      init::report_clone(child_end.get(), pid, placed, "fork");
+    }();
   child_end.reset();
   return await_child(joiner, parent_end.get(), "exec: the joining process");
 }

@@ -7,6 +7,8 @@
 #include <fmt/format.h>
 
 #include <cstdlib>
+#include <exception>
+#include <new>
 #include <optional>
 #include <string>
 #include <utility>
@@ -141,6 +143,21 @@ inline void unwrap(Result<void>&&) {}
       return std::move(strata_try_r_).error().context(fmt::format(__VA_ARGS__)); \
     ::strata::detail::unwrap(std::move(strata_try_r_));                          \
   })
+
+// Runs a command's action as the last line of defence of main(): a library exception
+// that got past the code's own checks (std::bad_alloc above all, or a std::system_error
+// from a thread that could not start) becomes an error, after the stack has unwound and
+// every Defer has undone its step, instead of std::terminate.
+template <class F>
+Result<int> run_guarded(F&& action) {
+  try {
+    return action();
+  } catch (const std::bad_alloc&) {
+    return Error::make(Errc::kNoSpace, "out of memory");
+  } catch (const std::exception& e) {
+    return Error::make(Errc::kInternal, fmt::format("internal error: {}", e.what()));
+  }
+}
 
 // For impossible failures: aborts with the message.
 #define MUST(expr)                                                                          \

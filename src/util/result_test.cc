@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <cerrno>
+#include <stdexcept>
 
 namespace strata {
 namespace {
@@ -16,6 +17,18 @@ Result<int> parse_positive(int v) {
 Result<int> doubled(int v) {
   int x = TRY_CTX(parse_positive(v), "doubling {}", v);
   return 2 * x;
+}
+
+TEST(ResultTest, RunGuardedTurnsLibraryExceptionsIntoErrors) {
+  auto oom = run_guarded([]() -> Result<int> { throw std::bad_alloc(); });
+  ASSERT_FALSE(oom.ok());
+  EXPECT_EQ(oom.error().message(), "out of memory");
+  auto range = run_guarded([]() -> Result<int> { throw std::out_of_range("stoul"); });
+  ASSERT_FALSE(range.ok());
+  EXPECT_EQ(range.error().message(), "internal error: stoul");
+  auto seven = run_guarded([]() -> Result<int> { return 7; });
+  ASSERT_TRUE(seven.ok());
+  EXPECT_EQ(*seven, 7);
 }
 
 TEST(ResultTest, TryPassesValues) {

@@ -68,7 +68,7 @@ int run_cli(int argc, char** argv) {
                    add_pause, add_events, add_spec, add_features, add_exec})
     add(app, g, action);
   if (auto code = parse(app, g, argc, argv)) return *code;
-  auto r = action();
+  auto r = run_guarded(action);
   std::fflush(stdout);
   if (!r.ok()) {
     log_error(g, r.error().message());

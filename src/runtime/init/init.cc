@@ -118,7 +118,7 @@ void wait_for_start(int proc_fds, int exec_fifo) {
 
 }  // namespace
 
-void run_init(const LaunchPlan& plan, const InitFds& fds, pid_t parent) {
+void run_init(const LaunchPlan& plan, const InitFds& fds, pid_t parent) noexcept {
   // Until it is ready, the init dies with the runtime that made it (a killed create
   // must not leave a half-made container behind). In a new pid namespace getppid() is
   // 0; a parent that died before this point then shows as EOF on the sync socket.
@@ -146,7 +146,7 @@ void run_init(const LaunchPlan& plan, const InitFds& fds, pid_t parent) {
   exec_program(program);
 }
 
-void run_exec(const LaunchPlan& plan, const InitFds& fds) {
+void run_exec(const LaunchPlan& plan, const InitFds& fds) noexcept {
   set_not_dumpable();  // as the init, until execve
   char go[16];
   if (::recv(fds.sync, go, sizeof(go), 0) < 1 || go[0] != kGo) _exit(1);

@@ -33,10 +33,10 @@ struct InitFds {
 // The container's init, cloned into its new namespaces. `parent` is the runtime's pid,
 // to notice a parent that died before the init started. Waits for kGo, sets up the
 // container, reports kReady, waits on the exec fifo for start, and execs.
-[[noreturn]] void run_init(const LaunchPlan& plan, const InitFds& fds, pid_t parent);
+[[noreturn]] void run_init(const LaunchPlan& plan, const InitFds& fds, pid_t parent) noexcept;
 
 // An exec'd process, forked by a joiner that entered the container's namespaces.
 // Waits for kGo (cgroup joined), sets up the process part of the plan and execs.
-[[noreturn]] void run_exec(const LaunchPlan& plan, const InitFds& fds);
+[[noreturn]] void run_exec(const LaunchPlan& plan, const InitFds& fds) noexcept;
 
 }  // namespace strata::runtime::init

@@ -30,7 +30,7 @@ void fail_and_exit(int sock, int err, std::string_view what) {
   _exit(1);
 }
 
-void report_clone(int sock, long pid, bool placed, std::string_view what) {
+void report_clone(int sock, long pid, bool placed, std::string_view what) noexcept {
   if (pid < 0) fail_and_exit(sock, errno, what);
   std::string rec = fmt::format("{}{} {}", kCloned, pid, placed ? 1 : 0);
   (void)sys::write_all(sock, rec);

@@ -34,7 +34,7 @@ inline constexpr char kCloned = 'P';
 
 // Joiner side: reports the pid of the process it cloned (or, for pid < 0, the error
 // record of errno and `what`), then _exit.
-[[noreturn]] void report_clone(int sock, long pid, bool placed, std::string_view what);
+[[noreturn]] void report_clone(int sock, long pid, bool placed, std::string_view what) noexcept;
 
 // Parent side: an error record as an Error (errno text at the end, as from_errno).
 Error error_from_record(std::string_view rec);
