@@ -6,9 +6,11 @@
 #include <unistd.h>
 #include <zstd.h>
 
+#include <algorithm>
 #include <condition_variable>
 #include <deque>
 #include <mutex>
+#include <system_error>
 #include <thread>
 #include <vector>
 
@@ -37,7 +39,13 @@ class ParallelGzipWriter : public Writer {
  public:
   ParallelGzipWriter(Writer& dst, int level, unsigned threads)
       : dst_(dst), level_(level), max_in_flight_(2 * threads) {
-    for (unsigned i = 0; i < threads; ++i) workers_.emplace_back([this] { work(); });
+    // Threads that cannot be had (a memory or thread limit) are done without: with none
+    // at all, the caller compresses each member itself.
+    try {
+      for (unsigned i = 0; i < threads; ++i) workers_.emplace_back([this] { work(); });
+    } catch (const std::system_error&) {
+      max_in_flight_ = 2 * std::max<size_t>(workers_.size(), 1);
+    }
     current_ = std::make_shared<Job>();
     current_->in.reserve(kGzipChunkBytes);
   }
@@ -48,6 +56,7 @@ class ParallelGzipWriter : public Writer {
     }
     cv_.notify_all();
     for (auto& t : workers_) t.join();
+    if (inline_ != nullptr) libdeflate_free_compressor(inline_);
   }
 
   Result<void> write(std::span<const uint8_t> data) override {
@@ -71,15 +80,21 @@ class ParallelGzipWriter : public Writer {
   struct Job {
     std::vector<uint8_t> in, out;
     bool done = false;
+    bool out_of_memory = false;  // a worker could not compress it
   };
 
   Result<void> submit() {
-    {
-      std::lock_guard lock(mu_);
-      queue_.push_back(current_);
+    if (workers_.empty()) {
+      TRY(compress_inline(*current_));
       ordered_.push_back(current_);
+    } else {
+      {
+        std::lock_guard lock(mu_);
+        queue_.push_back(current_);
+        ordered_.push_back(current_);
+      }
+      cv_.notify_one();
     }
-    cv_.notify_one();
     wrote_any_ = true;
     current_ = std::make_shared<Job>();
     current_->in.reserve(kGzipChunkBytes);
@@ -100,12 +115,31 @@ class ParallelGzipWriter : public Writer {
       job = ordered_.front();
       ordered_.pop_front();
     }
+    if (job->out_of_memory) return Error::make(Errc::kNoSpace, "gzip: out of memory");
     return dst_.write(job->out);
   }
 
+  static void compress(libdeflate_compressor* c, Job& job) {
+    job.out.resize(libdeflate_gzip_compress_bound(c, job.in.size()));
+    size_t n =
+        libdeflate_gzip_compress(c, job.in.data(), job.in.size(), job.out.data(), job.out.size());
+    STRATA_CHECK(n > 0);  // the bound guarantees room
+    job.out.resize(n);
+    std::vector<uint8_t>().swap(job.in);
+  }
+
+  Result<void> compress_inline(Job& job) {
+    if (inline_ == nullptr) inline_ = libdeflate_alloc_compressor(level_);
+    if (inline_ == nullptr) return Error::make(Errc::kNoSpace, "gzip: out of memory");
+    compress(inline_, job);
+    job.done = true;
+    return {};
+  }
+
+  // A worker: compresses jobs until stopped. Out of memory (no compressor, or a buffer
+  // that cannot grow) fails the job, never the process: no exception leaves a thread.
   void work() {
     libdeflate_compressor* c = libdeflate_alloc_compressor(level_);
-    STRATA_CHECK(c != nullptr);
     while (true) {
       std::shared_ptr<Job> job;
       {
@@ -115,19 +149,19 @@ class ParallelGzipWriter : public Writer {
         job = queue_.front();
         queue_.pop_front();
       }
-      job->out.resize(libdeflate_gzip_compress_bound(c, job->in.size()));
-      size_t n = libdeflate_gzip_compress(c, job->in.data(), job->in.size(), job->out.data(),
-                                          job->out.size());
-      STRATA_CHECK(n > 0);  // the bound guarantees room
-      job->out.resize(n);
-      std::vector<uint8_t>().swap(job->in);
+      try {
+        if (c == nullptr) throw std::bad_alloc();
+        compress(c, *job);
+      } catch (const std::bad_alloc&) {
+        job->out_of_memory = true;
+      }
       {
         std::lock_guard lock(mu_);
         job->done = true;
       }
       done_cv_.notify_all();
     }
-    libdeflate_free_compressor(c);
+    if (c != nullptr) libdeflate_free_compressor(c);
   }
 
   Writer& dst_;
@@ -140,6 +174,7 @@ class ParallelGzipWriter : public Writer {
   std::deque<std::shared_ptr<Job>> queue_, ordered_;
   bool stopping_ = false;
   std::vector<std::thread> workers_;
+  libdeflate_compressor* inline_ = nullptr;  // without workers
 };
 
 class ZstdWriter : public Writer {

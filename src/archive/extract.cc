@@ -294,10 +294,21 @@ Result<void> Extractor::apply_whiteout(int parent, const std::string& dir, const
   return set_times_at(parent, name, e);
 }
 
+// The entry's owner, range-checked: a PAX uid of 2^32 was cut to 0 (root), and one of
+// 2^64 - 1 to -1 ("leave unchanged"). 4294967295 is no id to the kernel either.
+Result<std::pair<uid_t, gid_t>> entry_owner(struct archive_entry* e) {
+  la_int64_t uid = archive_entry_uid(e), gid = archive_entry_gid(e);
+  constexpr la_int64_t kMaxId = 4294967294;
+  for (auto [what, v] : {std::pair<const char*, la_int64_t>{"uid", uid}, {"gid", gid}})
+    if (v < 0 || v > kMaxId)
+      return Error::make(Errc::kInvalidArgument,
+                         fmt::format("{} {} is out of range (0 to {})", what, v, kMaxId));
+  return std::pair<uid_t, gid_t>(static_cast<uid_t>(uid), static_cast<gid_t>(gid));
+}
+
 Result<void> Extractor::set_owner_mode_xattrs(int fd, struct archive_entry* e) {
-  if (::fchown(fd, static_cast<uid_t>(archive_entry_uid(e)),
-               static_cast<gid_t>(archive_entry_gid(e))) < 0 &&
-      (is_root_ || errno != EPERM))
+  auto [uid, gid] = TRY(entry_owner(e));
+  if (::fchown(fd, uid, gid) < 0 && (is_root_ || errno != EPERM))
     return Error::from_errno(errno, "chown");
   // After chown: chown clears the setuid and setgid bits.
   if (::fchmod(fd, archive_entry_perm(e)) < 0) return Error::from_errno(errno, "chmod");
@@ -314,9 +325,8 @@ Result<void> Extractor::set_owner_mode_xattrs(int fd, struct archive_entry* e) {
 }
 
 Result<void> Extractor::chown_at(int parent, const std::string& name, struct archive_entry* e) {
-  if (::fchownat(parent, name.c_str(), static_cast<uid_t>(archive_entry_uid(e)),
-                 static_cast<gid_t>(archive_entry_gid(e)), AT_SYMLINK_NOFOLLOW) < 0 &&
-      is_root_)
+  auto [uid, gid] = TRY(entry_owner(e));
+  if (::fchownat(parent, name.c_str(), uid, gid, AT_SYMLINK_NOFOLLOW) < 0 && is_root_)
     return Error::from_errno(errno, "chown");
   return {};
 }

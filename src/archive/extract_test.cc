@@ -344,6 +344,24 @@ TEST_F(ExtractTest, PaxHeaderSizesAreBoundedBeforeTheyAreRead) {
   EXPECT_EQ(r.error().message(), "tar header after 0 entries: Special header too large");
 }
 
+TEST_F(ExtractTest, OwnersPastTheIdRangeAreRefused) {
+  // A PAX uid of 2^32 was cut to 0 (root); 4294967295 is no id to the kernel.
+  for (std::string field :
+       {"uid=4294967296", "uid=4294967295", "gid=4294967296", "uid=99999999999999999999"}) {
+    std::string rec = field + "\n";
+    rec = std::to_string(rec.size() + 3) + " " + rec;  // the length counts itself: 2 digits
+    std::string body = rec + std::string(512 - rec.size(), '\0');
+    std::string tar = ustar_header("pax", rec.size(), 'x') + body + ustar_header("f", 0, '0') +
+                      std::string(1024, '\0');
+    auto r = extract(tar);
+    ASSERT_FALSE(r.ok()) << field;
+    EXPECT_NE(r.error().message().find("tar entry `f`: "), std::string::npos)
+        << r.error().message();
+    EXPECT_NE(r.error().message().find("is out of range (0 to 4294967294)"), std::string::npos)
+        << r.error().message();
+  }
+}
+
 TEST_F(ExtractTest, ExpandedSizeIsCappedBeforeTheDataIsWritten) {
   // 64 MiB of zeros in a 64 KiB gzip blob; the cap is 16 MiB.
   ZeroFileTar tar(64 << 20);

@@ -2,11 +2,20 @@
 #include "archive/read_ahead.h"
 
 #include <cstring>
+#include <system_error>
 
 namespace strata::archive {
 
 ReadAhead::ReadAhead(Reader& src, size_t chunk, size_t depth)
-    : src_(src), chunk_(chunk), depth_(depth), thread_([this] { work(); }) {}
+    : src_(src), chunk_(chunk), depth_(depth) {
+  // Without a thread (a memory or thread limit) the reads are the caller's: slower, not
+  // an abort.
+  try {
+    thread_ = std::thread([this] { work(); });
+  } catch (const std::system_error&) {
+    direct_ = true;
+  }
+}
 
 ReadAhead::~ReadAhead() { stop(); }
 
@@ -20,8 +29,21 @@ void ReadAhead::stop() {
 }
 
 // The thread: fills a chunk from the source (several reads: sources such as a gzip
-// reader return little at a time), queues it, and waits while `depth_` are queued.
+// reader return little at a time), queues it, and waits while `depth_` are queued. Out
+// of memory ends it and is the consumer's error (an exception may not leave a thread).
 void ReadAhead::work() {
+  try {
+    fill();
+  } catch (const std::bad_alloc&) {
+    {
+      std::lock_guard lock(mu_);
+      out_of_memory_ = true;
+    }
+    ready_.notify_one();
+  }
+}
+
+void ReadAhead::fill() {
   while (true) {
     std::vector<uint8_t> buf;
     {
@@ -59,9 +81,14 @@ void ReadAhead::work() {
 }
 
 Result<size_t> ReadAhead::read(std::span<uint8_t> out) {
+  if (direct_) return src_.read(out);
   if (finished_ || out.empty()) return size_t{0};
   std::unique_lock lock(mu_);
-  ready_.wait(lock, [&] { return !full_.empty(); });
+  ready_.wait(lock, [&] { return !full_.empty() || out_of_memory_; });
+  if (full_.empty()) {
+    finished_ = true;
+    return Error::make(Errc::kNoSpace, "read-ahead: out of memory");
+  }
   Chunk& c = full_.front();
   if (c.pos == c.len) {
     // The end, or the source's error, after the data before it.

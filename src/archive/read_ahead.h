@@ -40,6 +40,7 @@ class ReadAhead : public Reader {
     bool end = false;            // the source ended here
   };
   void work();
+  void fill();
 
   Reader& src_;
   size_t chunk_, depth_;
@@ -48,7 +49,9 @@ class ReadAhead : public Reader {
   std::deque<Chunk> full_;
   std::vector<std::vector<uint8_t>> free_;
   bool stopping_ = false;
-  bool finished_ = false;  // the consumer saw the end or an error
+  bool finished_ = false;       // the consumer saw the end or an error
+  bool direct_ = false;         // no thread could be started: read() reads the source itself
+  bool out_of_memory_ = false;  // the thread stopped on std::bad_alloc (guarded by mu_)
   std::thread thread_;
 };
 

@@ -39,8 +39,10 @@ void Table::print(std::FILE* out) const {
 namespace {
 
 // Go's fmt %v for JSON-shaped values.
+// Strings from an image (history, labels, env) are escaped with printable(): a config
+// may not drive the terminal through `history` or `inspect --format`.
 std::string go_value(const oci::Json& v) {
-  if (v.is_string()) return v.get<std::string>();
+  if (v.is_string()) return printable(v.get<std::string>());
   if (v.is_null()) return "<nil>";
   if (v.is_array()) {
     std::string s = "[";
@@ -53,7 +55,7 @@ std::string go_value(const oci::Json& v) {
     std::sort(keys.begin(), keys.end());
     std::string s = "map[";
     for (size_t i = 0; i < keys.size(); ++i)
-      s += (i ? " " : "") + keys[i] + ":" + go_value(v[keys[i]]);
+      s += (i ? " " : "") + printable(keys[i]) + ":" + go_value(v[keys[i]]);
     return s + "]";
   }
   return v.dump();

@@ -19,6 +19,15 @@ TEST(TemplateTest, NestedValuesPrintLikeGo) {
   EXPECT_EQ(render_template("{{.Config.Env}}", d).value(), "<nil>");
 }
 
+TEST(TemplateTest, ControlBytesFromAnImageAreEscaped) {
+  // A history entry or label from an archive must not drive the terminal.
+  oci::Json d = {{"CreatedBy", "RUN \x1b[2J\x1b]0;pwn\a"}, {"Labels", {{"k\x1b[2J", "v\x07"}}}};
+  EXPECT_EQ(render_template("{{.CreatedBy}}", d).value(), "RUN \\x1b[2J\\x1b]0;pwn\\x07");
+  EXPECT_EQ(render_template("{{.Labels}}", d).value(), "map[k\\x1b[2J:v\\x07]");
+  // The format's own tabs and newlines stay.
+  EXPECT_EQ(render_template("{{.CreatedBy}}\\n", {{"CreatedBy", "a"}}).value(), "a\n");
+}
+
 TEST(TemplateTest, UnknownFieldIsAnError) {
   auto r = render_template("{{.Nope}}", oci::Json::object());
   ASSERT_FALSE(r.ok());

@@ -56,6 +56,19 @@ void ContentWriter::consume(const Chunk& chunk) {
 }
 
 void ContentWriter::run_helper() {
+  try {
+    drain_queue();
+  } catch (const std::bad_alloc&) {  // no exception may leave a thread
+    {
+      std::lock_guard lock(mu_);
+      out_of_memory_ = true;
+      queue_.clear();
+    }
+    cv_.notify_all();
+  }
+}
+
+void ContentWriter::drain_queue() {
   while (true) {
     Chunk chunk;
     {
@@ -84,11 +97,13 @@ Result<void> ContentWriter::push(Chunk chunk) {
     consume(chunk);
   } else {
     std::unique_lock lock(mu_);
-    cv_.wait(lock, [&] { return queue_.size() < kMaxQueuedChunks || error_; });
-    queue_.push_back(std::move(chunk));
+    cv_.wait(lock, [&] { return queue_.size() < kMaxQueuedChunks || error_ || out_of_memory_; });
+    if (!out_of_memory_) queue_.push_back(std::move(chunk));
   }
   cv_.notify_all();
   std::lock_guard lock(mu_);
+  if (out_of_memory_ && !error_)
+    error_ = Error::make(Errc::kNoSpace, fmt::format("write `{}`: out of memory", path_));
   if (error_) return *error_;
   return {};
 }
@@ -126,6 +141,8 @@ Result<void> ContentWriter::close() {
     }
     current_ = Chunk();
   }
+  if (out_of_memory_ && !error_)
+    error_ = Error::make(Errc::kNoSpace, fmt::format("write `{}`: out of memory", path_));
   if (error_) return *error_;
   return {};
 }

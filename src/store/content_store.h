@@ -78,6 +78,7 @@ class ContentWriter : public archive::DigestingWriter {
   Result<void> push(Chunk chunk);
   void consume(const Chunk& chunk);
   void run_helper();
+  void drain_queue();
 
   Env& env_;
   UniqueFd fd_;
@@ -92,6 +93,7 @@ class ContentWriter : public archive::DigestingWriter {
   std::condition_variable cv_;
   std::deque<Chunk> queue_;
   bool stop_ = false;
+  bool out_of_memory_ = false;  // the helper stopped on std::bad_alloc
   std::thread helper_;
 };
 

@@ -474,17 +474,26 @@ Result<std::vector<LoadedImage>> Loader::place_and_commit() {
   std::vector<StagedLayer*> layers;
   for (const auto& p : images_) layers.insert(layers.end(), p.layers.begin(), p.layers.end());
   TRY(ingest_.place(blobs, layers));
+  // One image per config (its ID), with the tags of every entry that names it: an
+  // archive listing one image under 4000 tags recorded it 4000 times, each time reading
+  // all its tags back (quadratic: 1.3 GB and 28 s for a 1 MB archive).
   std::vector<NewImage> images;
+  std::map<std::string, size_t> index_of;
+  std::set<std::pair<size_t, std::string>> tagged;
   for (auto& p : images_) {
     for (size_t i = 0; i < p.layers.size(); ++i) p.image.layers[i].link = p.layers[i]->link;
-    images.push_back(p.image);
+    auto [it, fresh] = index_of.try_emplace(oci::Digest::of(p.image.config).str(), images.size());
+    if (fresh) {
+      images.push_back(p.image);
+      images.back().tags.clear();
+    }
+    for (const auto& t : p.image.tags)
+      if (tagged.emplace(it->second, t.str()).second) images[it->second].tags.push_back(t);
   }
   auto records = TRY(ingest_.commit(images));
   std::map<std::string, LoadedImage> by_id;
-  for (size_t i = 0; i < records.size(); ++i) {
-    auto [it, fresh] = by_id.try_emplace(records[i].id.str(), LoadedImage{records[i].id, {}});
-    for (const auto& t : images[i].tags) it->second.tags.push_back(t);
-  }
+  for (size_t i = 0; i < records.size(); ++i)
+    by_id[records[i].id.str()] = LoadedImage{records[i].id, images[i].tags};
   std::vector<LoadedImage> out;
   for (auto& [id, li] : by_id) out.push_back(std::move(li));
   return out;

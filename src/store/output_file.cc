@@ -23,17 +23,30 @@ std::string base_of(const std::string& path) {
   return slash == std::string::npos ? path : path.substr(slash + 1);
 }
 
-// Temp files of `path` that no writer holds any more are left over from a killed one.
+constexpr size_t kTempSuffixChars = 8;
+
+// Whether `name` is one of our temp names for `base`: "<base>.tmp-" and 8 hex digits, as
+// create() makes them (a user's own "<base>.tmp-notes" is not).
+bool is_our_temp(const std::string& name, const std::string& base) {
+  std::string prefix = base + ".tmp-";
+  if (name.size() != prefix.size() + kTempSuffixChars || !name.starts_with(prefix)) return false;
+  return name.find_first_not_of("0123456789abcdef", prefix.size()) == std::string::npos;
+}
+
+// Temp files of `path` that no writer holds any more are left over from a killed one:
+// only our names, regular files of our own user, that no live writer has locked.
 void reclaim_temps(Env& env, const std::string& path) {
-  std::string dir = dir_of(path), prefix = base_of(path) + ".tmp-";
+  std::string dir = dir_of(path), base = base_of(path);
   auto names = internal::list_dir(dir);
   if (!names.ok()) return;
   for (const auto& n : *names) {
-    if (!n.starts_with(prefix)) continue;
+    if (!is_our_temp(n, base)) continue;
     std::string p = dir + "/" + n;
-    int fd = ::open(p.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+    int fd = ::open(p.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
     if (fd < 0) continue;
     UniqueFd guard(fd);
+    struct stat st;
+    if (::fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_uid != ::geteuid()) continue;
     if (::flock(fd, LOCK_EX | LOCK_NB) < 0) continue;  // its writer is alive
     auto r = env.unlink(p);
     // Swallowed: reclaiming is a courtesy; the save itself does not depend on it.
@@ -64,7 +77,7 @@ Result<std::unique_ptr<OutputFile>> OutputFile::create(const std::string& path, 
   int err = unnamed.error().sys_errno();
   if (err != EOPNOTSUPP && err != EISDIR && err != EINVAL) return std::move(unnamed).error();
   log::debug("no O_TMPFILE for `{}`: writing a temp file beside it", path);
-  std::string tmp = path + ".tmp-" + internal::random_hex(8);
+  std::string tmp = path + ".tmp-" + internal::random_hex(kTempSuffixChars);
   UniqueFd fd = TRY(locked(env.open(tmp, O_WRONLY | O_CREAT | O_EXCL, 0644), tmp));
   return std::unique_ptr<OutputFile>(new OutputFile(env, path, std::move(fd), tmp, false));
 }
