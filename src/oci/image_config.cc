@@ -139,6 +139,9 @@ Result<ImageConfig> parse_config_doc(Json doc) {
   c.os = TRY(get_string(doc, "os"));
   c.variant = TRY(opt_string(doc, "variant", "variant"));
   c.created = TRY(opt_string(doc, "created", "created"));
+  if (int64_t t; !c.created.empty() && !parse_rfc3339(c.created, &t))
+    return Error::make(Errc::kCorrupt, fmt::format("created: \"{}\" is not an RFC 3339 time",
+                                                   printable(c.created)));
   c.author = TRY(opt_string(doc, "author", "author"));
   TRY(opt_string(doc, "os.version", "os.version"));
   TRY(opt_strings(doc, "os.features", "os.features"));

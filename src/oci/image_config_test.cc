@@ -87,6 +87,12 @@ TEST(ImageConfigTest, RootfsIsCheckedNamingTheField) {
   EXPECT_EQ(error_of("[]"), "image config: want a JSON object");
 }
 
+TEST(ImageConfigTest, CreatedMustBeAnRfc3339Time) {
+  EXPECT_EQ(error_of(config_with(R"("created":"2024-99-99T99:99:99Z")")),
+            "image config: created: \"2024-99-99T99:99:99Z\" is not an RFC 3339 time");
+  EXPECT_EQ(error_of(config_with(R"("created":"2024-01-02T03:04:05.5Z")")), "(parsed)");
+}
+
 TEST(ImageConfigTest, NullMeansUnset) {
   auto c = parse_image_config(config_with(R"("config":null,"history":null,"created":null)"));
   ASSERT_TRUE(c.ok()) << c.error().message();

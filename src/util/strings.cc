@@ -3,6 +3,7 @@
 
 #include <fmt/format.h>
 
+#include <cctype>
 #include <cmath>
 #include <ctime>
 
@@ -163,6 +164,9 @@ bool parse_rfc3339(std::string_view text, int64_t* unix_seconds) {
                   &consumed) != 7)
     return false;
   if (tsep != 'T' && tsep != 't' && tsep != ' ') return false;
+  if (mo < 1 || mo > 12 || d < 1 || d > 31 || h < 0 || h > 23 || mi < 0 || mi > 59 || s < 0 ||
+      s > 60)
+    return false;
   std::string_view rest = text.substr(consumed);
   if (!rest.empty() && rest.front() == '.') {
     rest.remove_prefix(1);
@@ -170,7 +174,11 @@ bool parse_rfc3339(std::string_view text, int64_t* unix_seconds) {
   }
   int64_t offset = 0;
   if (rest == "Z" || rest == "z") {
-  } else if (rest.size() == 6 && (rest[0] == '+' || rest[0] == '-') && rest[3] == ':') {
+  } else if (rest.size() == 6 && (rest[0] == '+' || rest[0] == '-') && rest[3] == ':' &&
+             std::isdigit(static_cast<unsigned char>(rest[1])) &&
+             std::isdigit(static_cast<unsigned char>(rest[2])) &&
+             std::isdigit(static_cast<unsigned char>(rest[4])) &&
+             std::isdigit(static_cast<unsigned char>(rest[5]))) {
     int oh = (rest[1] - '0') * 10 + (rest[2] - '0');
     int om = (rest[4] - '0') * 10 + (rest[5] - '0');
     offset = (oh * 3600 + om * 60) * (rest[0] == '+' ? 1 : -1);

@@ -72,6 +72,13 @@ TEST(StringsTest, Rfc3339RoundTrip) {
   ASSERT_TRUE(parse_rfc3339("2024-01-02T05:04:05+02:00", &t));
   EXPECT_EQ(t, 1704164645);
   EXPECT_FALSE(parse_rfc3339("yesterday", &t));
+  // Fields out of range (an image config's "2024-99-99T99:99:99Z" showed as "Less than
+  // a second ago") and an offset that is not digits.
+  for (const char* bad : {"2024-99-99T99:99:99Z", "2024-13-01T00:00:00Z", "2024-01-00T00:00:00Z",
+                          "2024-01-01T24:00:00Z", "2024-01-01T00:60:00Z", "2024-01-01T00:00:61Z",
+                          "2024-01-01T00:00:00+0a:00"})
+    EXPECT_FALSE(parse_rfc3339(bad, &t)) << bad;
+  EXPECT_TRUE(parse_rfc3339("2016-12-31T23:59:60Z", &t));  // a leap second
 }
 
 }  // namespace
