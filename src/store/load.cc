@@ -170,9 +170,14 @@ Result<void> Loader::check_names() const {
   return {};
 }
 
+// A name seen again replaces what it was (tar's rule: the last member of a name wins),
+// whether it was a member or a link.
 Result<Member*> Loader::remember(const std::string& path) {
   TRY(check_names());
-  return &members_[path];
+  links_.erase(path);
+  Member& m = members_[path];
+  m = Member{};
+  return &m;
 }
 
 Result<void> Loader::keep_json(archive::TarReader& tar, Member& m, const std::string& path,
@@ -241,6 +246,7 @@ Result<void> Loader::read_entry(archive::TarReader& tar, struct archive_entry* e
   auto ctx = [&] { return fmt::format("archive entry `{}`", printable(path)); };
   if (const char* target = archive_entry_hardlink(e)) {
     TRY(check_names());
+    members_.erase(path);
     links_[path] = TRY_CTX(archive::clean_entry_path(target), "{}", ctx());
     return {};
   }
@@ -250,6 +256,7 @@ Result<void> Loader::read_entry(archive::TarReader& tar, struct archive_entry* e
       return {};
     case AE_IFLNK: {  // `docker save` and `podman save` share layer files by symlink
       TRY(check_names());
+      members_.erase(path);
       const char* target = archive_entry_symlink(e);
       links_[path] = TRY_CTX(join_link(path, target ? target : ""), "{}", ctx());
       return {};

@@ -380,3 +380,24 @@ PY
   [ "$(strata images -q | sort -u | wc -l)" -eq 1 ]
   [ "$(strata images | wc -l)" -eq 3001 ]
 }
+
+@test "bad input: a member repeated under one name: the last one wins, as in tar" {
+  import_busybox
+  strata save -o "$W/one.tar" busybox
+  # A broken manifest.json first, the real one after it.
+  python3 - "$W/one.tar" "$W/dup.tar" <<'PY'
+import io, sys, tarfile
+src, dst = sys.argv[1], sys.argv[2]
+with tarfile.open(src) as t, tarfile.open(dst, "w") as out:
+    bogus = b"\x01 not json"
+    info = tarfile.TarInfo("manifest.json"); info.size = len(bogus)
+    out.addfile(info, io.BytesIO(bogus))
+    for m in t.getmembers():
+        out.addfile(m, t.extractfile(m) if m.isfile() else None)
+PY
+  export STRATA_ROOT=$W/fresh
+  run strata load -i "$W/dup.tar"
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [ "$output" = "Loaded image: busybox:latest" ]
+}
