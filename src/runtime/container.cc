@@ -94,30 +94,49 @@ Result<void> make_state_dir(const std::string& root, const std::string& id) {
   return {};
 }
 
-// The first state file names the cgroup directories about to be made (pid 0: status
-// "stopped"), so that `delete --force` finds them after a create killed at any later
-// point; then the cgroup, and the state again with what was really made.
+// The IDs of the containers under `root` (directories with a state.json), sorted.
+Result<std::vector<std::string>> container_ids(const std::string& root) {
+  std::vector<std::string> ids;
+  DIR* d = ::opendir(root.c_str());
+  if (d == nullptr) {
+    if (errno == ENOENT) return ids;
+    return Error::from_errno(errno, fmt::format("opendir `{}`", root));
+  }
+  Defer close_dir([&] { ::closedir(d); });
+  while (struct dirent* de = ::readdir(d)) {
+    std::string n = de->d_name;
+    if (n != "." && n != ".." && sys::exists(root + "/" + n + "/state.json")) ids.push_back(n);
+  }
+  std::sort(ids.begin(), ids.end());
+  return ids;
+}
+
 // Two containers may not share a cgroup (an empty one left by a stopped container can
-// be joined): the delete or kill --all of one would reach the other's processes.
+// be joined): the delete or kill --all of one would reach the other's processes. Only
+// the recorded cgroups are read, not each container's status.
 Result<void> check_cgroup_unclaimed(const std::string& root, const std::string& id,
                                     const CgroupView& v) {
-  for (const auto& other : TRY(list_containers(root))) {
-    if (other.id == id) continue;
+  for (const auto& other_id : TRY(container_ids(root))) {
+    if (other_id == id) continue;
+    auto recorded = load_recorded_cgroup(root, other_id);
+    if (!recorded.ok()) continue;  // a damaged state file claims nothing it can prove
+    const CgroupView& other = *recorded;
     std::optional<std::string> shared;
-    if (v.v2 && other.cgroup.v2 && !v.v2_dir.empty() && v.v2_dir == other.cgroup.v2_dir)
-      shared = v.v2_dir;
+    if (v.v2 && other.v2 && !v.v2_dir.empty() && v.v2_dir == other.v2_dir) shared = v.v2_dir;
     for (const auto& [ctrl, dir] : v.v2 ? std::map<std::string, std::string>() : v.v1_dirs)
-      if (auto it = other.cgroup.v1_dirs.find(ctrl);
-          it != other.cgroup.v1_dirs.end() && it->second == dir)
+      if (auto it = other.v1_dirs.find(ctrl); it != other.v1_dirs.end() && it->second == dir)
         shared = dir;
     if (shared)
       return Error::make(Errc::kExists,
                          fmt::format("linux.cgroupsPath: cgroup `{}` is container {}'s",
-                                     printable(*shared), other.id));
+                                     printable(*shared), other_id));
   }
   return {};
 }
 
+// The first state file names the cgroup directories about to be made (pid 0: status
+// "stopped"), so that `delete --force` finds them after a create killed at any later
+// point; then the cgroup, and the state again with what was really made.
 Result<void> make_cgroup(const std::string& root, Prepared* p, ContainerState* s) {
   TRY(check_cgroup_unclaimed(root, s->id, p->cg->view()));
   s->cgroup = p->cg->view();
@@ -366,19 +385,7 @@ Result<void> start_container(const std::string& root, const std::string& id) {
 
 Result<std::vector<ContainerState>> list_containers(const std::string& root) {
   std::vector<ContainerState> out;
-  DIR* d = ::opendir(root.c_str());
-  if (d == nullptr) {
-    if (errno == ENOENT) return out;
-    return Error::from_errno(errno, fmt::format("opendir `{}`", root));
-  }
-  Defer close_dir([&] { ::closedir(d); });
-  std::vector<std::string> ids;
-  while (struct dirent* de = ::readdir(d)) {
-    std::string n = de->d_name;
-    if (n != "." && n != ".." && sys::exists(root + "/" + n + "/state.json")) ids.push_back(n);
-  }
-  std::sort(ids.begin(), ids.end());
-  for (const auto& id : ids) {
+  for (const auto& id : TRY(container_ids(root))) {
     auto s = load_state(root, id);
     if (s.ok())
       out.push_back(std::move(s).value());

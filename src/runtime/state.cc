@@ -177,6 +177,14 @@ Result<ContainerState> load_state(const std::string& root, const std::string& id
   return s;
 }
 
+Result<CgroupView> load_recorded_cgroup(const std::string& root, const std::string& id) {
+  oci::Json j = TRY(read_state_json(root, id));
+  std::optional<Error> damage;
+  ContainerState s = read_fields(j, id, &damage);
+  if (damage) return std::move(*damage).context(state_file(root, id));
+  return s.cgroup;
+}
+
 ContainerState salvage_state(const std::string& root, const std::string& id, Error* damage) {
   ContainerState s;
   s.id = id;

@@ -37,6 +37,10 @@ Result<void> save_state(const std::string& root, const ContainerState& s);
 // the file is not what create wrote (the error names the file and the field).
 Result<ContainerState> load_state(const std::string& root, const std::string& id);
 
+// The cgroup state.json records, without computing the status (no /proc or cgroup
+// reads): what create checks against every other container's.
+Result<CgroupView> load_recorded_cgroup(const std::string& root, const std::string& id);
+
 // For `delete --force` of a container whose state.json is damaged: every field that
 // still reads (the cgroup, above all, which finds its processes); *damage is the
 // error that load_state gives.
