@@ -26,6 +26,10 @@ namespace {
 constexpr size_t kMaxJsonBytes = static_cast<size_t>(oci::kMaxConfigBytes);  // one member
 constexpr size_t kMaxTotalJsonBytes = 64 << 20;                              // all of them
 constexpr size_t kMaxNames = 100000;  // members and links remembered
+// Members unpacked as they stream by, before any manifest says which it needs. Docker
+// keeps an image under 128 layers; this leaves room for archives of hundreds of images
+// and bounds what a hostile archive of tiny layers can cost (about 0.5 ms each).
+constexpr size_t kMaxLayers = 16384;
 constexpr size_t kPeekBytes = 512;
 
 // Yields `prefix`, then the rest of `src`.
@@ -127,6 +131,7 @@ class Loader {
   std::map<std::string, Member> members_;
   std::map<std::string, std::string> links_;
   size_t json_bytes_ = 0;
+  size_t layers_ = 0;  // members staged as layers
   std::vector<Pending> images_;
 };
 
@@ -203,6 +208,9 @@ Result<void> Loader::keep_json(archive::TarReader& tar, Member& m, const std::st
 }
 
 Result<void> Loader::stage_member(archive::TarReader& tar, Member& m, std::string head) {
+  if (++layers_ > kMaxLayers)
+    return Error::make(Errc::kCorrupt,
+                       fmt::format("more than {} members that look like layers", kMaxLayers));
   SourceGuard source(tar.data());
   PrefixReader in(std::move(head), source);
   auto staged = ingest_.stage_layer_blob(in);

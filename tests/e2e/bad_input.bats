@@ -401,3 +401,27 @@ PY
   [ "$status" -eq 0 ]
   [ "$output" = "Loaded image: busybox:latest" ]
 }
+
+@test "bad input: an archive of 16385 tiny layer-looking members stops at the cap" {
+  # Each is unpacked as it streams by (no manifest has been read yet): the count is capped.
+  python3 - "$W/many.tar.gz" <<'PY'
+import io, sys, tarfile
+one = io.BytesIO()
+with tarfile.open(fileobj=one, mode="w") as t:
+    info = tarfile.TarInfo("f"); info.size = 1
+    t.addfile(info, io.BytesIO(b"x"))
+layer = one.getvalue()
+with tarfile.open(sys.argv[1], "w:gz") as out:
+    for i in range(16385):
+        info = tarfile.TarInfo(f"{i}/layer.tar"); info.size = len(layer)
+        out.addfile(info, io.BytesIO(layer))
+PY
+  export STRATA_ROOT=$W/fresh
+  run strata load -i "$W/many.tar.gz"
+  echo "$output"
+  [ "$status" -eq 1 ]
+  assert_output_has "archive entry \`16384/layer.tar\`: more than 16384 members that look like layers"
+  # Nothing was kept, and the next command finds a clean store.
+  [ -z "$(ls -A "$STRATA_ROOT/tmp")" ]
+  [ -z "$(strata images -q)" ]
+}
