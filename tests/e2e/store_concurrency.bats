@@ -115,3 +115,35 @@ teardown() {
   [ "$status" -eq 0 ]
   [ -z "$(find "$STRATA_ROOT/tmp" "$STRATA_ROOT/layers" "$STRATA_ROOT/l" -mindepth 1)" ]
 }
+
+@test "crash: a collection killed at each of its moves, before it commits, loses nothing" {
+  # rmi commits the image's removal, then collects: the collection moves the files out
+  # of blobs/, layers/ and l/ one rename at a time and commits after. Killed after the
+  # nth move, its rows come back while its files sit in a dead lease: the next command
+  # must neither trust a row whose files are gone nor lose anything still named.
+  python3 "$MKARCHIVE" layer many "$W/many.tar" 200
+  gnu_extract "$W/many.tar" "$W/reference"
+  want=$(tree_digest "$W/reference")
+  STRATA_ROOT=$W/src strata import "$W/many.tar" many >/dev/null
+  STRATA_ROOT=$W/src strata save -o "$W/many-save.tar" many
+  strata load -q -i "$W/many-save.tar"
+  strata tag many keep   # a second image on the same layer and config
+  for n in 1 2 3 4 5; do
+    strata load -q -i "$W/many-save.tar"
+    strata rmi keep >/dev/null
+    run strace -f -qq -o /dev/null -e trace=renameat2 -e inject=renameat2:signal=SIGKILL:when=$n \
+      "$STRATA_BIN" rmi many
+    [ "$status" -eq 137 ]
+    run strata images -q
+    [ -z "$output" ]
+    run strata load -q -i "$W/many-save.tar"
+    [ "$status" -eq 0 ]
+    [ "$(tree_digest "$(layer_dir_of many)")" = "$want" ]
+    run strata save -o "$W/again.tar" many
+    [ "$status" -eq 0 ]
+    strata tag many keep
+  done
+  run strata image prune -af
+  [ "$status" -eq 0 ]
+  [ -z "$(find "$STRATA_ROOT/tmp" "$STRATA_ROOT/layers" "$STRATA_ROOT/l" -mindepth 1)" ]
+}
