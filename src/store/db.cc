@@ -86,6 +86,15 @@ constexpr const char* kSchemaV2[] = {
     "CREATE INDEX lease_resources_key ON lease_resources(kind, key)",
 };
 
+// Version 3: the engine's containers (container/record.h). A container holds a ref on
+// its image (kind 'container'), which keeps the image and its layers; `config` and
+// `state` are JSON documents the container module reads and writes.
+constexpr const char* kSchemaV3[] = {
+    "CREATE TABLE containers (id TEXT PRIMARY KEY, name TEXT NOT NULL UNIQUE, "
+    "image_id TEXT NOT NULL, image_name TEXT NOT NULL, created INTEGER NOT NULL, "
+    "driver TEXT NOT NULL, config TEXT NOT NULL, state TEXT NOT NULL)",
+};
+
 struct Migration {
   const char* const* begin;
   const char* const* end;
@@ -93,6 +102,7 @@ struct Migration {
 constexpr Migration kMigrations[] = {
     {std::begin(kSchemaV1), std::end(kSchemaV1)},
     {std::begin(kSchemaV2), std::end(kSchemaV2)},
+    {std::begin(kSchemaV3), std::end(kSchemaV3)},
 };
 static_assert(std::size(kMigrations) == Db::kSchemaVersion);
 

@@ -145,7 +145,9 @@ Result<std::optional<std::string>> Store::image_user(const oci::Digest& id) {
       "SELECT kind, owner FROM refs WHERE target_kind = 'image' AND target = ? LIMIT 1"));
   st.bind(1, id.str());
   if (!TRY(st.step())) return std::optional<std::string>();
-  return std::optional<std::string>(printable(st.text(0) + " " + st.text(1)));
+  std::string owner = st.text(1);
+  if (owner.size() == 64 && oci::is_hex(owner)) owner.resize(12);  // Docker shows short IDs
+  return std::optional<std::string>(printable(st.text(0) + " " + owner));
 }
 
 Result<void> Store::delete_image_rows(const oci::Digest& id) {
@@ -217,6 +219,12 @@ Result<PruneResult> Store::prune_images(bool all) {
 Result<void> Store::add_ref(std::string_view kind, std::string_view owner, RefTarget target_kind,
                             std::string_view target) {
   auto tx = TRY(db_->begin());
+  TRY(insert_ref(kind, owner, target_kind, target));
+  return tx.commit();
+}
+
+Result<void> Store::insert_ref(std::string_view kind, std::string_view owner, RefTarget target_kind,
+                               std::string_view target) {
   const char* exists = target_kind == RefTarget::kImage ? "SELECT id FROM images WHERE id = ?"
                        : target_kind == RefTarget::kLayer
                            ? "SELECT diff_id FROM layers WHERE diff_id = ?"
@@ -229,8 +237,7 @@ Result<void> Store::add_ref(std::string_view kind, std::string_view owner, RefTa
                        "VALUES (?, ?, ?, ?, ?)"));
   st.bind(1, kind).bind(2, owner).bind(3, target_kind_name(target_kind)).bind(4, target);
   st.bind(5, internal::unix_now());
-  TRY(st.run());
-  return tx.commit();
+  return st.run();
 }
 
 Result<void> Store::remove_refs(std::string_view kind, std::string_view owner) {

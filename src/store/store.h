@@ -129,6 +129,10 @@ class Store {
   Result<void> add_ref(std::string_view kind, std::string_view owner, RefTarget target_kind,
                        std::string_view target);
   Result<void> remove_refs(std::string_view kind, std::string_view owner);
+  // add_ref inside a transaction the caller holds (so that a container's row and its
+  // ref on the image commit together).
+  Result<void> insert_ref(std::string_view kind, std::string_view owner, RefTarget target_kind,
+                          std::string_view target);
 
   // Removes every blob, layer, link and tmp/ entry that no image, reference or live lease
   // holds, and reclaims dead leases. On failure before its transaction commits nothing
