@@ -1,0 +1,443 @@
+// SPDX-License-Identifier: Apache-2.0
+// strata-monitor: one per running container (the job conmon does for Podman). It is
+// exec'd by the engine, detaches into its own session, becomes the subreaper of the
+// container's init, mounts the container's overlay, drives the OCI runtime's create and
+// start, holds the container's stdio, writes its json-file log, serves attach clients,
+// records the exit code, unmounts, and finally execs the engine's exit command
+// (`strata container cleanup ID`), which records the exit in the store and applies
+// --rm. Single-threaded: one poll loop. See protocol.h for what it says to the engine.
+//
+// Usage: strata-monitor ID STORE_ROOT RUN_DIR BUNDLE LOG MAX_SIZE MAX_FILES RUNTIME
+//          RUNTIME_ROOT MOUNT(0|1) STDIN(0|1) -- EXIT_COMMAND...
+// with fd 3 the start-up socket. BUNDLE/lowers lists the layers (l/<link>), topmost
+// first, one per line; BUNDLE holds upper/, work/, merged/ (store-root-relative).
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/file.h>
+#include <sys/prctl.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "container/monitor/json_log.h"
+#include "container/monitor/protocol.h"
+#include "snapshot/snapshot.h"
+#include "sys/fs.h"
+#include "sys/io.h"
+#include "util/strings.h"
+
+namespace strata::container::monitor {
+namespace {
+
+struct Args {
+  std::string id, store_root, run_dir, bundle, log, runtime, runtime_root;
+  uint64_t max_size = 0;
+  int max_files = 1;
+  bool mount = false, stdin_open = false;
+  std::vector<std::string> exit_command;
+};
+
+constexpr int kSyncFd = 3;
+
+int64_t now_ns() {
+  struct timespec ts;
+  ::clock_gettime(CLOCK_REALTIME, &ts);
+  return static_cast<int64_t>(ts.tv_sec) * 1000000000 + ts.tv_nsec;
+}
+
+bool parse_args(int argc, char** argv, Args* a) {
+  if (argc < 13 || std::strcmp(argv[12], "--") != 0) return false;
+  a->id = argv[1];
+  a->store_root = argv[2];
+  a->run_dir = argv[3];
+  a->bundle = argv[4];
+  a->log = argv[5];
+  a->max_size = std::strtoull(argv[6], nullptr, 10);
+  a->max_files = std::atoi(argv[7]);
+  a->runtime = argv[8];
+  a->runtime_root = argv[9];
+  a->mount = std::strcmp(argv[10], "1") == 0;
+  a->stdin_open = std::strcmp(argv[11], "1") == 0;
+  for (int i = 13; i < argc; ++i) a->exit_command.emplace_back(argv[i]);
+  return true;
+}
+
+void report(std::string_view line) {
+  if (sys::write_all(kSyncFd, std::string(line) + "\n") < 0) {
+    // The engine went away: nothing to tell.
+  }
+}
+
+// Reads one line from the start-up socket; empty on EOF or error.
+std::string read_line(int fd) {
+  std::string line;
+  char c;
+  while (line.size() < 4096) {
+    ssize_t n = ::read(fd, &c, 1);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0 || c == '\n') break;
+    line += c;
+  }
+  return line;
+}
+
+// What a child must not inherit from the monitor: blocked signals and ignored SIGPIPE
+// survive execve, and would reach the container's processes.
+void reset_signals() {
+  sigset_t none;
+  sigemptyset(&none);
+  sigprocmask(SIG_SETMASK, &none, nullptr);
+  ::signal(SIGPIPE, SIG_DFL);
+}
+
+// Runs the runtime with `args`, stdio as given (-1: /dev/null), and waits for it.
+// Returns its exit status (-1 if it could not run). Other children reaped meanwhile
+// are the container's: if one is `init`, *init_status gets its status.
+int run_runtime(const Args& a, std::vector<std::string> args, int in, int out, int err, pid_t init,
+                int* init_status) {
+  std::vector<std::string> argv = {a.runtime, "--root", a.runtime_root};
+  argv.insert(argv.end(), args.begin(), args.end());
+  pid_t pid = ::fork();
+  if (pid < 0) return -1;
+  if (pid == 0) {
+    reset_signals();
+    int null = ::open("/dev/null", O_RDWR);
+    ::dup2(in >= 0 ? in : null, 0);
+    ::dup2(out >= 0 ? out : null, 1);
+    ::dup2(err >= 0 ? err : null, 2);
+    ::close_range(3, ~0U, 0);
+    std::vector<char*> cargv;
+    for (auto& s : argv) cargv.push_back(s.data());
+    cargv.push_back(nullptr);
+    ::execv(cargv[0], cargv.data());
+    _exit(127);
+  }
+  for (;;) {
+    int st;
+    pid_t r = ::waitpid(-1, &st, 0);
+    if (r < 0 && errno == EINTR) continue;
+    if (r < 0) return -1;
+    if (r == pid) return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+    if (r == init && init_status) *init_status = st;
+  }
+}
+
+std::string drain_text(int fd) {
+  std::string out;
+  char buf[4096];
+  int flags = ::fcntl(fd, F_GETFL);
+  ::fcntl(fd, F_SETFL, flags | O_NONBLOCK);
+  for (;;) {
+    ssize_t n = ::read(fd, buf, sizeof buf);
+    if (n <= 0 || out.size() > 16384) break;
+    out.append(buf, static_cast<size_t>(n));
+  }
+  ::fcntl(fd, F_SETFL, flags);
+  while (!out.empty() && (out.back() == '\n' || out.back() == ' ')) out.pop_back();
+  size_t nl = out.rfind('\n');  // the runtime's last line says what failed
+  return nl == std::string::npos ? out : out.substr(nl + 1);
+}
+
+class Monitor {
+ public:
+  explicit Monitor(Args a) : a_(std::move(a)), log_(a_.log, a_.max_size, a_.max_files) {}
+  int run();
+
+ private:
+  bool prepare();
+  bool create();
+  bool start();
+  void serve();
+  void finish();
+  void fail(std::string_view what);
+  void accept_client();
+  void forward(int stream, int fd);
+  void send_frame(FrameType t, std::string_view data);
+  void reap();
+
+  Args a_;
+  JsonLog log_;
+  UniqueFd lock_, sigfd_, listen_;
+  int out_[2] = {-1, -1}, err_[2] = {-1, -1}, in_[2] = {-1, -1};
+  pid_t init_ = 0;
+  int init_status_ = -1;
+  bool init_done_ = false, mounted_ = false;
+  std::vector<int> clients_;
+  snapshot::Layout layout_;
+};
+
+void Monitor::fail(std::string_view what) {
+  report(fmt::format("error {}", printable(what)));
+  if (init_ > 0) {
+    (void)run_runtime(a_, {"delete", "--force", a_.id}, -1, -1, -1, init_, nullptr);
+  }
+  if (mounted_) (void)snapshot::unmount(layout_.merged());
+}
+
+bool Monitor::prepare() {
+  std::string lock_path = a_.run_dir + "/" + kLockFile;
+  int fd = ::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  if (fd < 0 || ::flock(fd, LOCK_EX | LOCK_NB) < 0) {
+    fail(fmt::format("lock `{}`: {}", lock_path, std::strerror(errno)));
+    return false;
+  }
+  lock_.reset(fd);
+  sigset_t set;
+  sigemptyset(&set);
+  for (int s : {SIGCHLD, SIGTERM, SIGINT, SIGHUP}) sigaddset(&set, s);
+  sigprocmask(SIG_BLOCK, &set, nullptr);
+  ::signal(SIGPIPE, SIG_IGN);
+  sigfd_.reset(::signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK));
+  if (::chdir(a_.store_root.c_str()) < 0) {
+    fail(fmt::format("chdir `{}`: {}", a_.store_root, std::strerror(errno)));
+    return false;
+  }
+  if (auto r = log_.open(); !r.ok()) {
+    fail(r.error().message());
+    return false;
+  }
+  if (a_.mount) {
+    layout_.dir = a_.bundle;
+    auto lowers = sys::read_file(a_.bundle + "/lowers", 1 << 20);
+    if (!lowers.ok()) {
+      fail(lowers.error().message());
+      return false;
+    }
+    for (auto& l : split(*lowers, '\n'))
+      if (!l.empty()) layout_.lowers.push_back(l);
+    if (auto r = snapshot::mount(layout_); !r.ok()) {
+      fail(r.error().message());
+      return false;
+    }
+    mounted_ = true;
+  }
+  return true;
+}
+
+bool Monitor::create() {
+  if (::pipe2(out_, O_CLOEXEC) < 0 || ::pipe2(err_, O_CLOEXEC) < 0 ||
+      (a_.stdin_open && ::pipe2(in_, O_CLOEXEC) < 0)) {
+    fail(fmt::format("pipe: {}", std::strerror(errno)));
+    return false;
+  }
+  std::string pid_file = a_.run_dir + "/" + kPidFile;
+  std::string bundle = a_.store_root + "/" + a_.bundle;
+  int rc = run_runtime(a_, {"create", "--bundle", bundle, "--pid-file", pid_file, a_.id}, in_[0],
+                       out_[1], err_[1], 0, nullptr);
+  ::close(out_[1]);
+  ::close(err_[1]);
+  if (in_[0] >= 0) ::close(in_[0]);
+  out_[1] = err_[1] = in_[0] = -1;
+  if (rc != 0) {
+    std::string why = drain_text(err_[0]);
+    fail(why.empty() ? fmt::format("{} create: exit status {}", a_.runtime, rc) : why);
+    return false;
+  }
+  auto pid = sys::read_file(pid_file, 64);
+  init_ = pid.ok() ? std::atoi(pid->c_str()) : 0;
+  if (init_ <= 0) {
+    fail(fmt::format("{} create wrote no pid to `{}`", a_.runtime, pid_file));
+    return false;
+  }
+  std::string sock_path = a_.run_dir + "/" + kAttachSocket;
+  struct sockaddr_un addr = {};
+  addr.sun_family = AF_UNIX;
+  if (sock_path.size() >= sizeof addr.sun_path) {
+    fail(fmt::format("attach socket path `{}` is too long", sock_path));
+    return false;
+  }
+  std::memcpy(addr.sun_path, sock_path.c_str(), sock_path.size() + 1);
+  ::unlink(sock_path.c_str());
+  listen_.reset(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0));
+  if (!listen_.valid() ||
+      ::bind(listen_.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) < 0 ||
+      ::listen(listen_.get(), 16) < 0) {
+    fail(fmt::format("attach socket `{}`: {}", sock_path, std::strerror(errno)));
+    return false;
+  }
+  report(fmt::format("created {}", init_));
+  return true;
+}
+
+bool Monitor::start() {
+  std::string go = read_line(kSyncFd);
+  if (go != "start") {
+    fail("the engine went away before start");
+    return false;
+  }
+  // Clients that connected before start are taken now, so they miss nothing.
+  accept_client();
+  int errp[2];
+  if (::pipe2(errp, O_CLOEXEC) < 0) {
+    fail(fmt::format("pipe: {}", std::strerror(errno)));
+    return false;
+  }
+  int rc = run_runtime(a_, {"start", a_.id}, -1, -1, errp[1], init_, &init_status_);
+  ::close(errp[1]);
+  std::string why = drain_text(errp[0]);
+  ::close(errp[0]);
+  if (rc != 0) {
+    fail(why.empty() ? fmt::format("{} start: exit status {}", a_.runtime, rc) : why);
+    return false;
+  }
+  if (init_status_ != -1) init_done_ = true;
+  report("started");
+  ::close(kSyncFd);
+  return true;
+}
+
+void Monitor::send_frame(FrameType t, std::string_view data) {
+  char head[kFrameHeader] = {static_cast<char>(t), static_cast<char>(data.size() >> 24),
+                             static_cast<char>(data.size() >> 16),
+                             static_cast<char>(data.size() >> 8), static_cast<char>(data.size())};
+  std::string frame(head, kFrameHeader);
+  frame.append(data);
+  for (size_t i = 0; i < clients_.size();) {
+    if (sys::send_all(clients_[i], frame) < 0) {
+      ::close(clients_[i]);
+      clients_.erase(clients_.begin() + static_cast<long>(i));
+    } else {
+      ++i;
+    }
+  }
+}
+
+void Monitor::accept_client() {
+  for (;;) {
+    int c = ::accept4(listen_.get(), nullptr, nullptr, SOCK_CLOEXEC);
+    if (c < 0) return;
+    clients_.push_back(c);
+  }
+}
+
+void Monitor::forward(int stream, int fd) {
+  char buf[65536];
+  ssize_t n = ::read(fd, buf, sizeof buf);
+  if (n < 0 && (errno == EINTR || errno == EAGAIN)) return;
+  int& end = stream == 0 ? out_[0] : err_[0];
+  if (n <= 0) {
+    ::close(end);
+    end = -1;
+    return;
+  }
+  std::string_view data(buf, static_cast<size_t>(n));
+  (void)log_.write(stream, data, now_ns());  // a full disk loses log lines, not the container
+  send_frame(stream == 0 ? kStdout : kStderr, data);
+}
+
+void Monitor::reap() {
+  struct signalfd_siginfo si;
+  while (::read(sigfd_.get(), &si, sizeof si) == sizeof si) {
+    if (si.ssi_signo == SIGTERM || si.ssi_signo == SIGINT || si.ssi_signo == SIGHUP)
+      (void)run_runtime(a_, {"kill", a_.id, "KILL"}, -1, -1, -1, init_, &init_status_);
+  }
+  for (;;) {
+    int st;
+    pid_t r = ::waitpid(-1, &st, WNOHANG);
+    if (r <= 0) break;
+    if (r == init_) init_status_ = st;
+  }
+  if (init_status_ != -1) init_done_ = true;
+}
+
+void Monitor::serve() {
+  int64_t deadline = 0;  // after init exits, a little while for the pipes to drain
+  for (;;) {
+    if (init_done_ && out_[0] < 0 && err_[0] < 0) break;
+    if (init_done_ && deadline == 0) deadline = now_ns() + 2'000'000'000LL;
+    if (deadline != 0 && now_ns() > deadline) break;
+    std::vector<pollfd> fds = {{sigfd_.get(), POLLIN, 0},
+                               {listen_.get(), POLLIN, 0},
+                               {out_[0], POLLIN, 0},
+                               {err_[0], POLLIN, 0}};
+    for (int c : clients_) fds.push_back({c, POLLIN, 0});
+    int timeout = deadline != 0 ? 100 : -1;
+    if (::poll(fds.data(), fds.size(), timeout) < 0 && errno != EINTR) break;
+    if (fds[0].revents) reap();
+    if (fds[1].revents) accept_client();
+    if (fds[2].revents) forward(0, out_[0]);
+    if (fds[3].revents) forward(1, err_[0]);
+    for (size_t i = 4; i < fds.size(); ++i) {
+      if (!fds[i].revents) continue;
+      char buf[65536];
+      ssize_t n = ::read(fds[i].fd, buf, sizeof buf);
+      if (n > 0 && in_[1] >= 0) {
+        if (sys::write_all(in_[1], {buf, static_cast<size_t>(n)}) < 0) {
+          ::close(in_[1]);
+          in_[1] = -1;
+        }
+      } else if (n == 0) {
+        // The client closed its side: EOF on the container's stdin (Docker's stdin-once).
+        if (in_[1] >= 0) ::close(in_[1]);
+        in_[1] = -1;
+        ::shutdown(fds[i].fd, SHUT_RD);
+      }
+    }
+  }
+  (void)log_.flush(now_ns());
+}
+
+void Monitor::finish() {
+  int code = -1;
+  if (init_status_ != -1)
+    code = WIFEXITED(init_status_) ? WEXITSTATUS(init_status_) : 128 + WTERMSIG(init_status_);
+  std::string exit_path = a_.run_dir + "/" + kExitFile;
+  (void)sys::write_file_atomic(exit_path, fmt::format("{} {} 0\n", code, now_ns()));
+  send_frame(kExit, std::to_string(code));
+  for (int c : clients_) ::close(c);
+  clients_.clear();
+  (void)run_runtime(a_, {"delete", "--force", a_.id}, -1, -1, -1, 0, nullptr);
+  if (mounted_) (void)snapshot::unmount(layout_.merged());
+}
+
+int Monitor::run() {
+  if (!prepare() || !create() || !start()) return 1;
+  serve();
+  finish();
+  return 0;
+}
+
+}  // namespace
+}  // namespace strata::container::monitor
+
+int main(int argc, char** argv) {
+  using namespace strata::container::monitor;
+  Args a;
+  if (!parse_args(argc, argv, &a)) {
+    std::fprintf(stderr, "strata-monitor: bad arguments (it is started by strata)\n");
+    return 2;
+  }
+  // Detach: the engine reaps this first process at once; the monitor lives on in a
+  // session of its own, the subreaper of the container's init.
+  pid_t child = ::fork();
+  if (child < 0) return 1;
+  if (child > 0) _exit(0);
+  ::setsid();
+  ::prctl(PR_SET_CHILD_SUBREAPER, 1);
+  int null = ::open("/dev/null", O_RDWR);
+  ::dup2(null, 0);
+  ::dup2(null, 1);
+  ::dup2(null, 2);
+  if (null > 3) ::close(null);
+  Monitor m(a);
+  int rc = m.run();
+  if (rc == 0 && !a.exit_command.empty()) {
+    std::vector<char*> cargv;
+    for (auto& s : a.exit_command) cargv.push_back(s.data());
+    cargv.push_back(nullptr);
+    reset_signals();
+    ::execv(cargv[0], cargv.data());
+  }
+  return rc;
+}
