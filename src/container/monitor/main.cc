@@ -266,7 +266,7 @@ bool Monitor::create() {
     fail(fmt::format("attach socket `{}`: {}", sock_path, std::strerror(errno)));
     return false;
   }
-  report(fmt::format("created {}", init_));
+  report(fmt::format("created {} {}", init_, ::getpid()));
   return true;
 }
 

@@ -1,0 +1,125 @@
+// SPDX-License-Identifier: Apache-2.0
+// The engine's containers: an image's layers plus a read-write overlay layer, a name, an
+// ID, a generated config.json, and a monitor while it runs (docs/ARCHITECTURE.md
+// "Containers"). Rows live in the store's database (table `containers`), each holding a
+// ref on its image so that neither the image nor its layers go while it exists; files
+// live in ROOT/containers/<id>/ (upper/ work/ merged/ config.json lowers hosts hostname
+// resolv.conf log), run state in RUNROOT/containers/<id>/ (protocol.h), which may vanish
+// at reboot: every command that reads a container first reconciles its recorded state
+// with what its monitor left (sync), so a dead monitor or a reboot shows as "exited".
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "oci/json.h"
+#include "store/store.h"
+#include "util/result.h"
+
+namespace strata::container {
+
+// An exit code nobody recorded (the monitor was killed, or the host rebooted).
+inline constexpr int kUnknownExit = -1;
+
+struct State {
+  std::string status = "created";  // created, running, exited
+  int64_t pid = 0, monitor_pid = 0;
+  int exit_code = 0;
+  int64_t started_ns = 0, finished_ns = 0;
+  bool running() const { return status == "running"; }
+};
+
+// What `create` and `run` take from the command line.
+struct Options {
+  std::string name;
+  std::vector<std::string> cmd;
+  std::optional<std::string> entrypoint;
+  std::vector<std::string> env;  // K=V; a bare K takes the value of the caller's K
+  std::string workdir, user, hostname;
+  std::vector<std::string> labels;  // K=V
+  bool tty = false, interactive = false, auto_remove = false;
+  std::string runtime;  // name or path; empty: strata-runtime
+  int64_t memory = 0;   // bytes; 0: unset
+  int64_t pids_limit = 0;
+  int64_t nano_cpus = 0;
+  std::string stop_signal;
+  std::optional<int> stop_timeout;
+};
+
+struct Container {
+  std::string id, name, image_name;
+  oci::Digest image_id;
+  int64_t created_ns = 0;
+  oci::Json config;       // Docker's Config: Cmd, Entrypoint, Env, WorkingDir, User, ...
+  oci::Json host_config;  // Docker's HostConfig: AutoRemove, Runtime, Memory, ...
+  State state;
+  std::string short_id() const { return id.substr(0, 12); }
+};
+
+struct Paths {
+  std::string run_root;      // RUNROOT (default /run/strata)
+  std::string monitor;       // strata-monitor
+  std::string self;          // this strata binary (the monitor's exit command)
+  std::string runtime;       // strata-runtime, the default OCI runtime
+  std::string runtime_name;  // its name, for --runtime values
+};
+
+// What an attached start gives back: the connected attach socket.
+struct Attached {
+  UniqueFd sock;
+};
+
+class Engine {
+ public:
+  Engine(store::Store& store, Paths paths) : store_(store), paths_(std::move(paths)) {}
+
+  Result<Container> create(const Options& o, std::string_view image);
+  // By full ID, unique ID prefix or name; its state reconciled first.
+  Result<Container> get(std::string_view ref);
+  Result<std::vector<Container>> list();
+  // Starts a created or exited container; with `attach`, connects to its output before
+  // it runs (nothing is missed).
+  Result<void> start(Container& c, Attached* attach);
+  // Sends `sig` (default: the container's stop signal), waits `timeout` seconds, then
+  // SIGKILL; returns once the container has exited.
+  Result<void> stop(Container& c, std::optional<int> timeout);
+  Result<void> kill(Container& c, int sig);
+  // A running container needs force (it is killed first).
+  Result<void> remove(Container& c, bool force);
+  // Blocks until the container is not running; its exit code.
+  Result<int> wait(Container& c);
+  // The monitor's exit command: record the exit, and remove an --rm container.
+  Result<void> cleanup(std::string_view id);
+
+  std::string dir(const Container& c) const { return store_.root() + "/containers/" + c.id; }
+  std::string run_dir(const Container& c) const { return paths_.run_root + "/containers/" + c.id; }
+  std::string log_path(const Container& c) const { return dir(c) + "/log"; }
+
+ private:
+  Result<void> sync(Container& c);
+  Result<void> save_state(const Container& c);
+  // Saves c.state only if the row still holds `before` (false if it changed meanwhile).
+  Result<bool> save_state_if(const Container& c, const State& before);
+  Result<Container> load_row(store::Stmt& st);
+  Result<std::string> unique_name(const std::string& wanted);
+  Result<void> write_files(const Container& c, const store::ImageRecord& img,
+                           const struct LaunchUser& user);
+  Result<void> spawn_monitor(Container& c, Attached* attach);
+  Result<void> repair(Container& c);
+  std::string runtime_path(const Container& c) const;
+  std::string runtime_root(const Container& c) const;
+  Result<int> run_runtime(const Container& c, std::vector<std::string> args);
+
+  store::Store& store_;
+  Paths paths_;
+};
+
+// A Docker-style name, adjective_surname ("focused_turing"), from `seed` bits.
+std::string generate_name(uint64_t seed);
+// 64 hex characters from the kernel's random source.
+std::string new_id();
+// Signal names and numbers as Docker takes them: "SIGTERM", "TERM", "15"; 0 if unknown.
+int parse_signal(std::string_view s);
+
+}  // namespace strata::container

@@ -1,0 +1,176 @@
+// SPDX-License-Identifier: Apache-2.0
+// `create`: a container row (with its ref on the image, in one transaction) and its
+// directory: the overlay's upper/ work/ merged/, the layer list for the monitor, the
+// files Strata generates (hosts, hostname, resolv.conf) and config.json.
+#include <fcntl.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <charconv>
+#include <cstdlib>
+
+#include "container/container.h"
+#include "container/spec.h"
+#include "snapshot/snapshot.h"
+#include "sys/fs.h"
+#include "util/strings.h"
+
+namespace strata::container {
+
+namespace {
+
+int64_t now_ns() {
+  struct timespec ts;
+  ::clock_gettime(CLOCK_REALTIME, &ts);
+  return static_cast<int64_t>(ts.tv_sec) * 1000000000 + ts.tv_nsec;
+}
+
+std::string env_key(std::string_view kv) { return std::string(kv.substr(0, kv.find('='))); }
+
+// The image's Env, then the command line's, a later key replacing an earlier one.
+std::vector<std::string> merge_env(const std::vector<std::string>& image,
+                                   const std::vector<std::string>& given) {
+  std::vector<std::string> out = image;
+  for (const auto& e : given) {
+    std::string kv = e;
+    if (e.find('=') == std::string::npos) {  // `-e K`: the caller's K, or nothing
+      const char* v = ::getenv(e.c_str());
+      if (v == nullptr) continue;
+      kv = e + "=" + v;
+    }
+    std::string k = env_key(kv);
+    auto it = std::find_if(out.begin(), out.end(), [&](const auto& x) { return env_key(x) == k; });
+    if (it != out.end())
+      *it = kv;
+    else
+      out.push_back(kv);
+  }
+  return out;
+}
+
+Result<oci::Json> labels_json(const std::map<std::string, std::string>& image,
+                              const std::vector<std::string>& given) {
+  oci::Json out = oci::Json::object();
+  for (const auto& [k, v] : image) out[k] = v;
+  for (const auto& l : given) {
+    size_t eq = l.find('=');
+    std::string k = l.substr(0, eq);
+    if (k.empty())
+      return Error::make(Errc::kInvalidArgument, fmt::format("invalid label '{}'", printable(l)));
+    out[k] = eq == std::string::npos ? "" : l.substr(eq + 1);
+  }
+  return out;
+}
+
+oci::Json strings(const std::vector<std::string>& v) {
+  oci::Json a = oci::Json::array();
+  for (const auto& s : v) a.push_back(s);
+  return a;
+}
+
+}  // namespace
+
+Result<Container> Engine::create(const Options& o, std::string_view image) {
+  store::ImageRecord img = TRY(store_.resolve(image));
+  oci::ImageConfig ic = TRY(store_.load_config(img));
+  Container c;
+  c.id = new_id();
+  c.image_id = img.id;
+  c.image_name = std::string(image);
+  c.created_ns = now_ns();
+
+  // Docker's rules: --entrypoint replaces the image's and drops its Cmd; arguments
+  // replace the Cmd.
+  std::vector<std::string> entrypoint = ic.config.entrypoint, cmd = ic.config.cmd;
+  if (o.entrypoint) {
+    entrypoint = o.entrypoint->empty() ? std::vector<std::string>{}
+                                       : std::vector<std::string>{*o.entrypoint};
+    cmd.clear();
+  }
+  if (!o.cmd.empty()) cmd = o.cmd;
+  if (entrypoint.empty() && cmd.empty())
+    return Error::make(Errc::kInvalidArgument, "no command specified");
+  std::string workdir = !o.workdir.empty() ? o.workdir : ic.config.working_dir;
+  if (!workdir.empty() && workdir[0] != '/')
+    return Error::make(Errc::kInvalidArgument,
+                       fmt::format("the working directory '{}' is invalid, it needs to be an "
+                                   "absolute path",
+                                   printable(workdir)));
+  std::string hostname = !o.hostname.empty() ? o.hostname : c.short_id();
+  std::vector<std::string> env = merge_env(ic.config.env, o.env);
+  if (std::none_of(env.begin(), env.end(), [](const auto& e) { return e.starts_with("PATH="); }))
+    env.insert(env.begin(), std::string("PATH=") + kDefaultPath);
+  c.config = {{"Hostname", hostname},
+              {"User", !o.user.empty() ? o.user : ic.config.user},
+              {"Tty", o.tty},
+              {"OpenStdin", o.interactive},
+              {"Env", strings(env)},
+              {"Cmd", strings(cmd)},
+              {"Image", std::string(image)},
+              {"WorkingDir", workdir},
+              {"Entrypoint", strings(entrypoint)},
+              {"Labels", TRY(labels_json(ic.config.labels, o.labels))},
+              {"StopSignal", !o.stop_signal.empty()           ? o.stop_signal
+                             : !ic.config.stop_signal.empty() ? ic.config.stop_signal
+                                                              : "SIGTERM"}};
+  if (o.stop_timeout) c.config["StopTimeout"] = *o.stop_timeout;
+  c.host_config = {{"AutoRemove", o.auto_remove},
+                   {"Runtime", o.runtime.empty() ? paths_.runtime_name : o.runtime},
+                   {"NetworkMode", "none"},
+                   {"Memory", o.memory},
+                   {"PidsLimit", o.pids_limit},
+                   {"NanoCpus", o.nano_cpus}};
+  std::string runtime = runtime_path(c);
+  if (::access(runtime.c_str(), X_OK) != 0)
+    return Error::make(Errc::kNotFound,
+                       fmt::format("unknown or invalid runtime name: {}", printable(o.runtime)));
+  // What the process runs as is resolved now, in the image's /etc/passwd and /etc/group:
+  // a user that does not exist is an error of create, not of start.
+  LaunchUser user = TRY(resolve_user(store_, img, c.config["User"].get<std::string>()));
+
+  auto tx = TRY(store_.db().begin());
+  c.name = TRY(unique_name(o.name));
+  auto st = TRY(store_.db().prepare(
+      "INSERT INTO containers (id, name, image_id, image_name, created, driver, config, state) "
+      "VALUES (?, ?, ?, ?, ?, 'overlay', ?, ?)"));
+  oci::Json cfg = {{"Config", c.config}, {"HostConfig", c.host_config}};
+  st.bind(1, c.id).bind(2, c.name).bind(3, c.image_id.str()).bind(4, c.image_name);
+  st.bind(5, c.created_ns).bind(6, oci::dump_json(cfg)).bind(7, "{}");
+  TRY(st.run());
+  TRY(store_.insert_ref("container", c.id, store::RefTarget::kImage, c.image_id.str()));
+  TRY(save_state(c));
+  // The files before the commit: a failure leaves no row, and the directory (named by no
+  // row) is removed here or by the next prune.
+  auto files = write_files(c, img, user);
+  if (!files.ok()) {
+    (void)sys::remove_all(dir(c));
+    return std::move(files).error();
+  }
+  TRY(tx.commit());
+  return c;
+}
+
+Result<void> Engine::write_files(const Container& c, const store::ImageRecord& img,
+                                 const LaunchUser& user) {
+  std::string d = dir(c);
+  TRY(sys::mkdir_p(store_.root() + "/containers", 0700));
+  if (::mkdir(d.c_str(), 0700) < 0) return Error::from_errno(errno, fmt::format("mkdir `{}`", d));
+  snapshot::Layout layout{"containers/" + c.id, {}};
+  for (auto it = img.layers.rbegin(); it != img.layers.rend(); ++it)
+    layout.lowers.push_back(TRY(store_.layer_link(it->diff_id)));
+  TRY(snapshot::overlay_options(layout));  // too many layers: refused now, not at start
+  auto root_fd = TRY(sys::open_dir(store_.root()));
+  TRY(snapshot::create(root_fd.get(), layout));
+  std::string lowers;
+  for (const auto& l : layout.lowers) lowers += l + "\n";
+  TRY(sys::write_file_atomic(d + "/lowers", lowers, 0600));
+  std::string hostname = c.config["Hostname"].get<std::string>();
+  TRY(sys::write_file_atomic(d + "/hostname", hostname + "\n"));
+  TRY(sys::write_file_atomic(d + "/hosts", hosts_file(hostname)));
+  TRY(sys::write_file_atomic(d + "/resolv.conf", resolv_conf()));
+  oci::Json spec = TRY(make_spec(c, user, store_.root() + "/" + layout.merged(), d));
+  TRY(sys::write_file_atomic(d + "/config.json", oci::dump_json_pretty(spec), 0600));
+  return {};
+}
+
+}  // namespace strata::container

@@ -1,0 +1,316 @@
+// SPDX-License-Identifier: Apache-2.0
+// start, stop, kill, remove, wait and the reconciliation of recorded state with what a
+// container's monitor left (sync). Processes are started with posix_spawn: the engine
+// runs no code of its own between fork and exec.
+#include <fcntl.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/file.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <charconv>
+#include <thread>
+
+#include "container/container.h"
+#include "container/monitor/protocol.h"
+#include "snapshot/snapshot.h"
+#include "sys/fs.h"
+#include "sys/io.h"
+#include "sys/unix_socket.h"
+#include "util/strings.h"
+
+extern char** environ;
+
+namespace strata::container {
+
+namespace {
+
+namespace mon = monitor;
+
+int64_t now_ns() {
+  struct timespec ts;
+  ::clock_gettime(CLOCK_REALTIME, &ts);
+  return static_cast<int64_t>(ts.tv_sec) * 1000000000 + ts.tv_nsec;
+}
+
+// Spawns argv with fd `sync` as its fd 3 (or none), stdin from /dev/null, and waits.
+Result<int> spawn_and_wait(const std::vector<std::string>& argv, int sync, bool quiet) {
+  posix_spawn_file_actions_t fa;
+  posix_spawn_file_actions_init(&fa);
+  posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+  if (quiet) {
+    posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
+    posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
+  }
+  if (sync >= 0) posix_spawn_file_actions_adddup2(&fa, sync, 3);
+  posix_spawn_file_actions_addclosefrom_np(&fa, sync >= 0 ? 4 : 3);
+  std::vector<char*> cargv;
+  for (const auto& s : argv) cargv.push_back(const_cast<char*>(s.c_str()));
+  cargv.push_back(nullptr);
+  pid_t pid;
+  int rc = ::posix_spawn(&pid, cargv[0], &fa, nullptr, cargv.data(), environ);
+  posix_spawn_file_actions_destroy(&fa);
+  if (rc != 0) return Error::from_errno(rc, fmt::format("run `{}`", argv[0]));
+  int st;
+  while (::waitpid(pid, &st, 0) < 0)
+    if (errno != EINTR) return Error::from_errno(errno, "waitpid");
+  return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
+
+std::string read_line(int fd) {
+  std::string line;
+  char ch;
+  while (line.size() < 65536) {
+    ssize_t n = ::read(fd, &ch, 1);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0 || ch == '\n') break;
+    line += ch;
+  }
+  return line;
+}
+
+// The monitor of a running container holds an exclusive flock on its lock file. Returns
+// the open lock file if it is held, else nothing (no file, or nobody holds it).
+UniqueFd held_lock(const std::string& path) {
+  UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (!fd.valid()) return {};
+  if (::flock(fd.get(), LOCK_SH | LOCK_NB) == 0) return {};
+  return fd;
+}
+
+// An exclusive lock on one container's start/stop/remove (RUNROOT/locks/<id>).
+Result<UniqueFd> op_lock(const std::string& run_root, const std::string& id) {
+  TRY(sys::mkdir_p(run_root + "/locks", 0700));
+  std::string path = run_root + "/locks/" + id;
+  UniqueFd fd(::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600));
+  if (!fd.valid()) return Error::from_errno(errno, fmt::format("open `{}`", path));
+  while (::flock(fd.get(), LOCK_EX) < 0)
+    if (errno != EINTR) return Error::from_errno(errno, fmt::format("lock `{}`", path));
+  return fd;
+}
+
+std::string find_in_path(const std::string& name) {
+  const char* path = ::getenv("PATH");
+  for (const auto& d : split(path ? path : "/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin", ':')) {
+    std::string p = d + "/" + name;
+    if (!d.empty() && ::access(p.c_str(), X_OK) == 0) return p;
+  }
+  return "";
+}
+
+bool get_bool(const oci::Json& obj, const char* key) {
+  auto it = obj.find(key);
+  return it != obj.end() && it->is_boolean() && it->get<bool>();
+}
+
+}  // namespace
+
+std::string Engine::runtime_path(const Container& c) const {
+  std::string name = c.host_config.contains("Runtime") && c.host_config["Runtime"].is_string()
+                         ? c.host_config["Runtime"].get<std::string>()
+                         : paths_.runtime_name;
+  if (name.empty() || name == paths_.runtime_name) return paths_.runtime;
+  if (name.find('/') != std::string::npos) return name;
+  return find_in_path(name);
+}
+
+std::string Engine::runtime_root(const Container& c) const {
+  std::string path = runtime_path(c);
+  return paths_.run_root + "/runtime-" + path.substr(path.rfind('/') + 1);
+}
+
+Result<int> Engine::run_runtime(const Container& c, std::vector<std::string> args) {
+  std::vector<std::string> argv = {runtime_path(c), "--root", runtime_root(c)};
+  argv.insert(argv.end(), args.begin(), args.end());
+  return spawn_and_wait(argv, -1, true);
+}
+
+// A monitor that is gone: its exit file says how the container ended, or nothing does
+// (killed, or the host rebooted and /run was emptied). Whatever it left is undone: the
+// runtime's state (and any process still alive), the overlay mount, the run directory.
+Result<void> Engine::sync(Container& c) {
+  if (!c.state.running()) return {};
+  std::string run = run_dir(c);
+  if (held_lock(run + "/" + mon::kLockFile).valid()) return {};
+  State before = c.state;
+  int code = kUnknownExit;
+  int64_t finished = now_ns();
+  if (auto text = sys::read_file(run + "/" + mon::kExitFile, 256); text.ok()) {
+    auto f = split(trim(*text), ' ');
+    if (f.size() >= 2) {
+      std::from_chars(f[0].data(), f[0].data() + f[0].size(), code);
+      std::from_chars(f[1].data(), f[1].data() + f[1].size(), finished);
+    }
+  }
+  c.state.status = "exited";
+  c.state.exit_code = code;
+  c.state.finished_ns = finished;
+  c.state.pid = 0;
+  c.state.monitor_pid = 0;
+  if (!TRY(save_state_if(c, before))) {  // someone else recorded it first: take theirs
+    auto again = TRY(get(c.id));
+    c = std::move(again);
+    return {};
+  }
+  TRY(repair(c));
+  return {};
+}
+
+Result<void> Engine::repair(Container& c) {
+  (void)run_runtime(c, {"delete", "--force", c.id});
+  TRY(snapshot::unmount(dir(c) + "/merged"));
+  return sys::remove_all(run_dir(c));
+}
+
+Result<void> Engine::start(Container& c, Attached* attach) {
+  auto lock = TRY(op_lock(paths_.run_root, c.id));
+  c = TRY(get(c.id));
+  if (c.state.running())
+    return Error::make(Errc::kExists, fmt::format("container {} is already running", c.name));
+  State before = c.state;
+  TRY(repair(c));  // what an earlier run may have left
+  std::string run = run_dir(c);
+  TRY(sys::mkdir_p(run, 0700));
+  int sv[2];
+  if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
+    return Error::from_errno(errno, "socketpair");
+  UniqueFd mine(sv[0]), theirs(sv[1]);
+  std::string log_max = "10485760", log_files = "3";
+  if (c.host_config.contains("LogConfig")) {
+    // Set by --log-opt (a later step); Docker's json-file options.
+  }
+  std::vector<std::string> argv = {paths_.monitor,
+                                   c.id,
+                                   store_.root(),
+                                   "containers/" + c.id,
+                                   log_path(c),
+                                   log_max,
+                                   log_files,
+                                   runtime_path(c),
+                                   runtime_root(c),
+                                   "1",
+                                   get_bool(c.config, "OpenStdin") ? "1" : "0",
+                                   "--",
+                                   paths_.self,
+                                   "--root",
+                                   store_.root(),
+                                   "--runroot",
+                                   paths_.run_root,
+                                   "container",
+                                   "cleanup",
+                                   c.id};
+  int rc = TRY(spawn_and_wait(argv, theirs.get(), true));
+  theirs.reset();
+  if (rc != 0) return Error::make(Errc::kInternal, fmt::format("monitor exited with {}", rc));
+  std::string line = read_line(mine.get());
+  if (!line.starts_with("created ")) {
+    (void)sys::remove_all(run);
+    return Error::make(Errc::kInternal,
+                       line.starts_with("error ") ? line.substr(6) : "the monitor failed to start");
+  }
+  auto f = split(line, ' ');
+  int64_t pid = 0, monitor_pid = 0;
+  if (f.size() >= 3) {
+    std::from_chars(f[1].data(), f[1].data() + f[1].size(), pid);
+    std::from_chars(f[2].data(), f[2].data() + f[2].size(), monitor_pid);
+  }
+  if (attach) attach->sock = TRY(sys::connect_unix(run + "/" + mon::kAttachSocket, "attach"));
+  if (sys::write_all(mine.get(), "start\n") < 0) return Error::from_errno(errno, "start monitor");
+  line = read_line(mine.get());
+  if (line != "started") {
+    (void)sys::remove_all(run);
+    return Error::make(Errc::kInternal,
+                       line.starts_with("error ") ? line.substr(6) : "the monitor failed to start");
+  }
+  c.state.status = "running";
+  c.state.pid = pid;
+  c.state.monitor_pid = monitor_pid;
+  c.state.exit_code = 0;
+  c.state.started_ns = now_ns();
+  c.state.finished_ns = 0;
+  TRY(save_state_if(c, before));
+  return {};
+}
+
+Result<int> Engine::wait(Container& c) {
+  while (c.state.running()) {
+    UniqueFd fd(::open((run_dir(c) + "/" + mon::kLockFile).c_str(), O_RDONLY | O_CLOEXEC));
+    if (fd.valid())
+      while (::flock(fd.get(), LOCK_SH) < 0 && errno == EINTR) {
+      }
+    auto again = TRY(get(c.id));
+    c = std::move(again);
+    if (c.state.running()) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return c.state.exit_code;
+}
+
+Result<void> Engine::kill(Container& c, int sig) {
+  if (!c.state.running())
+    return Error::make(Errc::kInvalidArgument,
+                       fmt::format("cannot kill container: {}: container {} is not running", c.name,
+                                   c.short_id()));
+  int rc = TRY(run_runtime(c, {"kill", c.id, std::to_string(sig)}));
+  if (rc != 0) {
+    auto again = TRY(get(c.id));  // it may have exited meanwhile
+    if (again.state.running())
+      return Error::make(Errc::kInternal,
+                         fmt::format("cannot kill container {}: the runtime failed", c.name));
+  }
+  return {};
+}
+
+Result<void> Engine::stop(Container& c, std::optional<int> timeout) {
+  if (!c.state.running()) return {};
+  int sig = SIGTERM;
+  if (c.config.contains("StopSignal") && c.config["StopSignal"].is_string())
+    if (int s = parse_signal(c.config["StopSignal"].get<std::string>())) sig = s;
+  int seconds = timeout.value_or(c.config.contains("StopTimeout") &&
+                                         c.config["StopTimeout"].is_number_integer()
+                                     ? c.config["StopTimeout"].get<int>()
+                                     : 10);
+  (void)run_runtime(c, {"kill", c.id, std::to_string(sig)});
+  std::string lock = run_dir(c) + "/" + mon::kLockFile;
+  int64_t deadline = now_ns() + static_cast<int64_t>(seconds) * 1000000000;
+  while (held_lock(lock).valid() && now_ns() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  if (held_lock(lock).valid()) (void)run_runtime(c, {"kill", c.id, "KILL"});
+  TRY(wait(c));
+  return {};
+}
+
+Result<void> Engine::remove(Container& c, bool force) {
+  auto lock = TRY(op_lock(paths_.run_root, c.id));
+  c = TRY(get(c.id));
+  if (c.state.running()) {
+    if (!force)
+      return Error::make(Errc::kExists,
+                         fmt::format("cannot remove container \"/{}\": container is running: stop "
+                                     "the container before removing or force remove",
+                                     c.name));
+    (void)run_runtime(c, {"kill", c.id, "KILL"});
+    TRY(wait(c));
+  }
+  auto tx = TRY(store_.db().begin());
+  TRY(store_.db().exec("DELETE FROM containers WHERE id = ?", c.id));
+  bool removed = store_.db().changes() > 0;
+  TRY(store_.remove_refs("container", c.id));
+  TRY(tx.commit());
+  if (!removed) return {};  // another rm got there first; it removes the files
+  TRY(repair(c));
+  TRY(sys::remove_all(dir(c)));
+  ::unlink((paths_.run_root + "/locks/" + c.id).c_str());
+  return {};
+}
+
+Result<void> Engine::cleanup(std::string_view id) {
+  Container c = TRY(get(id));
+  if (c.state.running()) return {};  // restarted meanwhile
+  if (get_bool(c.host_config, "AutoRemove")) return remove(c, false);
+  return {};
+}
+
+}  // namespace strata::container
