@@ -74,15 +74,20 @@ Result<std::optional<std::pair<uint16_t, uint16_t>>> parse_console_size(const Fi
   return std::optional<std::pair<uint16_t, uint16_t>>(std::make_pair(*h, *w));
 }
 
+// The largest uid or gid a process or a file may have (4294967295 is the "no id" -1).
+constexpr uint64_t kMaxId = 4294967294;
+
 Result<User> parse_user(const Fields& p) {
   Fields u = TRY(p.object("user"));
   User out;
-  out.uid = TRY(u.opt<uint32_t>("uid")).value_or(0);
-  out.gid = TRY(u.opt<uint32_t>("gid")).value_or(0);
+  // (uid_t)-1 is "leave unchanged" to setresuid and setresgid: 4294967295 would keep the
+  // runtime's root. Ids stop one short of it, as the kernel's own maps do.
+  out.uid = static_cast<uint32_t>(TRY(u.opt_uint("uid", kMaxId)).value_or(0));
+  out.gid = static_cast<uint32_t>(TRY(u.opt_uint("gid", kMaxId)).value_or(0));
   // umask(2) takes the permission bits only.
   if (auto m = TRY(u.opt_uint("umask", 0777))) out.umask = static_cast<uint32_t>(*m);
   for (const auto& [g, at] : TRY(u.array("additionalGids")))
-    out.additional_gids.push_back(TRY(int_of_type<uint32_t>(*g, at)));
+    out.additional_gids.push_back(static_cast<uint32_t>(TRY(uint_in_range(*g, at, kMaxId))));
   return out;
 }
 
@@ -212,8 +217,8 @@ Result<std::vector<Device>> parse_devices(const Fields& linux) {
     d.minor = TRY(f.opt_int("minor", 0, kMaxDeviceMinor)).value_or(0);
     // Permission bits only: the type comes from `type` (runc strips S_IFMT too).
     if (auto m = TRY(f.opt_uint("fileMode", 07777))) d.file_mode = static_cast<uint32_t>(*m);
-    d.uid = TRY(f.opt<uint32_t>("uid"));
-    d.gid = TRY(f.opt<uint32_t>("gid"));
+    if (auto id = TRY(f.opt_uint("uid", kMaxId))) d.uid = static_cast<uint32_t>(*id);
+    if (auto id = TRY(f.opt_uint("gid", kMaxId))) d.gid = static_cast<uint32_t>(*id);
     out.push_back(d);
   }
   return out;

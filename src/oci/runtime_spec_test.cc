@@ -111,11 +111,14 @@ TEST(RuntimeSpecTest, RichConfigParses) {
 
 TEST(RuntimeSpecTest, UidBeyond32BitsIsRefusedNotTruncatedToRoot) {
   EXPECT_EQ(error_with([](Json& j) { j["process"]["user"]["uid"] = 4294967296ULL; }),
-            "process.user.uid: 4294967296 is out of range (0 to 4294967295)");
+            "process.user.uid: 4294967296 is out of range (0 to 4294967294)");
+  // -1 to setresuid means "unchanged": the process would keep the runtime's root.
+  EXPECT_EQ(error_with([](Json& j) { j["process"]["user"]["uid"] = 4294967295ULL; }),
+            "process.user.uid: 4294967295 is out of range (0 to 4294967294)");
   EXPECT_EQ(error_with([](Json& j) { j["process"]["user"]["gid"] = -1; }),
-            "process.user.gid: -1 is out of range (0 to 4294967295)");
+            "process.user.gid: -1 is out of range (0 to 4294967294)");
   EXPECT_EQ(error_with([](Json& j) { j["process"]["user"]["additionalGids"][1] = 4294967297ULL; }),
-            "process.user.additionalGids[1]: 4294967297 is out of range (0 to 4294967295)");
+            "process.user.additionalGids[1]: 4294967297 is out of range (0 to 4294967294)");
 }
 
 // Every integer field: floats, negatives where unsigned is wanted, values beyond the
@@ -149,7 +152,7 @@ TEST(RuntimeSpecTest, EveryIntegerFieldIsRangeChecked) {
       {"/linux/devices/0/minor", "-1", "linux.devices[0].minor: -1 is out of range (0 to 1048575)"},
       {"/linux/devices/0/fileMode", "65535",
        "linux.devices[0].fileMode: 65535 is out of range (0 to 4095)"},
-      {"/linux/devices/0/uid", "-2", "linux.devices[0].uid: -2 is out of range (0 to 4294967295)"},
+      {"/linux/devices/0/uid", "-2", "linux.devices[0].uid: -2 is out of range (0 to 4294967294)"},
       {"/linux/resources/devices/1/major", "-7",
        "linux.resources.devices[1].major: -7 is out of range (-1 to 4095)"},
       {"/linux/timeOffsets/monotonic/nanosecs", "1000000000",
