@@ -16,6 +16,7 @@
 #include "oci/media_types.h"
 #include "store/image_io.h"
 #include "store/store_internal.h"
+#include "sys/fs.h"
 #include "util/log.h"
 #include "util/strings.h"
 
@@ -31,6 +32,10 @@ constexpr size_t kMaxNames = 100000;  // members and links remembered
 // and bounds what a hostile archive of tiny layers can cost (about 0.5 ms each).
 constexpr size_t kMaxLayers = 16384;
 constexpr size_t kPeekBytes = 512;
+constexpr size_t kMaxNameBytes = 4096;         // one member's or link target's name
+constexpr size_t kMaxAllNameBytes = 32 << 20;  // all the names remembered
+constexpr size_t kMaxImages = 10000;           // distinct images (entries naming the same
+                                               // config, layers and manifest are one)
 
 // Yields `prefix`, then the rest of `src`.
 class PrefixReader : public archive::Reader {
@@ -94,10 +99,16 @@ struct Member {
   std::optional<Error> error;        // why a member a manifest may name was not kept
 };
 
-// An image verified and waiting to be placed and recorded.
+// An image verified and waiting to be placed and recorded. Its config and manifest are
+// members' texts, shared by every entry that names them: an archive whose manifest.json
+// lists one 4 MB config 600 times held 600 copies (2.4 GB) before.
 struct Pending {
-  NewImage image;
-  std::vector<StagedLayer*> layers;
+  const std::string* config = nullptr;
+  const std::string* manifest = nullptr;  // OCI; Docker archives carry none
+  std::vector<LayerRecord> layers;
+  std::vector<StagedLayer*> staged;
+  std::vector<oci::Reference> tags;
+  std::set<std::string> tag_names;
 };
 
 class Loader {
@@ -118,21 +129,28 @@ class Loader {
   std::string resolve(std::string path) const;
   Result<const std::string*> json_member(const std::string& path);
   Result<StagedLayer*> layer_member(const std::string& path);
-  Result<std::string> verified_json(const oci::Descriptor& d);
+  Result<const std::string*> verified_json(const oci::Descriptor& d);
+  const oci::Digest& digest_of(const std::string* text);
+  Result<const std::vector<oci::Digest>*> diff_ids_of(const std::string* config);
+  Result<void> check_name(const std::string& name);
   Result<void> docker_images();
   Result<void> docker_entry(const oci::Json& entry);
   Result<void> oci_images();
   Result<void> oci_manifest(const oci::Descriptor& d, const oci::Reference* tag, int depth);
-  Result<void> add(std::string manifest, std::string config, std::vector<std::string> layer_paths,
-                   std::vector<oci::Reference> tags);
+  Result<void> add(const std::string* manifest, const std::string* config,
+                   const std::vector<std::string>& layer_paths, std::vector<oci::Reference> tags);
   Result<void> check_oci_layers(const std::string& manifest, Pending& p);
 
   Ingest& ingest_;
   std::map<std::string, Member> members_;
   std::map<std::string, std::string> links_;
   size_t json_bytes_ = 0;
-  size_t layers_ = 0;  // members staged as layers
+  size_t layers_ = 0;      // members staged as layers
+  size_t name_bytes_ = 0;  // of the names remembered
   std::vector<Pending> images_;
+  std::map<std::string, size_t> image_index_;  // what makes an image distinct -> images_
+  std::map<const std::string*, oci::Digest> digests_;
+  std::map<const std::string*, std::vector<oci::Digest>> diff_ids_;
 };
 
 // Joins a link target to the directory of the link, resolving ".." lexically; nothing
@@ -249,13 +267,29 @@ Result<void> Loader::read_member(archive::TarReader& tar, const std::string& pat
   return {};
 }
 
+// Names are remembered (members, links and their targets) until the manifests are read:
+// each is capped, and so is their sum (libarchive takes PAX names of up to 1 MiB).
+Result<void> Loader::check_name(const std::string& name) {
+  if (name.size() > kMaxNameBytes)
+    return Error::make(Errc::kCorrupt, fmt::format("name `{}` is longer than {} bytes",
+                                                   sys::printable_path(name), kMaxNameBytes));
+  name_bytes_ += name.size();
+  if (name_bytes_ > kMaxAllNameBytes)
+    return Error::make(Errc::kCorrupt,
+                       fmt::format("member names add up to more than {} bytes", kMaxAllNameBytes));
+  return {};
+}
+
 Result<void> Loader::read_entry(archive::TarReader& tar, struct archive_entry* e) {
   std::string path = TRY_CTX(archive::clean_entry_path(archive_entry_pathname(e)), "archive");
+  TRY_CTX(check_name(path), "archive");
   auto ctx = [&] { return fmt::format("archive entry `{}`", printable(path)); };
   if (const char* target = archive_entry_hardlink(e)) {
     TRY(check_names());
     members_.erase(path);
-    links_[path] = TRY_CTX(archive::clean_entry_path(target), "{}", ctx());
+    std::string to = TRY_CTX(archive::clean_entry_path(target), "{}", ctx());
+    TRY_CTX(check_name(to), "{}", ctx());
+    links_[path] = std::move(to);
     return {};
   }
   switch (archive_entry_filetype(e)) {
@@ -266,7 +300,9 @@ Result<void> Loader::read_entry(archive::TarReader& tar, struct archive_entry* e
       TRY(check_names());
       members_.erase(path);
       const char* target = archive_entry_symlink(e);
-      links_[path] = TRY_CTX(join_link(path, target ? target : ""), "{}", ctx());
+      std::string to = TRY_CTX(join_link(path, target ? target : ""), "{}", ctx());
+      TRY_CTX(check_name(to), "{}", ctx());
+      links_[path] = std::move(to);
       return {};
     }
     default:
@@ -302,34 +338,52 @@ Result<StagedLayer*> Loader::layer_member(const std::string& path) {
   return &*it->second.layer;
 }
 
-Result<void> Loader::add(std::string manifest, std::string config,
-                         std::vector<std::string> layer_paths, std::vector<oci::Reference> tags) {
-  oci::ImageConfig c = TRY(oci::parse_image_config(config));
-  if (c.diff_ids.size() != layer_paths.size())
+const oci::Digest& Loader::digest_of(const std::string* text) {
+  auto [it, fresh] = digests_.try_emplace(text);
+  if (fresh) it->second = oci::Digest::of(*text);
+  return it->second;
+}
+
+// Each config is parsed and checked once, however many entries name it.
+Result<const std::vector<oci::Digest>*> Loader::diff_ids_of(const std::string* config) {
+  auto it = diff_ids_.find(config);
+  if (it == diff_ids_.end())
+    it = diff_ids_.emplace(config, TRY(oci::parse_image_config(*config)).diff_ids).first;
+  return &it->second;
+}
+
+Result<void> Loader::add(const std::string* manifest, const std::string* config,
+                         const std::vector<std::string>& layer_paths,
+                         std::vector<oci::Reference> tags) {
+  const auto& diff_ids = *TRY(diff_ids_of(config));
+  if (diff_ids.size() != layer_paths.size())
     return Error::make(Errc::kCorrupt, fmt::format("config names {} layers, the manifest {}",
-                                                   c.diff_ids.size(), layer_paths.size()));
+                                                   diff_ids.size(), layer_paths.size()));
   Pending p;
+  p.config = config;
+  p.manifest = manifest;
+  std::string key = fmt::format("{}/{}", fmt::ptr(manifest), fmt::ptr(config));
   for (size_t i = 0; i < layer_paths.size(); ++i) {
     StagedLayer* s = TRY(layer_member(layer_paths[i]));
-    if (s->info.diff_id != c.diff_ids[i])
+    if (s->info.diff_id != diff_ids[i])
       return Error::make(
           Errc::kCorrupt,
           fmt::format("layer `{}`: diff ID mismatch: config says {}, content is {}",
-                      printable(layer_paths[i]), c.diff_ids[i].str(), s->info.diff_id.str()));
-    p.image.layers.push_back(
-        internal::layer_record(*s, oci::media::oci_layer_type(s->info.compression)));
-    p.layers.push_back(s);
+                      printable(layer_paths[i]), diff_ids[i].str(), s->info.diff_id.str()));
+    p.layers.push_back(internal::layer_record(*s, oci::media::oci_layer_type(s->info.compression)));
+    p.staged.push_back(s);
+    key += fmt::format("/{}", fmt::ptr(s));
   }
-  if (manifest.empty()) {
-    // Docker archives carry no manifest: describe the blobs as they are.
-    manifest = internal::describe_image(config, p.image.layers);
-  } else {
-    TRY(check_oci_layers(manifest, p));
+  auto [it, fresh] = image_index_.try_emplace(key, images_.size());
+  if (fresh) {
+    if (images_.size() >= kMaxImages)
+      return Error::make(Errc::kCorrupt, fmt::format("more than {} images", kMaxImages));
+    if (manifest != nullptr) TRY(check_oci_layers(*manifest, p));
+    images_.push_back(std::move(p));
   }
-  p.image.manifest = std::move(manifest);
-  p.image.config = std::move(config);
-  p.image.tags = std::move(tags);
-  images_.push_back(std::move(p));
+  Pending& into = images_[it->second];
+  for (auto& t : tags)
+    if (into.tag_names.insert(t.str()).second) into.tags.push_back(std::move(t));
   return {};
 }
 
@@ -337,8 +391,8 @@ Result<void> Loader::add(std::string manifest, std::string config,
 // names, by digest and by size.
 Result<void> Loader::check_oci_layers(const std::string& manifest, Pending& p) {
   oci::Manifest m = TRY(oci::parse_manifest(manifest));
-  for (size_t i = 0; i < m.layers.size() && i < p.image.layers.size(); ++i) {
-    LayerRecord& l = p.image.layers[i];
+  for (size_t i = 0; i < m.layers.size() && i < p.layers.size(); ++i) {
+    LayerRecord& l = p.layers[i];
     if (m.layers[i].digest != l.blob_digest)
       return Error::make(
           Errc::kCorrupt,
@@ -381,9 +435,9 @@ Result<void> Loader::docker_entry(const oci::Json& entry) {
   std::vector<oci::Reference> tags;
   for (const auto& t : TRY(string_list(entry, "RepoTags", false)))
     tags.push_back(TRY_CTX(oci::parse_tag_reference(t), "RepoTags"));
-  std::string config =
-      *TRY_CTX(json_member(TRY_CTX(archive::clean_entry_path(config_path), "Config")), "Config");
-  return add("", std::move(config), std::move(layer_paths), std::move(tags));
+  const std::string* config =
+      TRY_CTX(json_member(TRY_CTX(archive::clean_entry_path(config_path), "Config")), "Config");
+  return add(nullptr, config, layer_paths, std::move(tags));
 }
 
 Result<void> Loader::docker_images() {
@@ -396,19 +450,19 @@ Result<void> Loader::docker_images() {
 
 std::string blob_member(const oci::Digest& d) { return "blobs/sha256/" + d.hex(); }
 
-Result<std::string> Loader::verified_json(const oci::Descriptor& d) {
+Result<const std::string*> Loader::verified_json(const oci::Descriptor& d) {
   const std::string* text = TRY(json_member(blob_member(d.digest)));
-  if (oci::Digest::of(*text) != d.digest || static_cast<int64_t>(text->size()) != d.size)
+  if (digest_of(text) != d.digest || static_cast<int64_t>(text->size()) != d.size)
     return Error::make(Errc::kCorrupt, fmt::format("blob {}: content does not match its descriptor",
                                                    d.digest.str()));
-  return *text;
+  return text;
 }
 
 Result<void> Loader::oci_manifest(const oci::Descriptor& d, const oci::Reference* tag, int depth) {
-  std::string text = TRY(verified_json(d));
+  const std::string* text = TRY(verified_json(d));
   if (oci::media::is_index_type(d.media_type)) {
     if (depth > 4) return Error::make(Errc::kCorrupt, "indexes nested too deep");
-    oci::Index idx = TRY(oci::parse_index(text));
+    oci::Index idx = TRY(oci::parse_index(*text));
     // Pick the entry for this machine, as a pull would.
     for (const auto& m : idx.manifests) {
       if (!m.platform ||
@@ -421,13 +475,13 @@ Result<void> Loader::oci_manifest(const oci::Descriptor& d, const oci::Reference
   if (!oci::media::is_manifest_type(d.media_type))
     return Error::make(Errc::kUnsupported,
                        fmt::format("unknown media type \"{}\"", printable(d.media_type)));
-  oci::Manifest m = TRY(oci::parse_manifest(text));
-  std::string config = TRY_CTX(verified_json(m.config), "config");
+  oci::Manifest m = TRY(oci::parse_manifest(*text));
+  const std::string* config = TRY_CTX(verified_json(m.config), "config");
   std::vector<std::string> layer_paths;
   for (const auto& l : m.layers) layer_paths.push_back(blob_member(l.digest));
   std::vector<oci::Reference> tags;
   if (tag) tags.push_back(*tag);
-  return add(std::move(text), std::move(config), std::move(layer_paths), std::move(tags));
+  return add(text, config, layer_paths, std::move(tags));
 }
 
 // The image name an index entry carries: containerd's full name, else a ref.name that is
@@ -477,17 +531,25 @@ Result<void> Loader::find_images() {
 }
 
 Result<std::vector<LoadedImage>> Loader::place_and_commit() {
+  // Docker archives carry no manifest: describe the blobs as they are.
+  std::vector<std::string> described(images_.size());
+  for (size_t i = 0; i < images_.size(); ++i) {
+    Pending& p = images_[i];
+    if (p.manifest != nullptr) continue;
+    described[i] = internal::describe_image(digest_of(p.config),
+                                            static_cast<int64_t>(p.config->size()), p.layers);
+    p.manifest = &described[i];
+  }
   std::vector<StagedBlob> json_blobs;
   std::set<oci::Digest> seen;
-  for (const auto& p : images_) {
-    for (const std::string* text : {&p.image.manifest, &p.image.config})
-      if (seen.insert(oci::Digest::of(*text)).second)
+  for (const auto& p : images_)
+    for (const std::string* text : {p.manifest, p.config})
+      if (seen.insert(digest_of(text)).second)
         json_blobs.push_back(TRY(ingest_.stage_bytes(*text)));
-  }
   std::vector<const StagedBlob*> blobs;
   for (const auto& b : json_blobs) blobs.push_back(&b);
   std::vector<StagedLayer*> layers;
-  for (const auto& p : images_) layers.insert(layers.end(), p.layers.begin(), p.layers.end());
+  for (const auto& p : images_) layers.insert(layers.end(), p.staged.begin(), p.staged.end());
   TRY(ingest_.place(blobs, layers));
   // One image per config (its ID), with the tags of every entry that names it: an
   // archive listing one image under 4000 tags recorded it 4000 times, each time reading
@@ -496,13 +558,10 @@ Result<std::vector<LoadedImage>> Loader::place_and_commit() {
   std::map<std::string, size_t> index_of;
   std::set<std::pair<size_t, std::string>> tagged;
   for (auto& p : images_) {
-    for (size_t i = 0; i < p.layers.size(); ++i) p.image.layers[i].link = p.layers[i]->link;
-    auto [it, fresh] = index_of.try_emplace(oci::Digest::of(p.image.config).str(), images.size());
-    if (fresh) {
-      images.push_back(p.image);
-      images.back().tags.clear();
-    }
-    for (const auto& t : p.image.tags)
+    for (size_t i = 0; i < p.staged.size(); ++i) p.layers[i].link = p.staged[i]->link;
+    auto [it, fresh] = index_of.try_emplace(digest_of(p.config).str(), images.size());
+    if (fresh) images.push_back(NewImage{*p.manifest, *p.config, p.layers, {}});
+    for (const auto& t : p.tags)
       if (tagged.emplace(it->second, t.str()).second) images[it->second].tags.push_back(t);
   }
   auto records = TRY(ingest_.commit(images));

@@ -75,13 +75,14 @@ LayerRecord layer_record(const StagedLayer& s, std::string_view media_type) {
 }
 
 std::string describe_image(std::string_view config, const std::vector<LayerRecord>& layers) {
+  return describe_image(oci::Digest::of(config), static_cast<int64_t>(config.size()), layers);
+}
+
+std::string describe_image(const oci::Digest& config, int64_t config_size,
+                           const std::vector<LayerRecord>& layers) {
   oci::Manifest m;
   m.media_type = std::string(oci::media::kOciManifest);
-  m.config = {std::string(oci::media::kOciConfig),
-              oci::Digest::of(config),
-              static_cast<int64_t>(config.size()),
-              {},
-              {}};
+  m.config = {std::string(oci::media::kOciConfig), config, config_size, {}, {}};
   for (const auto& l : layers)
     m.layers.push_back({l.media_type, l.blob_digest, l.blob_size, {}, {}});
   return oci::dump_json(m.to_json());

@@ -31,5 +31,7 @@ LayerRecord layer_record(const StagedLayer& s, std::string_view media_type);
 
 // An OCI manifest describing `config` and `layers` as they are stored.
 std::string describe_image(std::string_view config, const std::vector<LayerRecord>& layers);
+std::string describe_image(const oci::Digest& config, int64_t config_size,
+                           const std::vector<LayerRecord>& layers);
 
 }  // namespace strata::store::internal

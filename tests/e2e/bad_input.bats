@@ -425,3 +425,53 @@ PY
   [ -z "$(ls -A "$STRATA_ROOT/tmp")" ]
   [ -z "$(strata images -q)" ]
 }
+
+@test "bad input: one 4 MB config named by 600 manifest entries is read once (flat memory)" {
+  import_busybox
+  strata save -o "$W/bb.tar" busybox
+  # Every entry names the same config and layer; the config carries a 4 MB label.
+  python3 - "$W/bb.tar" "$W/many.tar.gz" <<'PY'
+import io, json, sys, tarfile
+src, dst = sys.argv[1], sys.argv[2]
+with tarfile.open(src) as t:
+    entry = json.load(t.extractfile("manifest.json"))[0]
+    config = json.load(t.extractfile(entry["Config"]))
+    layers = {l: t.extractfile(l).read() for l in entry["Layers"]}
+config.setdefault("config", {}).setdefault("Labels", {})["pad"] = "x" * (4 << 20)
+blob = json.dumps(config).encode()
+entries = [{"Config": "c.json", "Layers": entry["Layers"], "RepoTags": [f"many:{i}"]}
+           for i in range(600)]
+with tarfile.open(dst, "w:gz") as out:
+    def add(name, data):
+        info = tarfile.TarInfo(name); info.size = len(data)
+        out.addfile(info, io.BytesIO(data))
+    for name, data in layers.items():
+        add(name, data)
+    add("c.json", blob)
+    add("manifest.json", json.dumps(entries).encode())
+PY
+  export STRATA_ROOT=$W/fresh
+  run peak_rss_mb "$STRATA_BIN" load -q -i "$W/many.tar.gz"
+  echo "peak RSS $(($(cat "$W/rss") / 1024)) MB" >&2
+  [ "$status" -eq 0 ]
+  [ "$(cat "$W/rss")" -lt $((150 * 1024)) ]
+  [ "$(strata images -q | sort -u | wc -l)" -eq 1 ]
+  [ "$(strata images | wc -l)" -eq 601 ]
+}
+
+@test "bad input: very long member and link names are refused before they are remembered" {
+  python3 - "$W/names.tar.gz" <<'PY'
+import sys, tarfile
+with tarfile.open(sys.argv[1], "w:gz", format=tarfile.PAX_FORMAT) as out:
+    for i in range(50):
+        info = tarfile.TarInfo(f"{i}" + "n" * 450000); info.type = tarfile.SYMTYPE
+        info.linkname = "t" * 450000
+        out.addfile(info)
+PY
+  export STRATA_ROOT=$W/fresh
+  run peak_rss_mb "$STRATA_BIN" load -i "$W/names.tar.gz"
+  echo "$output"
+  [ "$status" -eq 1 ]
+  assert_output_has "is longer than 4096 bytes"
+  [ "$(cat "$W/rss")" -lt $((100 * 1024)) ]
+}
