@@ -8,6 +8,7 @@
 #include <memory>
 #include <string>
 
+#include "container/container.h"
 #include "store/store.h"
 #include "util/result.h"
 
@@ -18,6 +19,13 @@ struct Globals {
   std::string log_level = "warn";
   std::string max_layer_size;    // --max-layer-size as given ("" or "0": the default)
   uint64_t max_layer_bytes = 0;  // ... parsed
+  std::string run_root;          // --runroot, STRATA_RUNROOT, /run/strata
+};
+
+// A store and the containers on it.
+struct EngineEnv {
+  std::unique_ptr<store::Store> store;
+  std::unique_ptr<container::Engine> engine;
 };
 
 // The command to run once parsing succeeds; returns the process exit code or an error.
@@ -26,6 +34,7 @@ using Action = std::function<Result<int>()>;
 struct Context {
   Globals globals;
   Action action;
+  int error_code = 1;  // the exit code of a failed command (125 for container commands)
   Result<std::unique_ptr<store::Store>> open_store() const {
     auto store = TRY(store::Store::open(globals.root));
     archive::ExtractLimits limits;
@@ -33,6 +42,7 @@ struct Context {
     store->set_layer_limits(limits);
     return store;
   }
+  Result<EngineEnv> open_engine() const;
 };
 
 // Prints "strata: <message>" to stderr, control bytes escaped.
@@ -53,5 +63,7 @@ void register_image_commands(CLI::App& app, CLI::App& image,
                              Context& ctx);  // tag rmi inspect history prune
 void register_io_commands(CLI::App& app, CLI::App& image, Context& ctx);  // import save load
 void register_system_commands(CLI::App& app, Context& ctx);               // system df
+// create run start ps stop kill rm wait logs, and `container ...`
+void register_container_commands(CLI::App& app, Context& ctx);
 
 }  // namespace strata::cli

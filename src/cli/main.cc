@@ -2,6 +2,8 @@
 // The strata engine CLI: Docker's command line over the Strata library. Errors are
 // printed once, here, as "strata: <what failed>: <why>", with exit code 1 (125 for a
 // command-line usage error, as Docker).
+#include <unistd.h>
+
 #include <cstdio>
 #include <iostream>
 
@@ -22,6 +24,42 @@ bool confirm(const char* question) {
   std::string answer;
   if (!std::getline(std::cin, answer)) return false;
   return answer == "y" || answer == "Y" || answer == "yes";
+}
+
+namespace {
+
+// A helper binary beside this one (installed) or in its build-tree folder.
+std::string helper_path(const char* name, const char* build_dir, const char* env) {
+  if (const char* v = ::getenv(env); v && *v) return v;
+  char self[4096];
+  ssize_t n = ::readlink("/proc/self/exe", self, sizeof self - 1);
+  std::string dir = n > 0 ? std::string(self, static_cast<size_t>(n)) : "";
+  dir = dir.substr(0, dir.rfind('/'));
+  for (const std::string& p :
+       {dir + "/" + name, dir + "/../" + build_dir + "/" + name, std::string("/usr/bin/") + name})
+    if (::access(p.c_str(), X_OK) == 0) return p;
+  return dir + "/" + name;
+}
+
+std::string self_path() {
+  char self[4096];
+  ssize_t n = ::readlink("/proc/self/exe", self, sizeof self - 1);
+  return n > 0 ? std::string(self, static_cast<size_t>(n)) : "strata";
+}
+
+}  // namespace
+
+Result<EngineEnv> Context::open_engine() const {
+  EngineEnv env;
+  env.store = TRY(open_store());
+  container::Paths paths;
+  paths.run_root = globals.run_root;
+  paths.monitor = helper_path("strata-monitor", "container", "STRATA_MONITOR");
+  paths.runtime = helper_path("strata-runtime", "runtime", "STRATA_RUNTIME");
+  paths.runtime_name = "strata-runtime";
+  paths.self = self_path();
+  env.engine = std::make_unique<container::Engine>(*env.store, paths);
+  return env;
 }
 
 void add_command_pair(CLI::App& app, CLI::App& image, const std::string& top_name,
@@ -59,6 +97,10 @@ int run(int argc, char** argv) {
   app.set_version_flag("-v,--version", "strata version " STRATA_VERSION);
   Context ctx;
   ctx.globals.root = store::default_root();
+  const char* run_root = ::getenv("STRATA_RUNROOT");
+  ctx.globals.run_root = run_root && *run_root ? run_root : "/run/strata";
+  app.add_option("--runroot", ctx.globals.run_root,
+                 "Root of the run state: monitors, runtime state (env STRATA_RUNROOT)");
   app.add_option("--root", ctx.globals.root, "Root of the image store (env STRATA_ROOT)");
   app.add_option("--log-level", ctx.globals.log_level, "debug, info, warn or error");
   app.add_option("--max-layer-size", ctx.globals.max_layer_size,
@@ -71,6 +113,7 @@ int run(int argc, char** argv) {
   register_image_commands(app, *image, ctx);
   register_io_commands(app, *image, ctx);
   register_system_commands(app, ctx);
+  register_container_commands(app, ctx);
   std::vector<std::string> args = pflag_compatible(argc, argv);
   std::vector<char*> cargs;
   for (auto& a : args) cargs.push_back(a.data());
@@ -105,7 +148,7 @@ int run(int argc, char** argv) {
   std::fflush(stdout);  // what the command printed comes before its error
   if (!r.ok()) {
     print_error(r.error());
-    return 1;
+    return ctx.error_code;
   }
   return *r;
 }

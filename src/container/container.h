@@ -45,6 +45,7 @@ struct Options {
   int64_t nano_cpus = 0;
   std::string stop_signal;
   std::optional<int> stop_timeout;
+  std::string network = "none";  // none or host (bridges come with networking)
 };
 
 struct Container {

@@ -116,10 +116,12 @@ Result<Container> Engine::create(const Options& o, std::string_view image) {
   if (o.stop_timeout) c.config["StopTimeout"] = *o.stop_timeout;
   c.host_config = {{"AutoRemove", o.auto_remove},
                    {"Runtime", o.runtime.empty() ? paths_.runtime_name : o.runtime},
-                   {"NetworkMode", "none"},
+                   {"NetworkMode", o.network},
                    {"Memory", o.memory},
                    {"PidsLimit", o.pids_limit},
                    {"NanoCpus", o.nano_cpus}};
+  if (o.network != "none" && o.network != "host")
+    return Error::make(Errc::kNotFound, fmt::format("network {} not found", printable(o.network)));
   std::string runtime = runtime_path(c);
   if (::access(runtime.c_str(), X_OK) != 0)
     return Error::make(Errc::kNotFound,

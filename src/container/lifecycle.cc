@@ -185,6 +185,7 @@ Result<void> Engine::start(Container& c, Attached* attach) {
   std::vector<std::string> argv = {paths_.monitor,
                                    c.id,
                                    store_.root(),
+                                   run,
                                    "containers/" + c.id,
                                    log_path(c),
                                    log_max,

@@ -218,8 +218,10 @@ Result<oci::Json> make_spec(const Container& c, const LaunchUser& user, const st
     resources["cpu"] = {{"quota", nano_cpus * 100000 / 1000000000}, {"period", 100000}};
 
   oci::Json namespaces = oci::Json::array();
-  for (const char* ns : {"pid", "ipc", "uts", "mount", "network"})
-    namespaces.push_back({{"type", ns}});
+  for (const char* ns : {"pid", "ipc", "uts", "mount"}) namespaces.push_back({{"type", ns}});
+  auto mode = c.host_config.find("NetworkMode");
+  bool host_net = mode != c.host_config.end() && mode->is_string() && *mode == "host";
+  if (!host_net) namespaces.push_back({{"type", "network"}});
   if (pure_cgroup_v2()) namespaces.push_back({{"type", "cgroup"}});  // Docker's default on v2
 
   oci::Json spec = {

@@ -1,0 +1,273 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "cli/container_io.h"
+
+#include <poll.h>
+#include <signal.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <charconv>
+#include <deque>
+#include <thread>
+
+#include "container/monitor/protocol.h"
+#include "sys/fs.h"
+#include "sys/io.h"
+#include "util/strings.h"
+
+namespace strata::cli {
+
+namespace {
+
+namespace mon = container::monitor;
+
+constexpr int kProxied[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH};
+
+int64_t now_ns() {
+  struct timespec ts;
+  ::clock_gettime(CLOCK_REALTIME, &ts);
+  return static_cast<int64_t>(ts.tv_sec) * 1000000000 + ts.tv_nsec;
+}
+
+// Frames as they arrive: returns the exit code once the exit frame is complete.
+class FrameReader {
+ public:
+  // False when the peer sent something that is not a frame.
+  bool feed(std::string_view data, std::optional<int>* exit_code) {
+    buf_.append(data);
+    while (buf_.size() >= mon::kFrameHeader) {
+      auto b = [&](size_t i) { return static_cast<uint32_t>(static_cast<uint8_t>(buf_[i])); };
+      uint32_t len = b(1) << 24 | b(2) << 16 | b(3) << 8 | b(4);
+      if (len > mon::kMaxFrame) return false;
+      if (buf_.size() < mon::kFrameHeader + len) break;
+      std::string_view payload(buf_.data() + mon::kFrameHeader, len);
+      switch (b(0)) {
+        case mon::kStdout:
+          (void)sys::write_all(1, payload);
+          break;
+        case mon::kStderr:
+          (void)sys::write_all(2, payload);
+          break;
+        case mon::kExit: {
+          int code = container::kUnknownExit;
+          std::from_chars(payload.data(), payload.data() + payload.size(), code);
+          *exit_code = code;
+          break;
+        }
+        default:
+          return false;
+      }
+      buf_.erase(0, mon::kFrameHeader + len);
+    }
+    return true;
+  }
+
+ private:
+  std::string buf_;
+};
+
+}  // namespace
+
+Result<int> relay(container::Engine& engine, container::Container& c, int sock, bool interactive) {
+  sigset_t set, old;
+  sigemptyset(&set);
+  for (int s : kProxied) sigaddset(&set, s);
+  sigprocmask(SIG_BLOCK, &set, &old);
+  UniqueFd sigfd(::signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK));
+  ::signal(SIGPIPE, SIG_IGN);
+  FrameReader frames;
+  std::optional<int> code;
+  bool stdin_open = interactive;
+  char buf[65536];
+  while (!code) {
+    pollfd fds[3] = {{sock, POLLIN, 0}, {sigfd.get(), POLLIN, 0}, {stdin_open ? 0 : -1, POLLIN, 0}};
+    if (::poll(fds, 3, -1) < 0) {
+      if (errno == EINTR) continue;
+      break;
+    }
+    if (fds[1].revents) {
+      struct signalfd_siginfo si;
+      while (::read(sigfd.get(), &si, sizeof si) == sizeof si)
+        if (si.ssi_signo != SIGWINCH) (void)engine.kill(c, static_cast<int>(si.ssi_signo));
+    }
+    if (fds[2].revents) {
+      ssize_t n = ::read(0, buf, sizeof buf);
+      if (n > 0) {
+        (void)sys::send_all(sock, {buf, static_cast<size_t>(n)});
+      } else if (n == 0 || errno != EINTR) {
+        ::shutdown(sock, SHUT_WR);
+        stdin_open = false;
+      }
+    }
+    if (fds[0].revents) {
+      ssize_t n = ::read(sock, buf, sizeof buf);
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0 || !frames.feed({buf, static_cast<size_t>(n)}, &code)) break;
+    }
+  }
+  sigprocmask(SIG_SETMASK, &old, nullptr);
+  // The exit is recorded (and the monitor gone) before this returns: a `ps -a` right
+  // after shows the container exited.
+  int waited = TRY(engine.wait(c));
+  int out = code.value_or(waited);
+  return out < 0 ? 255 : out;
+}
+
+bool parse_log_time(std::string_view text, int64_t now, int64_t* ns) {
+  int64_t secs = 0;
+  if (parse_rfc3339(text, &secs)) {
+    *ns = secs * 1000000000;
+    return true;
+  }
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), secs);
+  if (ec == std::errc() && end == text.data() + text.size()) {
+    *ns = secs * 1000000000;
+    return true;
+  }
+  // A Go duration: numbers with units h, m, s (ms too), before now.
+  int64_t total = 0;
+  std::string_view rest = text;
+  if (rest.empty()) return false;
+  while (!rest.empty()) {
+    int64_t n = 0;
+    auto [e, err] = std::from_chars(rest.data(), rest.data() + rest.size(), n);
+    if (err != std::errc() || n < 0 || n > 1000000000) return false;
+    rest.remove_prefix(static_cast<size_t>(e - rest.data()));
+    int64_t unit = 0;
+    if (rest.starts_with("ms")) {
+      unit = 1000000;
+      rest.remove_prefix(2);
+    } else if (!rest.empty() && (rest[0] == 'h' || rest[0] == 'm' || rest[0] == 's')) {
+      unit = rest[0] == 'h' ? 3600000000000 : rest[0] == 'm' ? 60000000000 : 1000000000;
+      rest.remove_prefix(1);
+    } else {
+      return false;
+    }
+    total += n * unit;
+  }
+  *ns = now - total;
+  return true;
+}
+
+namespace {
+
+struct LogFlags {
+  bool follow = false, timestamps = false;
+  std::string tail = "all", since, until;
+  std::string ref;
+};
+
+struct LogLine {
+  int stream;  // 1 stdout, 2 stderr
+  std::string text, time;
+  int64_t ns = 0;
+};
+
+std::optional<LogLine> parse_line(std::string_view line) {
+  auto j = oci::parse_json(line, "log line");
+  if (!j.ok()) return std::nullopt;
+  auto log = oci::get_string(*j, "log"), stream = oci::get_string(*j, "stream"),
+       time = oci::get_string(*j, "time");
+  if (!log.ok() || !stream.ok() || !time.ok()) return std::nullopt;
+  LogLine l{*stream == "stderr" ? 2 : 1, *log, *time, 0};
+  int64_t secs = 0;
+  if (parse_rfc3339(*time, &secs)) {
+    l.ns = secs * 1000000000;
+    size_t dot = time->find('.');
+    if (dot != std::string::npos) {  // the fraction: up to 9 digits
+      int64_t frac = 0, scale = 1000000000;
+      for (size_t i = dot + 1; i < time->size() && (*time)[i] >= '0' && (*time)[i] <= '9'; ++i)
+        if (scale > 1) frac = frac * 10 + ((*time)[i] - '0'), scale /= 10;
+      l.ns += frac * scale;
+    }
+  }
+  return l;
+}
+
+std::string read_or_empty(const std::string& path) {
+  auto text = sys::read_file(path, 1 << 30);
+  return text.ok() ? std::move(*text) : std::string();
+}
+
+void print_line(const LogLine& l, bool timestamps) {
+  std::string out = timestamps ? l.time + " " + l.text : l.text;
+  (void)sys::write_all(l.stream, out);
+}
+
+Result<int> logs_command(const Context& ctx, const LogFlags& f) {
+  auto env = TRY(ctx.open_engine());
+  container::Container c = TRY(env.engine->get(f.ref));
+  int64_t now = now_ns(), since = 0, until = INT64_MAX;
+  if (!f.since.empty() && !parse_log_time(f.since, now, &since))
+    return Error::make(Errc::kInvalidArgument,
+                       fmt::format("invalid value for \"since\": {}", printable(f.since)));
+  if (!f.until.empty() && !parse_log_time(f.until, now, &until))
+    return Error::make(Errc::kInvalidArgument,
+                       fmt::format("invalid value for \"until\": {}", printable(f.until)));
+  size_t tail = SIZE_MAX;
+  if (f.tail != "all") {
+    auto [end, ec] = std::from_chars(f.tail.data(), f.tail.data() + f.tail.size(), tail);
+    if (ec != std::errc() || end != f.tail.data() + f.tail.size())
+      return Error::make(Errc::kInvalidArgument,
+                         fmt::format("invalid value for \"tail\": {}", printable(f.tail)));
+  }
+  std::string path = env.engine->log_path(c);
+  std::deque<LogLine> lines;
+  auto keep = [&](std::string_view text) {
+    for (const auto& raw : split(text, '\n')) {
+      auto l = parse_line(raw);
+      if (!l || l->ns < since || l->ns > until) continue;
+      lines.push_back(std::move(*l));
+      if (lines.size() > tail) lines.pop_front();
+    }
+  };
+  // Rotated files first, oldest first (log.2, log.1), then the live one.
+  for (int i = 9; i >= 1; --i)
+    if (auto text = sys::read_file(fmt::format("{}.{}", path, i), 64 << 20); text.ok()) keep(*text);
+  std::string current = read_or_empty(path);
+  size_t offset = current.rfind('\n') == std::string::npos ? 0 : current.rfind('\n') + 1;
+  keep(std::string_view(current).substr(0, offset));
+  for (const auto& l : lines) print_line(l, f.timestamps);
+  if (!f.follow) return 0;
+  struct stat last {};
+  ::stat(path.c_str(), &last);
+  for (;;) {
+    bool running = c.state.running();
+    struct stat st {};
+    if (::stat(path.c_str(), &st) == 0 && (st.st_ino != last.st_ino)) offset = 0;  // rotated
+    last = st;
+    std::string text = read_or_empty(path);
+    if (text.size() > offset) {
+      size_t end = text.rfind('\n');
+      if (end != std::string::npos && end + 1 > offset) {
+        for (const auto& raw : split(std::string_view(text).substr(offset, end + 1 - offset), '\n'))
+          if (auto l = parse_line(raw); l && l->ns >= since && l->ns <= until)
+            print_line(*l, f.timestamps);
+        offset = end + 1;
+      }
+    }
+    if (!running) return 0;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    c = TRY(env.engine->get(c.id));
+  }
+}
+
+}  // namespace
+
+void register_logs_command(const AddBoth& both, Context& ctx) {
+  auto f = std::make_shared<LogFlags>();
+  both("logs", {}, "Fetch the logs of a container", [f, &ctx](CLI::App* c) {
+    c->add_flag("-f,--follow", f->follow, "Follow log output");
+    c->add_flag("-t,--timestamps", f->timestamps, "Show timestamps");
+    c->add_option("-n,--tail", f->tail, "Number of lines to show from the end of the logs");
+    c->add_option("--since", f->since, "Show logs since timestamp or relative (e.g. 42m)");
+    c->add_option("--until", f->until, "Show logs before a timestamp or relative (e.g. 42m)");
+    c->add_option("CONTAINER", f->ref)->required();
+    c->callback([f, &ctx] { ctx.action = [f, &ctx] { return logs_command(ctx, *f); }; });
+  });
+}
+
+}  // namespace strata::cli
