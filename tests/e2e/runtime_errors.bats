@@ -161,9 +161,9 @@ load runtime_helpers
 
 # Each line: a jq edit of config.json, then (after a tab) the error strata-runtime gives.
 # runc refuses all of these too (Go's JSON decoder checks types and integer widths).
-HOSTILE_TYPES='.process.user.uid = 4294967296	process.user.uid: 4294967296 is out of range (0 to 4294967295)
+HOSTILE_TYPES='.process.user.uid = 4294967296	process.user.uid: 4294967296 is out of range (0 to 4294967294)
 .process.user.uid = "0"	process.user.uid: want an integer, got a string
-.process.user.additionalGids = [-1]	process.user.additionalGids[0]: -1 is out of range (0 to 4294967295)
+.process.user.additionalGids = [-1]	process.user.additionalGids[0]: -1 is out of range (0 to 4294967294)
 .process.args = "sh"	process.args: want an array, got string
 .process.env = [1]	process.env[0]: want a string, got number
 .process.rlimits[0].soft = 1.5	process.rlimits[0].soft: 1.5 is not an integer
