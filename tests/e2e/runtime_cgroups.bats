@@ -225,3 +225,62 @@ premake() {
   rt delete -f "$ID"
   [ ! -d "$cg" ]
 }
+
+@test "runtime cgroups: parallel creates with one cgroupsPath: exactly one gets the cgroup" {
+  only_strata  # runc 1.1 lets both join it
+  # The check that no other container records the cgroup and the state file that
+  # records it are one step under a lock on the state root: never both.
+  cfg ".linux.cgroupsPath = \"/$ID-race\" | .process.args = [\"/bin/sleep\", \"60\"]"
+  for round in $(seq 15); do
+    rt create -b "$B" "$ID-a" </dev/null >"$W/a.out" 2>&1 3>&- &
+    a=$!
+    rt create -b "$B" "$ID-b" </dev/null >"$W/b.out" 2>&1 3>&- &
+    b=$!
+    made=""
+    wait "$a" && made+=a
+    wait "$b" && made+=b
+    echo "round $round: made [$made]"
+    cat "$W/a.out" "$W/b.out"
+    [ "${#made}" -eq 1 ]
+    loser=$([ "$made" = a ] && echo b || echo a)
+    grep -E "is container $ID-$made's|container's cgroup is not empty" "$W/$loser.out"
+    [ ! -e "$STATE/$ID-$loser" ]
+    rt delete -f "$ID-$made"
+    [ -z "$(find /sys/fs/cgroup -maxdepth 6 -name "$ID-race" 2>/dev/null)" ]
+  done
+}
+
+@test "runtime cgroups: a cgroupsPath below or above another container's cgroup is refused" {
+  only_strata  # runc 1.1 nests them
+  # Nested, `pause` of the outer would freeze the inner, and its kill --all and
+  # delete would reach the inner's processes.
+  cfg ".linux.cgroupsPath = \"/$ID-outer\" | .process.args = [\"/bin/sleep\", \"60\"]"
+  rt create -b "$B" "$ID-a" </dev/null >/dev/null 2>&1 3>&-
+  cfg ".linux.cgroupsPath = \"/$ID-outer/inner\""
+  try_create -b "$B" "$ID-b"
+  echo "$output"
+  [ "$status" -ne 0 ]
+  assert_output_has "$ID-outer/inner\` is below container $ID-a's cgroup \`"
+  [ ! -e "$STATE/$ID-b" ]
+  rt delete -f "$ID-a"
+  # Above a stopped container's cgroup (empty, so the not-empty check lets it pass).
+  cfg ".linux.cgroupsPath = \"/$ID-x/inner\" | .process.args = [\"/bin/true\"]"
+  rt create -b "$B" "$ID-a" </dev/null >/dev/null 2>&1 3>&-
+  rt start "$ID-a"
+  for _ in $(seq 50); do [ "$(rt state "$ID-a" | jq -r .status)" = stopped ] && break; sleep 0.1; done
+  cfg ".linux.cgroupsPath = \"/$ID-x\" | .process.args = [\"/bin/sleep\", \"60\"]"
+  try_create -b "$B" "$ID-b"
+  echo "$output"
+  [ "$status" -ne 0 ]
+  assert_output_has "$ID-x\` is above container $ID-a's cgroup \`"
+  [ ! -e "$STATE/$ID-b" ]
+  rt delete "$ID-a"
+  # Siblings and a shared prefix of the name are not nested.
+  cfg ".linux.cgroupsPath = \"/$ID-x/inner\""
+  rt create -b "$B" "$ID-a" </dev/null >/dev/null 2>&1 3>&-
+  cfg ".linux.cgroupsPath = \"/$ID-x/inner2\""
+  rt create -b "$B" "$ID-b" </dev/null >/dev/null 2>&1 3>&-
+  # ($ID-a made $ID-x; it stays if $ID-b is still below it.)
+  rt delete -f "$ID-b"
+  rt delete -f "$ID-a"
+}
