@@ -318,8 +318,9 @@ Result<void> record_created(const std::string& root, ContainerState* s,
   return {};
 }
 
-// Kills what is left in the cgroup (a pid namespace's init takes its children with
-// it, but a container without one leaves them) until it is empty.
+// Kills what is left in the cgroup and the cgroups below it (a pid namespace's init
+// takes its children with it, but a container without one leaves them) until it is
+// empty.
 Result<void> empty_cgroup(cgroup::Manager& cg) {
   for (int i = 0; i < 500; ++i) {
     if (TRY(cg.processes()).empty()) return {};
