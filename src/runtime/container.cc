@@ -22,6 +22,7 @@
 #include "runtime/cgroup/limits.h"
 #include "runtime/init/hook.h"
 #include "runtime/init/init.h"
+#include "runtime/init/sync.h"
 #include "runtime/process.h"
 #include "runtime/spawn.h"
 #include "sys/fs.h"
@@ -65,6 +66,30 @@ struct Prepared {
   CompiledSpec compiled;
 };
 
+// The state create starts from; the init's pid and the times come later.
+ContainerState initial_state(const Prepared& p, const std::string& id) {
+  ContainerState s;
+  s.oci_version = p.spec.oci_version;
+  s.id = id;
+  s.bundle = p.bundle;
+  s.rootfs = p.compiled.plan.rootfs;
+  s.annotations = p.spec.annotations;
+  return s;
+}
+
+// The state JSON travels to the init for its hooks (annotations and all), which takes
+// at most kMaxGoPayloadBytes: a bigger one is refused before anything is made.
+Result<void> check_state_size(const Prepared& p, const std::string& id) {
+  ContainerState s = initial_state(p, id);
+  s.pid = INT_MAX;  // the widest pid
+  size_t size = hook_state(s, "creating").size();
+  if (size <= init::kMaxGoPayloadBytes) return {};
+  return Error::make(Errc::kInvalidArgument,
+                     fmt::format("annotations: the container state would be {} bytes with them; "
+                                 "at most {} bytes (4 MiB)",
+                                 size, init::kMaxGoPayloadBytes));
+}
+
 Result<Prepared> prepare_create(const CreateOptions& o) {
   TRY(check_id(o.id));
   TRY(check_preserved_fds(o.preserve_fds));
@@ -82,6 +107,7 @@ Result<Prepared> prepare_create(const CreateOptions& o) {
   TRY(cgroup::check_limit_fields(p.spec.resources, p.cg->view().v2));
   p.compiled.plan.preserve_fds = o.preserve_fds;
   p.compiled.plan.no_pivot = o.no_pivot;
+  TRY(check_state_size(p, o.id));
   return p;
 }
 
@@ -380,12 +406,7 @@ Result<pid_t> create_container(const std::string& root, const CreateOptions& o) 
   TRY(make_state_dir(root, o.id));
   std::string dir = state_dir(root, o.id);
   Defer remove_dir([&] { (void)sys::remove_all(dir); });
-  ContainerState s;
-  s.oci_version = p.spec.oci_version;
-  s.id = o.id;
-  s.bundle = p.bundle;
-  s.rootfs = p.compiled.plan.rootfs;
-  s.annotations = p.spec.annotations;
+  ContainerState s = initial_state(p, o.id);
   TRY(make_cgroup(root, &p, &s));
   Defer remove_cgroup([&] { (void)p.cg->destroy(); });
   InitLaunch l = TRY(open_launch(dir, p, o));

@@ -418,6 +418,40 @@ hook() {
   [[ "$output" == *'prestart hook: hook `/bin/sleep`: timed out after 1 s'* ]]
 }
 
+# big_annotations N SIZE: N annotations of SIZE bytes each.
+big_annotations() {
+  cfg ".annotations = ([range($1)] | map({key: \"org.example.a\\(.)\", value: (\"x\" * $2)}) | from_entries)"
+}
+
+@test "runtime: hooks get the whole state JSON with 300 KB of annotations" {
+  # The state went to the init in one socket message: create failed with "Message too
+  # long" (and 100 KB reached the hooks truncated).
+  big_annotations 3000 100  # a state JSON of about 360 KB
+  cfg ".root.readonly = false | .hooks = {
+        \"createContainer\": [{\"path\":\"/bin/sh\",\"args\":[\"sh\",\"-c\",\"cat > $W/createContainer.json\"]}],
+        \"startContainer\": [{\"path\":\"/bin/sh\",\"args\":[\"sh\",\"-c\",\"cat > /tmp/startContainer.json\"]}]}"
+  try_create -b "$B" "$ID"
+  echo "$output"
+  [ "$status" -eq 0 ]
+  rt start "$ID"
+  for _ in $(seq 50); do [ "$(rt state "$ID" | jq -r .status)" = stopped ] && break; sleep 0.1; done
+  for f in "$W/createContainer.json" "$B/rootfs/tmp/startContainer.json"; do
+    wc -c "$f"
+    [ "$(stat -c %s "$f")" -gt 300000 ]
+    jq -e --arg id "$ID" '.id == $id and (.annotations | length) == 3000 and
+      .annotations["org.example.a2999"] == ("x" * 100)' "$f"
+  done
+  [ "$(rt state "$ID" | jq '.annotations | length')" = 3000 ]
+  rt delete "$ID"
+}
+
+@test "runtime: a state JSON over 4 MiB is refused naming the annotations, before anything is made" {
+  only_strata
+  big_annotations 50 100000  # about 5 MB
+  create_fails_with "annotations: the container state would be"
+  [[ "$output" == *"at most 4194304 bytes"* ]]
+}
+
 @test "runtime: --no-pivot runs the container from a moved rootfs" {
   cfg '.process.args = ["/bin/sh", "-c", "ls /bin/busybox && cat /proc/self/mountinfo | wc -l"]'
   run rt run --no-pivot -b "$B" "$ID"
