@@ -452,6 +452,32 @@ big_annotations() {
   [[ "$output" == *"at most 4194304 bytes"* ]]
 }
 
+@test "runtime: a hook's timeout holds while its stdin is full (a hook that never reads)" {
+  # The state was written to the hook's stdin before the timeout was counted: a hook
+  # that never reads a state bigger than the socket's buffer hung create for ever.
+  big_annotations 100 10000  # a state JSON of about 1 MB
+  for stage in createRuntime createContainer; do
+    cfg ".hooks = {\"$stage\": [{\"path\": \"/bin/sh\", \"timeout\": 1,
+          \"args\": [\"sh\", \"-c\", \"echo \$\$ > $W/hook.pid; exec sleep 1000\"]}]}"
+    rm -f "$W/hook.pid"
+    SECONDS=0
+    status=0
+    timeout 30 "$RUNTIME" --root "$STATE" create -b "$B" "$ID" >"$W/create.out" 2>&1 </dev/null 3>&- || status=$?
+    took=$SECONDS
+    output=$(cat "$W/create.out")
+    # createRuntime's hook is a host process (createContainer's dies with the init's
+    # pid namespace).
+    [ "$stage" = createContainer ] || PIDS_TO_KILL="${PIDS_TO_KILL:-} $(cat "$W/hook.pid" 2>/dev/null)"
+    echo "$stage: status $status after $took s: $output"
+    [ "$status" -ne 0 ] && [ "$status" -ne 124 ]
+    [ "$took" -lt 5 ]
+    if [[ "$RUNTIME_NAME" == strata-runtime ]]; then
+      assert_output_has "$stage hook: hook \`/bin/sh\`: timed out after 1 s"
+    fi
+    [ ! -e "$STATE/$ID" ]
+  done
+}
+
 @test "runtime: --no-pivot runs the container from a moved rootfs" {
   cfg '.process.args = ["/bin/sh", "-c", "ls /bin/busybox && cat /proc/self/mountinfo | wc -l"]'
   run rt run --no-pivot -b "$B" "$ID"
