@@ -204,11 +204,26 @@ Result<void> parse_network(const Fields& res, Resources* r) {
   return {};
 }
 
+// The cgroup core files (cgroup-v2.rst "Core Interface Files") that are not limits:
+// cgroup.procs and cgroup.threads move any process named by pid into the container's
+// cgroup (a host process, killed with the container), cgroup.subtree_control,
+// cgroup.type, cgroup.freeze and cgroup.kill change the cgroup's shape or its
+// processes; v1's `tasks` moves by pid. Only the two hierarchy limits are taken (runc
+// takes them too).
+bool is_limit_file(std::string_view file) {
+  if (file == "tasks") return false;
+  if (!file.starts_with("cgroup.")) return true;
+  return file == "cgroup.max.depth" || file == "cgroup.max.descendants";
+}
+
 Result<std::map<std::string, std::string>> parse_unified(const Fields& res) {
   auto out = TRY(res.string_map("unified"));
-  for (const auto& [file, value] : out)
-    if (!is_cgroup_file_name(file))
+  for (const auto& [file, value] : out) {
+    if (!is_cgroup_file_name(file) && file != "tasks")
       return bad("linux.resources.unified." + file, "not a cgroup file name");
+    if (!is_limit_file(file))
+      return bad("linux.resources.unified", fmt::format("\"{}\" is not a limit", file));
+  }
   return out;
 }
 

@@ -265,6 +265,23 @@ TEST(RuntimeSpecTest, NamesThatBecomeCgroupFilesAreChecked) {
       "linux.resources.unified.memory.max\\x1b[2J: not a cgroup file name");
 }
 
+TEST(RuntimeSpecTest, UnifiedRefusesCgroupCoreFilesThatAreNotLimits) {
+  // cgroup.procs would move a host process (its pid the value) into the container's
+  // cgroup, where delete kills it; the others change membership, type or freezing.
+  auto unified = [](const std::string& file) {
+    return error_with([&](Json& j) { j["linux"]["resources"]["unified"] = {{file, "1"}}; });
+  };
+  for (const char* file : {"cgroup.procs", "cgroup.threads", "cgroup.subtree_control",
+                           "cgroup.kill", "cgroup.freeze", "cgroup.type", "cgroup.events",
+                           "cgroup.controllers", "cgroup.stat", "cgroup.pressure", "tasks"})
+    EXPECT_EQ(unified(file), fmt::format("linux.resources.unified: \"{}\" is not a limit", file));
+  for (const char* file : {"cgroup.max.depth", "cgroup.max.descendants", "memory.max", "pids.max"})
+    EXPECT_EQ(unified(file), "ok") << file;
+  for (const char* file : {".", "..", "a/b", "../cgroup.procs", "memory.max/x"})
+    EXPECT_EQ(unified(file),
+              fmt::format("linux.resources.unified.{}: not a cgroup file name", file));
+}
+
 TEST(RuntimeSpecTest, ControlBytesInNamesAreEscaped) {
   EXPECT_EQ(error_with([](Json& j) { j["linux"]["namespaces"][0]["type"] = "\x1b[31mred"; }),
             "linux.namespaces[0].type: unknown namespace \"\\x1b[31mred\"");

@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -14,12 +15,14 @@
 #include <climits>
 #include <cstdlib>
 #include <ctime>
+#include <optional>
 
 #include "runtime/cgroup/cgroup.h"
 #include "runtime/cgroup/devices.h"
 #include "runtime/cgroup/limits.h"
 #include "runtime/init/hook.h"
 #include "runtime/init/init.h"
+#include "runtime/init/sync.h"
 #include "runtime/process.h"
 #include "runtime/spawn.h"
 #include "sys/fs.h"
@@ -63,6 +66,30 @@ struct Prepared {
   CompiledSpec compiled;
 };
 
+// The state create starts from; the init's pid and the times come later.
+ContainerState initial_state(const Prepared& p, const std::string& id) {
+  ContainerState s;
+  s.oci_version = p.spec.oci_version;
+  s.id = id;
+  s.bundle = p.bundle;
+  s.rootfs = p.compiled.plan.rootfs;
+  s.annotations = p.spec.annotations;
+  return s;
+}
+
+// The state JSON travels to the init for its hooks (annotations and all), which takes
+// at most kMaxGoPayloadBytes: a bigger one is refused before anything is made.
+Result<void> check_state_size(const Prepared& p, const std::string& id) {
+  ContainerState s = initial_state(p, id);
+  s.pid = INT_MAX;  // the widest pid
+  size_t size = hook_state(s, "creating").size();
+  if (size <= init::kMaxGoPayloadBytes) return {};
+  return Error::make(Errc::kInvalidArgument,
+                     fmt::format("annotations: the container state would be {} bytes with them; "
+                                 "at most {} bytes (4 MiB)",
+                                 size, init::kMaxGoPayloadBytes));
+}
+
 Result<Prepared> prepare_create(const CreateOptions& o) {
   TRY(check_id(o.id));
   TRY(check_preserved_fds(o.preserve_fds));
@@ -80,6 +107,7 @@ Result<Prepared> prepare_create(const CreateOptions& o) {
   TRY(cgroup::check_limit_fields(p.spec.resources, p.cg->view().v2));
   p.compiled.plan.preserve_fds = o.preserve_fds;
   p.compiled.plan.no_pivot = o.no_pivot;
+  TRY(check_state_size(p, o.id));
   return p;
 }
 
@@ -111,37 +139,82 @@ Result<std::vector<std::string>> container_ids(const std::string& root) {
   return ids;
 }
 
+// A cgroup directory of the container that is, or nests with, one another records.
+struct Overlap {
+  const char* how;  // "same", "below" or "above"
+  std::string dir, theirs;
+};
+
+// How `dir` lies to `other`: the same, below it, above it, or apart (nullptr: a
+// sibling, or a name that only shares a prefix).
+const char* nesting(const std::string& dir, const std::string& other) {
+  if (dir.empty() || other.empty()) return nullptr;
+  if (dir == other) return "same";
+  if (dir.starts_with(other + "/")) return "below";
+  if (other.starts_with(dir + "/")) return "above";
+  return nullptr;
+}
+
+std::optional<Overlap> overlap(const CgroupView& v, const CgroupView& other) {
+  if (v.v2 != other.v2) return std::nullopt;
+  if (v.v2) {
+    if (const char* how = nesting(v.v2_dir, other.v2_dir))
+      return Overlap{how, v.v2_dir, other.v2_dir};
+    return std::nullopt;
+  }
+  for (const auto& [ctrl, dir] : v.v1_dirs)
+    if (auto it = other.v1_dirs.find(ctrl); it != other.v1_dirs.end())
+      if (const char* how = nesting(dir, it->second)) return Overlap{how, dir, it->second};
+  return std::nullopt;
+}
+
 // Two containers may not share a cgroup (an empty one left by a stopped container can
-// be joined): the delete or kill --all of one would reach the other's processes. Only
-// the recorded cgroups are read, not each container's status.
+// be joined), nor nest: the delete or kill --all of one would reach the other's
+// processes, and `pause` of the outer would freeze the inner. Only the recorded
+// cgroups are read, not each container's status. The caller holds the root's lock.
 Result<void> check_cgroup_unclaimed(const std::string& root, const std::string& id,
                                     const CgroupView& v) {
   for (const auto& other_id : TRY(container_ids(root))) {
     if (other_id == id) continue;
     auto recorded = load_recorded_cgroup(root, other_id);
     if (!recorded.ok()) continue;  // a damaged state file claims nothing it can prove
-    const CgroupView& other = *recorded;
-    std::optional<std::string> shared;
-    if (v.v2 && other.v2 && !v.v2_dir.empty() && v.v2_dir == other.v2_dir) shared = v.v2_dir;
-    for (const auto& [ctrl, dir] : v.v2 ? std::map<std::string, std::string>() : v.v1_dirs)
-      if (auto it = other.v1_dirs.find(ctrl); it != other.v1_dirs.end() && it->second == dir)
-        shared = dir;
-    if (shared)
+    auto o = overlap(v, *recorded);
+    if (!o) continue;
+    if (std::string_view(o->how) == "same")
       return Error::make(Errc::kExists,
                          fmt::format("linux.cgroupsPath: cgroup `{}` is container {}'s",
-                                     printable(*shared), other_id));
+                                     printable(o->dir), other_id));
+    return Error::make(
+        Errc::kExists,
+        fmt::format("linux.cgroupsPath: cgroup `{}` is {} container {}'s cgroup `{}`",
+                    printable(o->dir), o->how, other_id, printable(o->theirs)));
   }
   return {};
 }
 
+// An exclusive flock on the state root directory itself (a lock file would take a
+// name a container ID may have). Held from check_cgroup_unclaimed until the state file
+// records the claim, so two creates cannot both find a cgroup unclaimed.
+Result<UniqueFd> lock_root(const std::string& root) {
+  UniqueFd fd(::open(root.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (!fd.valid()) return Error::from_errno(errno, fmt::format("open `{}`", root));
+  while (::flock(fd.get(), LOCK_EX) < 0)
+    if (errno != EINTR) return Error::from_errno(errno, fmt::format("lock `{}`", root));
+  return fd;
+}
+
 // The first state file names the cgroup directories about to be made (pid 0: status
 // "stopped"), so that `delete --force` finds them after a create killed at any later
-// point; then the cgroup, and the state again with what was really made.
+// point, and claims the cgroup for check_cgroup_unclaimed; then the cgroup, and the
+// state again with what was really made.
 Result<void> make_cgroup(const std::string& root, Prepared* p, ContainerState* s) {
-  TRY(check_cgroup_unclaimed(root, s->id, p->cg->view()));
-  s->cgroup = p->cg->view();
-  s->cgroup.created = p->cg->planned_dirs();
-  TRY(save_state(root, *s));
+  {
+    UniqueFd lock = TRY(lock_root(root));
+    TRY(check_cgroup_unclaimed(root, s->id, p->cg->view()));
+    s->cgroup = p->cg->view();
+    s->cgroup.created = p->cg->planned_dirs();
+    TRY(save_state(root, *s));
+  }
   oci::Resources resources = p->spec.resources;
   // Rootless: no devices cgroup to write (v1) nor BPF to load (v2); a user namespace
   // cannot make device nodes anyway (runc skips them too).
@@ -271,8 +344,9 @@ Result<void> record_created(const std::string& root, ContainerState* s,
   return {};
 }
 
-// Kills what is left in the cgroup (a pid namespace's init takes its children with
-// it, but a container without one leaves them) until it is empty.
+// Kills what is left in the cgroup and the cgroups below it (a pid namespace's init
+// takes its children with it, but a container without one leaves them) until it is
+// empty.
 Result<void> empty_cgroup(cgroup::Manager& cg) {
   for (int i = 0; i < 500; ++i) {
     if (TRY(cg.processes()).empty()) return {};
@@ -332,12 +406,7 @@ Result<pid_t> create_container(const std::string& root, const CreateOptions& o) 
   TRY(make_state_dir(root, o.id));
   std::string dir = state_dir(root, o.id);
   Defer remove_dir([&] { (void)sys::remove_all(dir); });
-  ContainerState s;
-  s.oci_version = p.spec.oci_version;
-  s.id = o.id;
-  s.bundle = p.bundle;
-  s.rootfs = p.compiled.plan.rootfs;
-  s.annotations = p.spec.annotations;
+  ContainerState s = initial_state(p, o.id);
   TRY(make_cgroup(root, &p, &s));
   Defer remove_cgroup([&] { (void)p.cg->destroy(); });
   InitLaunch l = TRY(open_launch(dir, p, o));

@@ -58,8 +58,10 @@ Result<UniqueFd> open_process(pid_t pid, uint64_t start_time) {
 }
 
 Result<size_t> signal_cgroup(cgroup::Manager& cg, int sig) {
+  std::vector<pid_t> listed = TRY(cg.processes());
+  if (sig == SIGKILL && TRY(cg.kill_all())) return listed.size();
   std::vector<std::pair<pid_t, UniqueFd>> held;
-  for (pid_t p : TRY(cg.processes())) {
+  for (pid_t p : listed) {
     auto fd = sys::pidfd_open(p);
     if (fd.ok()) held.emplace_back(p, std::move(fd).value());
   }

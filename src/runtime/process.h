@@ -34,9 +34,10 @@ bool process_alive(pid_t pid, uint64_t start_time);
 // at `start_time`. kNotFound otherwise ("the container's init exited").
 Result<UniqueFd> open_process(pid_t pid, uint64_t start_time);
 
-// Sends `sig` to every process in the cgroup, each by a pidfd opened while it was
-// listed there: one that left, or a pid reused since, is never signalled. Returns how
-// many processes were signalled.
+// Sends `sig` to every process in the cgroup and the cgroups below it, each by a pidfd
+// opened while it was listed there: one that left, or a pid reused since, is never
+// signalled (SIGKILL goes through cgroup.kill where there is one). Returns how many
+// processes were signalled (for cgroup.kill: how many were listed).
 Result<size_t> signal_cgroup(cgroup::Manager& cg, int sig);
 
 }  // namespace strata::runtime

@@ -72,8 +72,7 @@ Result<std::pair<UniqueFd, UniqueFd>> sync_pair() {
 }
 
 Result<ChildOutcome> hand_shake(int sock, std::string_view payload, const ChildRequests& requests) {
-  std::string go = std::string(1, init::kGo) + std::string(payload);
-  if (sys::send_all(sock, go) < 0) return Error::from_errno(errno, "signal the child");
+  if (init::send_go(sock, payload) < 0) return Error::from_errno(errno, "signal the child");
   while (true) {
     char buf[4096];
     UniqueFd fd;

@@ -294,6 +294,7 @@ Result<void> Walker::step_into(WalkFrame& top) {
     return {};
   }
   int fd = ::openat(cur_.get(), name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  if (fd < 0 && errno == ENOENT) return {};  // gone since the stat
   if (fd < 0) return Error::from_errno(errno, fmt::format("open `{}`", printable_path(rel())));
   UniqueFd sub(fd);
   if (!TRY_CTX(v_.enter({cur_.get(), name, rel(), st, fd}), "`{}`", printable_path(rel())))

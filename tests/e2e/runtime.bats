@@ -418,6 +418,66 @@ hook() {
   [[ "$output" == *'prestart hook: hook `/bin/sleep`: timed out after 1 s'* ]]
 }
 
+# big_annotations N SIZE: N annotations of SIZE bytes each.
+big_annotations() {
+  cfg ".annotations = ([range($1)] | map({key: \"org.example.a\\(.)\", value: (\"x\" * $2)}) | from_entries)"
+}
+
+@test "runtime: hooks get the whole state JSON with 300 KB of annotations" {
+  # The state went to the init in one socket message: create failed with "Message too
+  # long" (and 100 KB reached the hooks truncated).
+  big_annotations 3000 100  # a state JSON of about 360 KB
+  cfg ".root.readonly = false | .hooks = {
+        \"createContainer\": [{\"path\":\"/bin/sh\",\"args\":[\"sh\",\"-c\",\"cat > $W/createContainer.json\"]}],
+        \"startContainer\": [{\"path\":\"/bin/sh\",\"args\":[\"sh\",\"-c\",\"cat > /tmp/startContainer.json\"]}]}"
+  try_create -b "$B" "$ID"
+  echo "$output"
+  [ "$status" -eq 0 ]
+  rt start "$ID"
+  for _ in $(seq 50); do [ "$(rt state "$ID" | jq -r .status)" = stopped ] && break; sleep 0.1; done
+  for f in "$W/createContainer.json" "$B/rootfs/tmp/startContainer.json"; do
+    wc -c "$f"
+    [ "$(stat -c %s "$f")" -gt 300000 ]
+    jq -e --arg id "$ID" '.id == $id and (.annotations | length) == 3000 and
+      .annotations["org.example.a2999"] == ("x" * 100)' "$f"
+  done
+  [ "$(rt state "$ID" | jq '.annotations | length')" = 3000 ]
+  rt delete "$ID"
+}
+
+@test "runtime: a state JSON over 4 MiB is refused naming the annotations, before anything is made" {
+  only_strata
+  big_annotations 50 100000  # about 5 MB
+  create_fails_with "annotations: the container state would be"
+  [[ "$output" == *"at most 4194304 bytes"* ]]
+}
+
+@test "runtime: a hook's timeout holds while its stdin is full (a hook that never reads)" {
+  # The state was written to the hook's stdin before the timeout was counted: a hook
+  # that never reads a state bigger than the socket's buffer hung create for ever.
+  big_annotations 100 10000  # a state JSON of about 1 MB
+  for stage in createRuntime createContainer; do
+    cfg ".hooks = {\"$stage\": [{\"path\": \"/bin/sh\", \"timeout\": 1,
+          \"args\": [\"sh\", \"-c\", \"echo \$\$ > $W/hook.pid; exec sleep 1000\"]}]}"
+    rm -f "$W/hook.pid"
+    SECONDS=0
+    status=0
+    timeout 30 "$RUNTIME" --root "$STATE" create -b "$B" "$ID" >"$W/create.out" 2>&1 </dev/null 3>&- || status=$?
+    took=$SECONDS
+    output=$(cat "$W/create.out")
+    # createRuntime's hook is a host process (createContainer's dies with the init's
+    # pid namespace).
+    [ "$stage" = createContainer ] || PIDS_TO_KILL="${PIDS_TO_KILL:-} $(cat "$W/hook.pid" 2>/dev/null)"
+    echo "$stage: status $status after $took s: $output"
+    [ "$status" -ne 0 ] && [ "$status" -ne 124 ]
+    [ "$took" -lt 5 ]
+    if [[ "$RUNTIME_NAME" == strata-runtime ]]; then
+      assert_output_has "$stage hook: hook \`/bin/sh\`: timed out after 1 s"
+    fi
+    [ ! -e "$STATE/$ID" ]
+  done
+}
+
 @test "runtime: --no-pivot runs the container from a moved rootfs" {
   cfg '.process.args = ["/bin/sh", "-c", "ls /bin/busybox && cat /proc/self/mountinfo | wc -l"]'
   run rt run --no-pivot -b "$B" "$ID"

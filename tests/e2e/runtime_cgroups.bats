@@ -225,3 +225,136 @@ premake() {
   rt delete -f "$ID"
   [ ! -d "$cg" ]
 }
+
+@test "runtime cgroups: parallel creates with one cgroupsPath: exactly one gets the cgroup" {
+  only_strata  # runc 1.1 lets both join it
+  # The check that no other container records the cgroup and the state file that
+  # records it are one step under a lock on the state root: never both.
+  cfg ".linux.cgroupsPath = \"/$ID-race\" | .process.args = [\"/bin/sleep\", \"60\"]"
+  for round in $(seq 15); do
+    rt create -b "$B" "$ID-a" </dev/null >"$W/a.out" 2>&1 3>&- &
+    a=$!
+    rt create -b "$B" "$ID-b" </dev/null >"$W/b.out" 2>&1 3>&- &
+    b=$!
+    made=""
+    wait "$a" && made+=a
+    wait "$b" && made+=b
+    echo "round $round: made [$made]"
+    cat "$W/a.out" "$W/b.out"
+    [ "${#made}" -eq 1 ]
+    loser=$([ "$made" = a ] && echo b || echo a)
+    grep -E "is container $ID-$made's|container's cgroup is not empty" "$W/$loser.out"
+    [ ! -e "$STATE/$ID-$loser" ]
+    rt delete -f "$ID-$made"
+    [ -z "$(find /sys/fs/cgroup -maxdepth 6 -name "$ID-race" 2>/dev/null)" ]
+  done
+}
+
+@test "runtime cgroups: a cgroupsPath below or above another container's cgroup is refused" {
+  only_strata  # runc 1.1 nests them
+  # Nested, `pause` of the outer would freeze the inner, and its kill --all and
+  # delete would reach the inner's processes.
+  cfg ".linux.cgroupsPath = \"/$ID-outer\" | .process.args = [\"/bin/sleep\", \"60\"]"
+  rt create -b "$B" "$ID-a" </dev/null >/dev/null 2>&1 3>&-
+  cfg ".linux.cgroupsPath = \"/$ID-outer/inner\""
+  try_create -b "$B" "$ID-b"
+  echo "$output"
+  [ "$status" -ne 0 ]
+  assert_output_has "$ID-outer/inner\` is below container $ID-a's cgroup \`"
+  [ ! -e "$STATE/$ID-b" ]
+  rt delete -f "$ID-a"
+  # Above a stopped container's cgroup (empty, so the not-empty check lets it pass).
+  cfg ".linux.cgroupsPath = \"/$ID-x/inner\" | .process.args = [\"/bin/true\"]"
+  rt create -b "$B" "$ID-a" </dev/null >/dev/null 2>&1 3>&-
+  rt start "$ID-a"
+  for _ in $(seq 50); do [ "$(rt state "$ID-a" | jq -r .status)" = stopped ] && break; sleep 0.1; done
+  cfg ".linux.cgroupsPath = \"/$ID-x\" | .process.args = [\"/bin/sleep\", \"60\"]"
+  try_create -b "$B" "$ID-b"
+  echo "$output"
+  [ "$status" -ne 0 ]
+  assert_output_has "$ID-x\` is above container $ID-a's cgroup \`"
+  [ ! -e "$STATE/$ID-b" ]
+  rt delete "$ID-a"
+  # Siblings and a shared prefix of the name are not nested.
+  cfg ".linux.cgroupsPath = \"/$ID-x/inner\""
+  rt create -b "$B" "$ID-a" </dev/null >/dev/null 2>&1 3>&-
+  cfg ".linux.cgroupsPath = \"/$ID-x/inner2\""
+  rt create -b "$B" "$ID-b" </dev/null >/dev/null 2>&1 3>&-
+  # ($ID-a made $ID-x; it stays if $ID-b is still below it.)
+  rt delete -f "$ID-b"
+  rt delete -f "$ID-a"
+}
+
+# dead PID: gone, or a zombie waiting for its new parent.
+dead() { [ ! -e "/proc/$1" ] || [ "$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null)" = Z ]; }
+
+# The shell the next two tests run: a container without a pid namespace whose
+# background sleep (its init's child) the test moves into a child cgroup.
+CHILD_CGROUP_ARGS='.linux.namespaces |= map(select(.type != "pid")) | .process.args = ["/bin/sh", "-c", "sleep 1000 & exec sleep 1001"]'
+
+# init_and_child: sets INIT and BG once the init has exec'd sleep 1001 and forked sleep 1000.
+init_and_child() {
+  INIT=$(rt state "$ID" | jq -r .pid)
+  for _ in $(seq 50); do
+    BG=$(tr -d ' \n' <"/proc/$INIT/task/$INIT/children" 2>/dev/null || true)
+    [ -n "$BG" ] && [ "$(cat "/proc/$INIT/comm")" = sleep ] && return 0
+    sleep 0.1
+  done
+  return 1
+}
+
+@test "runtime cgroups: kill --all and delete -f reach a child cgroup made inside the container's (v1)" {
+  ! is_v2 || skip "checks the v1 hierarchies"
+  cfg ".linux.cgroupsPath = \"/$ID\" | $CHILD_CGROUP_ARGS"
+  rt run -d -b "$B" "$ID" </dev/null >/dev/null 2>&1 3>&-
+  init_and_child
+  PIDS_TO_KILL="$INIT $BG"
+  # The background sleep leaves the leaf for a child cgroup in every hierarchy.
+  for c in $(v1_controllers); do
+    d=/sys/fs/cgroup/$c/$ID
+    mkdir "$d/child"
+    DIRS_TO_REMOVE="$d/child $d ${DIRS_TO_REMOVE:-}"
+    if [ "$c" = cpuset ]; then
+      cat "$d/cpuset.cpus" >"$d/child/cpuset.cpus"
+      cat "$d/cpuset.mems" >"$d/child/cpuset.mems"
+    fi
+    echo "$BG" >"$d/child/cgroup.procs"
+  done
+  [ -z "$(grep -x "$BG" /sys/fs/cgroup/pids/$ID/cgroup.procs)" ]
+  rt kill --all "$ID" KILL
+  for _ in $(seq 50); do dead "$INIT" && dead "$BG" && break; sleep 0.1; done
+  dead "$INIT"
+  dead "$BG"
+  rt delete -f "$ID"
+  [ -z "$(find /sys/fs/cgroup -maxdepth 6 -name "$ID" 2>/dev/null)" ]
+}
+
+@test "runtime cgroups: kill --all and delete -f reach a child cgroup made inside the container's (v2)" {
+  cfg ".linux.cgroupsPath = \"/$ID\" | .mounts |= map(select(.type != \"cgroup\")) | $CHILD_CGROUP_ARGS"
+  cat >"$W/v2.sh" <<EOS
+dead() { [ ! -e "/proc/\$1" ] || [ "\$(awk '{print \$3}' "/proc/\$1/stat" 2>/dev/null)" = Z ]; }
+\$R run -d -b '$B' '$ID' </dev/null >/dev/null 2>&1 3>&- || echo run-failed
+init=\$(\$R state '$ID' | jq -r .pid)
+for _ in \$(seq 50); do
+  bg=\$(tr -d ' \n' </proc/\$init/task/\$init/children 2>/dev/null)
+  [ -n "\$bg" ] && [ "\$(cat /proc/\$init/comm)" = sleep ] && break
+  sleep 0.1
+done
+echo "pids \$init \$bg"
+mkdir /sys/fs/cgroup/$ID/child && echo \$bg >/sys/fs/cgroup/$ID/child/cgroup.procs && echo moved
+\$R kill --all '$ID' KILL && echo killed
+for _ in \$(seq 50); do dead \$init && dead \$bg && break; sleep 0.1; done
+dead \$init && dead \$bg && echo both-dead
+\$R delete -f '$ID' && echo deleted
+test ! -e /sys/fs/cgroup/$ID && echo no-cgroup
+# Only on failure is anything left: the test's own two processes and directories.
+kill -9 \$init \$bg 2>/dev/null; sleep 0.2; rmdir /sys/fs/cgroup/$ID/child /sys/fs/cgroup/$ID 2>/dev/null
+\$R delete -f '$ID' >/dev/null 2>&1
+true
+EOS
+  run in_v2 ". '$W/v2.sh'"
+  echo "$output"
+  [ "$status" -eq 0 ]
+  steps=$(grep -xE 'moved|killed|both-dead|deleted|no-cgroup' <<<"$output" | tr '\n' ' ')
+  [ "$steps" = "moved killed both-dead deleted no-cgroup " ]
+}

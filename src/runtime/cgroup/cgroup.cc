@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "runtime/cgroup/cgroup.h"
 
-#include <dirent.h>
 #include <fcntl.h>
 #include <linux/magic.h>
 #include <signal.h>
@@ -12,6 +11,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <charconv>
+#include <functional>
 #include <memory>
 
 #include "runtime/cgroup/limits.h"
@@ -24,6 +24,8 @@ namespace {
 
 constexpr const char* kRoot = "/sys/fs/cgroup";
 
+constexpr size_t kMaxProcsBytes = 1 << 20;
+
 Result<std::string> read_file(const std::string& path) { return sys::read_file(path, 1 << 20); }
 
 // Whether `path` is a clean absolute path strictly below `top` (no ".", "..", or empty
@@ -35,56 +37,102 @@ bool strictly_below(const std::string& path, const std::string& top) {
   return true;
 }
 
-Result<std::vector<pid_t>> read_procs(const std::string& dir) {
+Result<std::vector<pid_t>> parse_procs(std::string_view text, std::string_view dir) {
   std::vector<pid_t> out;
-  auto text = read_file(dir + "/cgroup.procs");
-  if (!text.ok()) {
-    if (text.error().code() == Errc::kNotFound) return out;
-    return std::move(text).error();
-  }
-  for (const auto& line : split(*text, '\n')) {
+  for (const auto& line : split(text, '\n')) {
     if (line.empty()) continue;
     pid_t pid = 0;
     auto [end, ec] = std::from_chars(line.data(), line.data() + line.size(), pid);
     if (ec != std::errc() || end != line.data() + line.size() || pid <= 0)
-      return Error::make(Errc::kCorrupt,
-                         fmt::format("{}/cgroup.procs: not a pid: \"{}\"", dir, printable(line)));
+      return Error::make(Errc::kCorrupt, fmt::format("{}/cgroup.procs: not a pid: \"{}\"",
+                                                     printable(dir), printable(line)));
     out.push_back(pid);
   }
   return out;
 }
 
-// The processes in `dir` and every cgroup below it (runc's "not empty" counts them all:
-// a container's limits, freezer and kill apply to the whole subtree).
-Result<size_t> count_procs_below(const std::string& dir) {
-  size_t n = 0;
-  std::vector<std::string> todo{dir};
-  while (!todo.empty()) {
-    std::string d = std::move(todo.back());
-    todo.pop_back();
-    n += TRY(read_procs(d)).size();
-    std::unique_ptr<DIR, int (*)(DIR*)> dir(::opendir(d.c_str()), ::closedir);
-    if (!dir) {
-      if (errno == ENOENT) continue;  // removed meanwhile
-      return Error::from_errno(errno, fmt::format("cgroup `{}`", printable(d)));
-    }
-    while (struct dirent* e = ::readdir(dir.get())) {
-      std::string_view name = e->d_name;
-      if (e->d_type == DT_DIR && name != "." && name != "..") todo.push_back(d + "/" + e->d_name);
-    }
+// The pids in cgroup.procs of the cgroup directory dir_fd (`dir` names it); a cgroup
+// removed meanwhile holds none.
+Result<std::vector<pid_t>> read_procs_at(int dir_fd, std::string_view dir) {
+  UniqueFd fd(::openat(dir_fd, "cgroup.procs", O_RDONLY | O_CLOEXEC));
+  if (!fd.valid()) {
+    if (errno == ENOENT || errno == ENODEV) return std::vector<pid_t>{};
+    return Error::from_errno(errno, fmt::format("open `{}/cgroup.procs`", printable(dir)));
   }
-  return n;
+  std::string text;
+  char buf[8192];
+  while (text.size() <= kMaxProcsBytes) {
+    ssize_t n = ::read(fd.get(), buf, sizeof(buf));
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0 && errno == ENODEV) return std::vector<pid_t>{};  // removed while read
+    if (n < 0) return Error::from_errno(errno, fmt::format("read `{}/cgroup.procs`", dir));
+    if (n == 0) return parse_procs(text, dir);
+    text.append(buf, static_cast<size_t>(n));
+  }
+  return Error::make(Errc::kUnsupported, fmt::format("{}/cgroup.procs: more than {} bytes",
+                                                     printable(dir), kMaxProcsBytes));
 }
 
-Result<void> remove_dir(const std::string& dir) {
+// Calls `each` with the directory fd and path of `dir` and of every cgroup below it,
+// parents first (walk_tree: any depth, O(1) fds, no symlink followed). A missing `dir`
+// has none; `leave`, if given, gets each cgroup below `dir` after everything below it.
+using CgroupFn = std::function<Result<void>(int dir_fd, const std::string& path)>;
+Result<void> walk_cgroups(const std::string& dir, const CgroupFn& each,
+                          const std::function<Result<void>(const sys::WalkEntry&)>& leave = {}) {
+  UniqueFd top(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (!top.valid()) {
+    if (errno == ENOENT) return {};
+    return Error::from_errno(errno, fmt::format("cgroup `{}`", printable(dir)));
+  }
+  TRY(each(top.get(), dir));
+  sys::WalkVisitor v;
+  v.enter = [&](const sys::WalkEntry& e) -> Result<bool> {
+    if (!S_ISDIR(e.st.st_mode)) return false;
+    TRY(each(e.fd, dir + "/" + std::string(e.path)));
+    return true;
+  };
+  v.leave = leave;
+  TRY_CTX(sys::walk_tree(top.get(), v), "cgroup `{}`", printable(dir));
+  return {};
+}
+
+// The processes in `dir` and every cgroup below it, added to *out (runc's "not empty"
+// counts them all: a container's limits, freezer and kill apply to the whole subtree).
+Result<void> procs_below(const std::string& dir, std::vector<pid_t>* out) {
+  return walk_cgroups(dir, [&](int fd, const std::string& path) -> Result<void> {
+    for (pid_t p : TRY(read_procs_at(fd, path))) out->push_back(p);
+    return {};
+  });
+}
+
+Result<size_t> count_procs_below(const std::string& dir) {
+  std::vector<pid_t> procs;
+  TRY(procs_below(dir, &procs));
+  return procs.size();
+}
+
+// Removes the cgroup `name` in dir_fd (`dir` names it in errors).
+Result<void> remove_dir_at(int dir_fd, const std::string& name, std::string_view dir) {
   // A cgroup directory only goes with rmdir, and only once it has no processes (the
   // last ones may take a moment to leave after being killed).
   for (int i = 0; i < 100; ++i) {
-    if (::rmdir(dir.c_str()) == 0 || errno == ENOENT) return {};
+    if (::unlinkat(dir_fd, name.c_str(), AT_REMOVEDIR) == 0 || errno == ENOENT) return {};
     if (errno != EBUSY) break;
     ::usleep(10000);
   }
-  return Error::from_errno(errno, fmt::format("remove cgroup `{}`", dir));
+  return Error::from_errno(errno, fmt::format("remove cgroup `{}`", printable(dir)));
+}
+
+Result<void> remove_dir(const std::string& dir) { return remove_dir_at(AT_FDCWD, dir, dir); }
+
+// Removes the cgroups below `dir` (a container's processes may have made them),
+// deepest first, then `dir`.
+Result<void> remove_tree(const std::string& dir) {
+  auto nothing = [](int, const std::string&) -> Result<void> { return {}; };
+  TRY(walk_cgroups(dir, nothing, [&](const sys::WalkEntry& e) {
+    return remove_dir_at(e.parent_fd, e.name, dir + "/" + std::string(e.path));
+  }));
+  return remove_dir(dir);
 }
 
 std::string parent_of(const std::string& dir) {
@@ -150,11 +198,14 @@ class V1 : public Manager {
     }
     return e;
   }
+  // In every hierarchy: a process moved into a child cgroup (or out of the leaf) in one
+  // hierarchy alone is still the container's in the others.
   Result<std::vector<pid_t>> processes() override {
-    for (const char* c : {"pids", "memory", "freezer", "cpu"})
-      if (dirs_.count(c)) return read_procs(dirs_.at(c));
-    if (dirs_.empty()) return std::vector<pid_t>{};
-    return read_procs(dirs_.begin()->second);
+    std::vector<pid_t> out;
+    for (const auto& [ctrl, dir] : dirs_) TRY(procs_below(dir, &out));
+    std::sort(out.begin(), out.end());
+    out.erase(std::unique(out.begin(), out.end()), out.end());
+    return out;
   }
   Result<void> freeze(bool f) override {
     if (!dirs_.count("freezer"))
@@ -228,7 +279,19 @@ class V2 : public Manager {
   Result<void> add_process(pid_t pid) override {
     return sys::write_existing_file(dir_ + "/cgroup.procs", std::to_string(pid));
   }
-  Result<std::vector<pid_t>> processes() override { return read_procs(dir_); }
+  Result<std::vector<pid_t>> processes() override {
+    std::vector<pid_t> out;
+    TRY(procs_below(dir_, &out));
+    return out;
+  }
+  // cgroup.kill (Linux 5.14) kills the whole subtree at once, a process forking
+  // meanwhile included.
+  Result<bool> kill_all() override {
+    auto r = sys::write_existing_file(dir_ + "/cgroup.kill", "1");
+    if (!r.ok() && r.error().code() == Errc::kNotFound) return false;
+    TRY(std::move(r));
+    return true;
+  }
   Result<Entry> open_entry() override {
     Entry e;  // an unopenable directory just means a move by pid
     e.clone_into.reset(::open(dir_.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
@@ -436,14 +499,23 @@ void Manager::undo_create() {
 }
 
 Result<void> Manager::destroy() {
-  // Leaves (the last made in each hierarchy) must go; a made parent may still hold
-  // another container's cgroup below it (EBUSY), and then it stays.
+  // Leaves (the last made in each hierarchy) must go, with the cgroups the container's
+  // processes made below them; a made parent may still hold another container's cgroup
+  // below it (EBUSY), and then it stays.
+  CgroupView v = view();
+  auto own = [&](const std::string& d) {
+    if (v.v2) return d == v.v2_dir;
+    return std::any_of(v.v1_dirs.begin(), v.v1_dirs.end(),
+                       [&](const auto& e) { return e.second == d; });
+  };
   const std::vector<std::string>& made = created_;
   for (auto it = made.rbegin(); it != made.rend(); ++it) {
     bool leaf = std::none_of(made.begin(), made.end(), [&](const std::string& o) {
       return o.size() > it->size() && o.starts_with(*it + "/");
     });
-    if (leaf)
+    if (leaf && own(*it))
+      TRY(remove_tree(*it));
+    else if (leaf)
       TRY(remove_dir(*it));
     else
       (void)::rmdir(it->c_str());

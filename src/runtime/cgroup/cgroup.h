@@ -45,12 +45,18 @@ class Manager {
     if (placed || !e.self_join.empty()) return {};
     return add_process(pid);
   }
+  // Every process in the container's cgroup and in the cgroups below it (its processes
+  // may make some), in every hierarchy, each pid once.
   virtual Result<std::vector<pid_t>> processes() = 0;
+  // Kills every process in the subtree at once where the kernel can (v2 cgroup.kill):
+  // true if done, false if the caller must signal them one by one.
+  virtual Result<bool> kill_all() { return false; }
   virtual Result<void> freeze(bool frozen) = 0;
   virtual Result<bool> frozen() = 0;
-  // Removes the directories this container made, deepest first; the leaves must be
-  // empty (a parent still holding another container's cgroup stays). Missing is fine.
-  // A directory it did not make is left alone.
+  // Removes the directories this container made, deepest first, and below its own
+  // cgroup (if it made that) every cgroup its processes made; all must be empty of
+  // processes (a parent still holding another container's cgroup stays). Missing is
+  // fine. A directory it did not make, nor any below one, is left alone.
   Result<void> destroy();
   virtual CgroupView view() const = 0;
   // Reads one stat file ("memory.max_usage_in_bytes"); for tests and `events`.

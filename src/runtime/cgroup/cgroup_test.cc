@@ -6,6 +6,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include "runtime/cgroup/limits.h"
 #include "sys/fs.h"
 #include "testutil/testutil.h"
@@ -159,6 +161,23 @@ TEST_F(V2Test, WhatV2HasNoFileForIsRefusedByName) {
   oci::Resources kmem;
   kmem.memory_kernel = 1 << 20;
   EXPECT_EQ(refused(kmem), "ok");
+}
+
+TEST_F(V2Test, ProcessesAreListedFromTheWholeSubtree) {
+  // A container's processes may make cgroups below its own and move into them.
+  ASSERT_OK(sys::write_file_atomic(t_.sub("cg/a/ctr/cgroup.procs"), "10\n"));
+  ASSERT_OK(sys::mkdir_p(t_.sub("cg/a/ctr/x/y")));
+  ASSERT_OK(sys::mkdir_p(t_.sub("cg/a/ctr/z")));
+  ASSERT_OK(sys::write_file_atomic(t_.sub("cg/a/ctr/x/y/cgroup.procs"), "11\n12\n"));
+  ASSERT_OK(sys::write_file_atomic(t_.sub("cg/a/ctr/z/cgroup.procs"), "13\n"));
+  auto procs = mgr_->processes();
+  ASSERT_OK(procs);
+  std::sort(procs->begin(), procs->end());
+  EXPECT_EQ(*procs, (std::vector<pid_t>{10, 11, 12, 13}));
+  // No cgroup.kill (before Linux 5.14): the caller signals them one by one.
+  auto killed = mgr_->kill_all();
+  ASSERT_OK(killed);
+  EXPECT_FALSE(*killed);
 }
 
 TEST(ConversionTest, RuncsWeightConversions) {

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 // Runs one OCI hook (runtime-spec config.md "POSIX-platform Hooks"): fork + exec of
 // hook.path with hook.args and hook.env, the container state JSON on its stdin, killed
-// after hook.timeout seconds. Used by the runtime and by the init (sys and util only).
+// hook.timeout seconds (CLOCK_MONOTONIC) after the fork, whether it is still being
+// fed its stdin or not. Used by the runtime and by the init (sys and util only).
 #pragma once
 
 #include <string_view>

@@ -35,12 +35,12 @@ namespace {
   _exit(1);
 }
 
-// Waits for kGo; returns what came with it. A parent that gave up closed the socket.
+// Waits for kGo; returns what came with it (at most kMaxGoPayloadBytes). A parent
+// that gave up closed the socket.
 std::string await_go(int sync) {
-  std::vector<char> go(1 << 16);
-  ssize_t got = ::recv(sync, go.data(), go.size(), 0);
-  if (got < 1 || go[0] != kGo) _exit(1);
-  return std::string(go.data() + 1, static_cast<size_t>(got - 1));
+  std::string payload;
+  if (!recv_go(sync, &payload)) _exit(1);
+  return payload;
 }
 
 // Step 0: into the cgroups, before anything else (single-threaded: "0" is this thread).
@@ -147,9 +147,8 @@ void run_init(const LaunchPlan& plan, const InitFds& fds, pid_t parent) noexcept
 }
 
 void run_exec(const LaunchPlan& plan, const InitFds& fds) noexcept {
-  set_not_dumpable();  // as the init, until execve
-  char go[16];
-  if (::recv(fds.sync, go, sizeof(go), 0) < 1 || go[0] != kGo) _exit(1);
+  set_not_dumpable();        // as the init, until execve
+  (void)await_go(fds.sync);  // exec sends no payload
   if (auto f = join_cgroups(fds)) fail(fds.sync, *f);
   // The init's root (its pivot_root, chroot or --no-pivot root), whatever the mount
   // namespace's own root is.

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "runtime/init/sync.h"
 
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -22,7 +23,45 @@ bool take_number(std::string_view* s, T* out) {
   return true;
 }
 
+constexpr size_t kGoChunkBytes = 32 << 10;
+
 }  // namespace
+
+int send_go(int sock, std::string_view payload) {
+  if (payload.size() > kMaxGoPayloadBytes) {
+    errno = EMSGSIZE;
+    return -1;
+  }
+  char head[32];
+  auto end = fmt::format_to_n(head, sizeof(head), "{}{}", kGo, payload.size()).out;
+  if (sys::send_all(sock, std::string_view(head, static_cast<size_t>(end - head))) < 0) return -1;
+  while (!payload.empty()) {
+    std::string_view chunk = payload.substr(0, kGoChunkBytes);
+    if (sys::send_all(sock, chunk) < 0) return -1;
+    payload.remove_prefix(chunk.size());
+  }
+  return 0;
+}
+
+bool recv_go(int sock, std::string* payload) {
+  char head[32];
+  ssize_t n;
+  while ((n = ::recv(sock, head, sizeof(head), 0)) < 0 && errno == EINTR) {
+  }
+  if (n < 2 || head[0] != kGo) return false;
+  std::string_view rest(head + 1, static_cast<size_t>(n - 1));
+  size_t size = 0;
+  if (!take_number(&rest, &size) || !rest.empty() || size > kMaxGoPayloadBytes) return false;
+  payload->resize(size);
+  for (size_t got = 0; got < size;) {
+    // One record per recv: each fits in what is left, as send_go sent them.
+    n = ::recv(sock, payload->data() + got, size - got, 0);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return false;
+    got += static_cast<size_t>(n);
+  }
+  return true;
+}
 
 void fail_and_exit(int sock, int err, std::string_view what) {
   std::string rec = fmt::format("{}{}:{}", kError, err, what);

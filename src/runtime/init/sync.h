@@ -7,14 +7,17 @@
 
 #include <sys/types.h>
 
+#include <cstddef>
+#include <string>
 #include <string_view>
 
 #include "util/result.h"
 
 namespace strata::runtime::init {
 
-// Parent -> child: go on, once id maps and cgroups are in place. For the init it
-// carries the state JSON the hooks get; after kHooks it is a bare answer.
+// Parent -> child: go on, once id maps and cgroups are in place: "G<size>" and the
+// payload (for the init, the state JSON the hooks get) in the records after it
+// (send_go); after kHooks it is a bare answer.
 inline constexpr char kGo = 'G';
 // Init -> parent: set up and waiting for start (the last record before exec).
 inline constexpr char kReady = 'R';
@@ -28,6 +31,20 @@ inline constexpr char kSeccompFd = 'S';
 inline constexpr char kError = 'E';
 // Joiner -> parent: "P<pid> <1 if cloned into its cgroup, else 0>", then it exits.
 inline constexpr char kCloned = 'P';
+
+// The largest payload kGo carries: create refuses a bigger state before it makes
+// anything, and the child allocates no more than this for it.
+inline constexpr size_t kMaxGoPayloadBytes = 4 << 20;
+
+// Parent side: kGo with `payload` of any size up to kMaxGoPayloadBytes, in records of
+// at most 32 KiB (a SOCK_SEQPACKET record must fit the socket's send buffer). Returns
+// 0, or -1 with errno (EMSGSIZE: over the cap; EPIPE: the child is gone).
+int send_go(int sock, std::string_view payload);
+
+// Child side: waits for send_go's records and puts the payload in *payload (one
+// allocation of the announced size, checked against the cap first). false if the
+// parent closed the socket, sent something else, or announced too much.
+bool recv_go(int sock, std::string* payload);
 
 // Child side: sends the error record for `err` and `what`, then _exit(1).
 [[noreturn]] void fail_and_exit(int sock, int err, std::string_view what);
