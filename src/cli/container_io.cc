@@ -6,7 +6,6 @@
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <charconv>
@@ -25,12 +24,6 @@ namespace {
 namespace mon = container::monitor;
 
 constexpr int kProxied[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH};
-
-int64_t now_ns() {
-  struct timespec ts;
-  ::clock_gettime(CLOCK_REALTIME, &ts);
-  return static_cast<int64_t>(ts.tv_sec) * 1000000000 + ts.tv_nsec;
-}
 
 // Frames as they arrive: returns the exit code once the exit frame is complete.
 class FrameReader {
@@ -200,7 +193,7 @@ void print_line(const LogLine& l, bool timestamps) {
 Result<int> logs_command(const Context& ctx, const LogFlags& f) {
   auto env = TRY(ctx.open_engine());
   container::Container c = TRY(env.engine->get(f.ref));
-  int64_t now = now_ns(), since = 0, until = INT64_MAX;
+  int64_t now = realtime_ns(), since = 0, until = INT64_MAX;
   if (!f.since.empty() && !parse_log_time(f.since, now, &since))
     return Error::make(Errc::kInvalidArgument,
                        fmt::format("invalid value for \"since\": {}", printable(f.since)));

@@ -267,8 +267,7 @@ void register_container_commands(CLI::App& app, Context& ctx) {
                                "you cannot start and attach multiple containers at once");
           auto env = TRY(ctx.open_engine());
           Container ct = TRY(env.engine->get(start_refs->front()));
-          bool in = ct.config.contains("OpenStdin") && ct.config["OpenStdin"].is_boolean() &&
-                    ct.config["OpenStdin"].get<bool>();
+          bool in = TRY(oci::get_bool_or(ct.config, "OpenStdin", false));
           return run_attached(*env.engine, ct, in);
         }
         return for_each(ctx, *start_refs,

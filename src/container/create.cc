@@ -3,7 +3,6 @@
 // directory: the overlay's upper/ work/ merged/, the layer list for the monitor, the
 // files Strata generates (hosts, hostname, resolv.conf) and config.json.
 #include <fcntl.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <charconv>
@@ -18,12 +17,6 @@
 namespace strata::container {
 
 namespace {
-
-int64_t now_ns() {
-  struct timespec ts;
-  ::clock_gettime(CLOCK_REALTIME, &ts);
-  return static_cast<int64_t>(ts.tv_sec) * 1000000000 + ts.tv_nsec;
-}
 
 std::string env_key(std::string_view kv) { return std::string(kv.substr(0, kv.find('='))); }
 
@@ -77,7 +70,7 @@ Result<Container> Engine::create(const Options& o, std::string_view image) {
   c.id = new_id();
   c.image_id = img.id;
   c.image_name = std::string(image);
-  c.created_ns = now_ns();
+  c.created_ns = realtime_ns();
 
   // Docker's rules: --entrypoint replaces the image's and drops its Cmd; arguments
   // replace the Cmd.
@@ -100,8 +93,9 @@ Result<Container> Engine::create(const Options& o, std::string_view image) {
   std::vector<std::string> env = merge_env(ic.config.env, o.env);
   if (std::none_of(env.begin(), env.end(), [](const auto& e) { return e.starts_with("PATH="); }))
     env.insert(env.begin(), std::string("PATH=") + kDefaultPath);
+  std::string user_spec = !o.user.empty() ? o.user : ic.config.user;
   c.config = {{"Hostname", hostname},
-              {"User", !o.user.empty() ? o.user : ic.config.user},
+              {"User", user_spec},
               {"Tty", o.tty},
               {"OpenStdin", o.interactive},
               {"Env", strings(env)},
@@ -128,7 +122,7 @@ Result<Container> Engine::create(const Options& o, std::string_view image) {
                        fmt::format("unknown or invalid runtime name: {}", printable(o.runtime)));
   // What the process runs as is resolved now, in the image's /etc/passwd and /etc/group:
   // a user that does not exist is an error of create, not of start.
-  LaunchUser user = TRY(resolve_user(store_, img, c.config["User"].get<std::string>()));
+  LaunchUser user = TRY(resolve_user(store_, img, user_spec));
 
   auto tx = TRY(store_.db().begin());
   c.name = TRY(unique_name(o.name));
@@ -166,7 +160,7 @@ Result<void> Engine::write_files(const Container& c, const store::ImageRecord& i
   std::string lowers;
   for (const auto& l : layout.lowers) lowers += l + "\n";
   TRY(sys::write_file_atomic(d + "/lowers", lowers, 0600));
-  std::string hostname = c.config["Hostname"].get<std::string>();
+  std::string hostname = TRY(oci::get_string(c.config, "Hostname"));
   TRY(sys::write_file_atomic(d + "/hostname", hostname + "\n"));
   TRY(sys::write_file_atomic(d + "/hosts", hosts_file(hostname)));
   TRY(sys::write_file_atomic(d + "/resolv.conf", resolv_conf()));

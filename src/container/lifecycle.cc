@@ -8,7 +8,6 @@
 #include <sys/file.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <charconv>
@@ -29,12 +28,6 @@ namespace strata::container {
 namespace {
 
 namespace mon = monitor;
-
-int64_t now_ns() {
-  struct timespec ts;
-  ::clock_gettime(CLOCK_REALTIME, &ts);
-  return static_cast<int64_t>(ts.tv_sec) * 1000000000 + ts.tv_nsec;
-}
 
 // Spawns argv with fd `sync` as its fd 3 (or none), stdin from /dev/null, and waits.
 Result<int> spawn_and_wait(const std::vector<std::string>& argv, int sync, bool quiet) {
@@ -58,18 +51,6 @@ Result<int> spawn_and_wait(const std::vector<std::string>& argv, int sync, bool 
   while (::waitpid(pid, &st, 0) < 0)
     if (errno != EINTR) return Error::from_errno(errno, "waitpid");
   return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-}
-
-std::string read_line(int fd) {
-  std::string line;
-  char ch;
-  while (line.size() < 65536) {
-    ssize_t n = ::read(fd, &ch, 1);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0 || ch == '\n') break;
-    line += ch;
-  }
-  return line;
 }
 
 // The monitor of a running container holds an exclusive flock on its lock file. Returns
@@ -101,17 +82,11 @@ std::string find_in_path(const std::string& name) {
   return "";
 }
 
-bool get_bool(const oci::Json& obj, const char* key) {
-  auto it = obj.find(key);
-  return it != obj.end() && it->is_boolean() && it->get<bool>();
-}
-
 }  // namespace
 
 std::string Engine::runtime_path(const Container& c) const {
-  std::string name = c.host_config.contains("Runtime") && c.host_config["Runtime"].is_string()
-                         ? c.host_config["Runtime"].get<std::string>()
-                         : paths_.runtime_name;
+  auto recorded = oci::get_string_or(c.host_config, "Runtime", paths_.runtime_name);
+  std::string name = recorded.ok() ? *recorded : paths_.runtime_name;
   if (name.empty() || name == paths_.runtime_name) return paths_.runtime;
   if (name.find('/') != std::string::npos) return name;
   return find_in_path(name);
@@ -137,7 +112,7 @@ Result<void> Engine::sync(Container& c) {
   if (held_lock(run + "/" + mon::kLockFile).valid()) return {};
   State before = c.state;
   int code = kUnknownExit;
-  int64_t finished = now_ns();
+  int64_t finished = realtime_ns();
   if (auto text = sys::read_file(run + "/" + mon::kExitFile, 256); text.ok()) {
     auto f = split(trim(*text), ' ');
     if (f.size() >= 2) {
@@ -178,10 +153,9 @@ Result<void> Engine::start(Container& c, Attached* attach) {
   if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
     return Error::from_errno(errno, "socketpair");
   UniqueFd mine(sv[0]), theirs(sv[1]);
+  // json-file with rotation on by default (Docker leaves it unbounded): 10m, 3 files.
   std::string log_max = "10485760", log_files = "3";
-  if (c.host_config.contains("LogConfig")) {
-    // Set by --log-opt (a later step); Docker's json-file options.
-  }
+  bool open_stdin = TRY(oci::get_bool_or(c.config, "OpenStdin", false));
   std::vector<std::string> argv = {paths_.monitor,
                                    c.id,
                                    store_.root(),
@@ -193,7 +167,7 @@ Result<void> Engine::start(Container& c, Attached* attach) {
                                    runtime_path(c),
                                    runtime_root(c),
                                    "1",
-                                   get_bool(c.config, "OpenStdin") ? "1" : "0",
+                                   open_stdin ? "1" : "0",
                                    "--",
                                    paths_.self,
                                    "--root",
@@ -206,7 +180,7 @@ Result<void> Engine::start(Container& c, Attached* attach) {
   int rc = TRY(spawn_and_wait(argv, theirs.get(), true));
   theirs.reset();
   if (rc != 0) return Error::make(Errc::kInternal, fmt::format("monitor exited with {}", rc));
-  std::string line = read_line(mine.get());
+  std::string line = mon::read_line(mine.get());
   if (!line.starts_with("created ")) {
     (void)sys::remove_all(run);
     return Error::make(Errc::kInternal,
@@ -220,7 +194,7 @@ Result<void> Engine::start(Container& c, Attached* attach) {
   }
   if (attach) attach->sock = TRY(sys::connect_unix(run + "/" + mon::kAttachSocket, "attach"));
   if (sys::write_all(mine.get(), "start\n") < 0) return Error::from_errno(errno, "start monitor");
-  line = read_line(mine.get());
+  line = mon::read_line(mine.get());
   if (line != "started") {
     (void)sys::remove_all(run);
     return Error::make(Errc::kInternal,
@@ -230,7 +204,7 @@ Result<void> Engine::start(Container& c, Attached* attach) {
   c.state.pid = pid;
   c.state.monitor_pid = monitor_pid;
   c.state.exit_code = 0;
-  c.state.started_ns = now_ns();
+  c.state.started_ns = realtime_ns();
   c.state.finished_ns = 0;
   TRY(save_state_if(c, before));
   return {};
@@ -266,17 +240,16 @@ Result<void> Engine::kill(Container& c, int sig) {
 
 Result<void> Engine::stop(Container& c, std::optional<int> timeout) {
   if (!c.state.running()) return {};
-  int sig = SIGTERM;
-  if (c.config.contains("StopSignal") && c.config["StopSignal"].is_string())
-    if (int s = parse_signal(c.config["StopSignal"].get<std::string>())) sig = s;
-  int seconds = timeout.value_or(c.config.contains("StopTimeout") &&
-                                         c.config["StopTimeout"].is_number_integer()
-                                     ? c.config["StopTimeout"].get<int>()
-                                     : 10);
+  int sig = parse_signal(TRY(oci::get_string_or(c.config, "StopSignal", "SIGTERM")));
+  if (sig == 0) sig = SIGTERM;
+  int seconds = 10;
+  if (auto it = c.config.find("StopTimeout"); it != c.config.end())
+    seconds = TRY(oci::int_of_type<int>(*it, "StopTimeout"));
+  if (timeout) seconds = *timeout;
   (void)run_runtime(c, {"kill", c.id, std::to_string(sig)});
   std::string lock = run_dir(c) + "/" + mon::kLockFile;
-  int64_t deadline = now_ns() + static_cast<int64_t>(seconds) * 1000000000;
-  while (held_lock(lock).valid() && now_ns() < deadline)
+  int64_t deadline = realtime_ns() + static_cast<int64_t>(seconds) * 1000000000;
+  while (held_lock(lock).valid() && realtime_ns() < deadline)
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   if (held_lock(lock).valid()) (void)run_runtime(c, {"kill", c.id, "KILL"});
   TRY(wait(c));
@@ -310,7 +283,7 @@ Result<void> Engine::remove(Container& c, bool force) {
 Result<void> Engine::cleanup(std::string_view id) {
   Container c = TRY(get(id));
   if (c.state.running()) return {};  // restarted meanwhile
-  if (get_bool(c.host_config, "AutoRemove")) return remove(c, false);
+  if (TRY(oci::get_bool_or(c.host_config, "AutoRemove", false))) return remove(c, false);
   return {};
 }
 

@@ -200,7 +200,7 @@ Result<oci::Json> make_spec(const Container& c, const LaunchUser& user, const st
     for (const auto& a : *TRY(oci::get_array(cfg, k))) args.push_back(a);
   oci::Json env = *TRY(oci::get_array(cfg, "Env"));
   env.push_back("HOSTNAME=" + TRY(oci::get_string(cfg, "Hostname")));
-  bool tty = cfg.contains("Tty") && cfg["Tty"].is_boolean() && cfg["Tty"].get<bool>();
+  bool tty = TRY(oci::get_bool_or(cfg, "Tty", false));
   if (tty) env.push_back("TERM=xterm");
   std::string cwd = TRY(oci::get_string(cfg, "WorkingDir"));
   oci::Json caps = oci::Json::array();

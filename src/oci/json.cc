@@ -159,4 +159,13 @@ Result<std::string> get_string_or(const Json& obj, std::string_view name, std::s
   return get_string(obj, name);
 }
 
+Result<bool> get_bool_or(const Json& obj, std::string_view name, bool dflt) {
+  if (!obj.is_object()) return dflt;
+  auto it = obj.find(std::string(name));
+  if (it == obj.end()) return dflt;
+  if (!it->is_boolean())
+    return Error::make(Errc::kCorrupt, fmt::format("{}: want a boolean", name));
+  return it->get<bool>();
+}
+
 }  // namespace strata::oci

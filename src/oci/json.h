@@ -61,5 +61,6 @@ Result<const Json*> get_object(const Json& obj, std::string_view field);
 Result<const Json*> get_array(const Json& obj, std::string_view field);
 // Optional variants: absent gives the default; present with the wrong type is an error.
 Result<std::string> get_string_or(const Json& obj, std::string_view field, std::string dflt);
+Result<bool> get_bool_or(const Json& obj, std::string_view field, bool dflt);
 
 }  // namespace strata::oci

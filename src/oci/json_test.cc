@@ -107,3 +107,19 @@ TEST(JsonTest, GetIntRefusesUnsignedValuesBeyondInt64) {
 
 }  // namespace
 }  // namespace strata::oci
+
+namespace strata::oci {
+namespace {
+
+TEST(JsonTest, GetBoolOrTakesTheDefaultOnlyWhenAbsent) {
+  Json j = {{"yes", true}, {"no", false}, {"str", "true"}};
+  EXPECT_TRUE(MUST(get_bool_or(j, "yes", false)));
+  EXPECT_FALSE(MUST(get_bool_or(j, "no", true)));
+  EXPECT_TRUE(MUST(get_bool_or(j, "missing", true)));
+  auto r = get_bool_or(j, "str", false);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().message(), "str: want a boolean");
+}
+
+}  // namespace
+}  // namespace strata::oci

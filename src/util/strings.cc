@@ -104,6 +104,12 @@ std::string human_duration_ago(int64_t then_unix, int64_t now_unix) {
   return plural(s / (365 * 86400), "year");
 }
 
+int64_t realtime_ns() {
+  struct timespec ts;
+  ::clock_gettime(CLOCK_REALTIME, &ts);
+  return static_cast<int64_t>(ts.tv_sec) * 1000000000 + ts.tv_nsec;
+}
+
 std::string format_rfc3339(int64_t unix_seconds, int64_t nanos) {
   time_t t = static_cast<time_t>(unix_seconds);
   struct tm tm;

@@ -17,6 +17,8 @@ std::string human_size(uint64_t bytes);
 std::string human_duration_ago(int64_t then_unix, int64_t now_unix);
 // RFC 3339 with nanoseconds and a Z, as image configs carry.
 std::string format_rfc3339(int64_t unix_seconds, int64_t nanos = 0);
+// CLOCK_REALTIME in nanoseconds since the epoch.
+int64_t realtime_ns();
 // Makes a name from outside (a tar entry, a tag, a file in an archive) safe to print:
 // control characters (C0, DEL, C1) and bytes that are not UTF-8 become \n, \t or
 // \xNN, so hostile input cannot drive the terminal. Printable text is unchanged.

@@ -20,7 +20,6 @@
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -50,12 +49,6 @@ struct Args {
 
 constexpr int kSyncFd = 3;
 
-int64_t now_ns() {
-  struct timespec ts;
-  ::clock_gettime(CLOCK_REALTIME, &ts);
-  return static_cast<int64_t>(ts.tv_sec) * 1000000000 + ts.tv_nsec;
-}
-
 bool parse_args(int argc, char** argv, Args* a) {
   if (argc < 13 || std::strcmp(argv[12], "--") != 0) return false;
   a->id = argv[1];
@@ -77,19 +70,6 @@ void report(std::string_view line) {
   if (sys::write_all(kSyncFd, std::string(line) + "\n") < 0) {
     // The engine went away: nothing to tell.
   }
-}
-
-// Reads one line from the start-up socket; empty on EOF or error.
-std::string read_line(int fd) {
-  std::string line;
-  char c;
-  while (line.size() < 4096) {
-    ssize_t n = ::read(fd, &c, 1);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0 || c == '\n') break;
-    line += c;
-  }
-  return line;
 }
 
 // What a child must not inherit from the monitor: blocked signals and ignored SIGPIPE
@@ -332,7 +312,7 @@ void Monitor::forward(int stream, int fd) {
     return;
   }
   std::string_view data(buf, static_cast<size_t>(n));
-  (void)log_.write(stream, data, now_ns());  // a full disk loses log lines, not the container
+  (void)log_.write(stream, data, realtime_ns());  // a full disk loses log lines, not the container
   send_frame(stream == 0 ? kStdout : kStderr, data);
 }
 
@@ -355,8 +335,8 @@ void Monitor::serve() {
   int64_t deadline = 0;  // after init exits, a little while for the pipes to drain
   for (;;) {
     if (init_done_ && out_[0] < 0 && err_[0] < 0) break;
-    if (init_done_ && deadline == 0) deadline = now_ns() + 2'000'000'000LL;
-    if (deadline != 0 && now_ns() > deadline) break;
+    if (init_done_ && deadline == 0) deadline = realtime_ns() + 2'000'000'000LL;
+    if (deadline != 0 && realtime_ns() > deadline) break;
     std::vector<pollfd> fds = {{sigfd_.get(), POLLIN, 0},
                                {listen_.get(), POLLIN, 0},
                                {out_[0], POLLIN, 0},
@@ -385,7 +365,7 @@ void Monitor::serve() {
       }
     }
   }
-  (void)log_.flush(now_ns());
+  (void)log_.flush(realtime_ns());
 }
 
 void Monitor::finish() {
@@ -393,7 +373,7 @@ void Monitor::finish() {
   if (init_status_ != -1)
     code = WIFEXITED(init_status_) ? WEXITSTATUS(init_status_) : 128 + WTERMSIG(init_status_);
   std::string exit_path = a_.run_dir + "/" + kExitFile;
-  (void)sys::write_file_atomic(exit_path, fmt::format("{} {} 0\n", code, now_ns()));
+  (void)sys::write_file_atomic(exit_path, fmt::format("{} {} 0\n", code, realtime_ns()));
   send_frame(kExit, std::to_string(code));
   for (int c : clients_) ::close(c);
   clients_.clear();

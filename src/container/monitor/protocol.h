@@ -13,8 +13,12 @@
 // container's stdin (when it has one open) and shuts down its write side for EOF.
 #pragma once
 
+#include <unistd.h>
+
+#include <cerrno>
 #include <cstddef>
 #include <cstdint>
+#include <string>
 
 namespace strata::container::monitor {
 
@@ -31,5 +35,18 @@ inline constexpr const char* kLockFile = "monitor.lock";  // flock held by the l
 inline constexpr const char* kPidFile = "pid";            // the container's init (runtime)
 inline constexpr const char* kExitFile = "exit";          // "<code> <finished unix ns> <oom 0|1>\n"
 inline constexpr const char* kAttachSocket = "attach.sock";
+
+// One start-up line, without its newline; what was read so far on EOF or an error.
+inline std::string read_line(int fd) {
+  std::string line;
+  char ch;
+  while (line.size() < 65536) {
+    ssize_t n = ::read(fd, &ch, 1);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0 || ch == '\n') break;
+    line += ch;
+  }
+  return line;
+}
 
 }  // namespace strata::container::monitor
