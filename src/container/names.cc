@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: Apache-2.0
-// Container IDs, generated names and signal names.
-#include <signal.h>
+// Container IDs, generated names, and signal names as Docker takes them (any case).
 #include <sys/random.h>
 
-#include <charconv>
+#include <algorithm>
 
 #include "container/container.h"
+#include "sys/signals.h"
 
 namespace strata::container {
 
@@ -22,20 +22,6 @@ constexpr const char* kSurnames[] = {
     "hopper",  "jemison", "kare",    "knuth",    "lamarr",  "liskov",   "lovelace",  "mccarthy",
     "meitner", "noether", "perlman", "ritchie",  "shannon", "sinoussi", "thompson",  "torvalds",
     "turing",  "villani", "wiles",   "wozniak",  "yalow",   "yonath",   "zhukovsky", "allen"};
-
-struct SignalName {
-  const char* name;
-  int number;
-};
-constexpr SignalName kSignals[] = {
-    {"HUP", SIGHUP},   {"INT", SIGINT},       {"QUIT", SIGQUIT}, {"ILL", SIGILL},
-    {"TRAP", SIGTRAP}, {"ABRT", SIGABRT},     {"BUS", SIGBUS},   {"FPE", SIGFPE},
-    {"KILL", SIGKILL}, {"USR1", SIGUSR1},     {"SEGV", SIGSEGV}, {"USR2", SIGUSR2},
-    {"PIPE", SIGPIPE}, {"ALRM", SIGALRM},     {"TERM", SIGTERM}, {"STKFLT", SIGSTKFLT},
-    {"CHLD", SIGCHLD}, {"CONT", SIGCONT},     {"STOP", SIGSTOP}, {"TSTP", SIGTSTP},
-    {"TTIN", SIGTTIN}, {"TTOU", SIGTTOU},     {"URG", SIGURG},   {"XCPU", SIGXCPU},
-    {"XFSZ", SIGXFSZ}, {"VTALRM", SIGVTALRM}, {"PROF", SIGPROF}, {"WINCH", SIGWINCH},
-    {"IO", SIGIO},     {"PWR", SIGPWR},       {"SYS", SIGSYS}};
 
 }  // namespace
 
@@ -57,16 +43,9 @@ std::string new_id() {
 }
 
 int parse_signal(std::string_view s) {
-  int n = 0;
-  auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), n);
-  if (ec == std::errc() && end == s.data() + s.size()) return n > 0 && n < 65 ? n : 0;
-  if (s.starts_with("SIG")) s.remove_prefix(3);
-  for (const auto& sig : kSignals)
-    if (s == sig.name) return sig.number;
-  std::string upper;
-  for (char c : s) upper += static_cast<char>(c >= 'a' && c <= 'z' ? c - 32 : c);
-  if (upper != s) return parse_signal(upper);
-  return 0;
+  std::string upper(s);
+  for (char& c : upper) c = static_cast<char>(c >= 'a' && c <= 'z' ? c - 32 : c);
+  return std::max(sys::signal_number(upper), 0);
 }
 
 }  // namespace strata::container
