@@ -6,7 +6,8 @@ set -euo pipefail
 
 build_pkgs=(build-essential cmake ninja-build pkg-config git
   libarchive-dev nlohmann-json3-dev libcli11-dev libfmt-dev libzstd-dev zlib1g-dev
-  libdeflate-dev libisal-dev libssl-dev libsqlite3-dev libseccomp-dev libgtest-dev libgmock-dev busybox-static)
+  libdeflate-dev libisal-dev libssl-dev libsqlite3-dev libseccomp-dev libgtest-dev libgmock-dev busybox-static
+  ccache)
 test_pkgs=(bats jq sqlite3 podman containernetworking-plugins skopeo umoci pigz zstd uidmap python3
   debootstrap time runc crun iproute2 docker.io strace)
 
