@@ -54,6 +54,9 @@ struct Container {
   int64_t created_ns = 0;
   oci::Json config;       // Docker's Config: Cmd, Entrypoint, Env, WorkingDir, User, ...
   oci::Json host_config;  // Docker's HostConfig: AutoRemove, Runtime, Memory, ...
+  // What is mounted into it (volumes, binds, tmpfs), in the shape of Docker's inspect
+  // "Mounts": Type, Name, Source, Destination, Driver, Mode, RW, Propagation.
+  oci::Json mounts = oci::Json::array();
   State state;
   std::string short_id() const { return id.substr(0, 12); }
 };

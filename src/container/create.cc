@@ -129,7 +129,7 @@ Result<Container> Engine::create(const Options& o, std::string_view image) {
   auto st = TRY(store_.db().prepare(
       "INSERT INTO containers (id, name, image_id, image_name, created, driver, config, state) "
       "VALUES (?, ?, ?, ?, ?, 'overlay', ?, ?)"));
-  oci::Json cfg = {{"Config", c.config}, {"HostConfig", c.host_config}};
+  oci::Json cfg = {{"Config", c.config}, {"HostConfig", c.host_config}, {"Mounts", c.mounts}};
   st.bind(1, c.id).bind(2, c.name).bind(3, c.image_id.str()).bind(4, c.image_name);
   st.bind(5, c.created_ns).bind(6, oci::dump_json(cfg)).bind(7, "{}");
   TRY(st.run());

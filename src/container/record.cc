@@ -42,6 +42,7 @@ Result<Container> Engine::load_row(store::Stmt& st) {
   oci::Json cfg = TRY(oci::parse_json(st.text(5), "container config"));
   c.config = *TRY(oci::get_object(cfg, "Config"));
   c.host_config = *TRY(oci::get_object(cfg, "HostConfig"));
+  if (cfg.contains("Mounts")) c.mounts = *TRY(oci::get_array(cfg, "Mounts"));
   c.state = TRY_CTX(parse_state(st.text(6)), "container {}", c.short_id());
   return c;
 }
