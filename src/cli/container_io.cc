@@ -103,9 +103,10 @@ Result<int> relay(container::Engine& engine, container::Container& c, int sock, 
   }
   sigprocmask(SIG_SETMASK, &old, nullptr);
   // The exit is recorded (and the monitor gone) before this returns: a `ps -a` right
-  // after shows the container exited.
-  int waited = TRY(engine.wait(c));
-  int out = code.value_or(waited);
+  // after shows the container exited. An --rm container may be gone already.
+  auto waited = engine.wait(c);
+  if (!waited.ok() && !(code && waited.error().code() == Errc::kNotFound)) return waited.error();
+  int out = code ? *code : *waited;
   return out < 0 ? 255 : out;
 }
 

@@ -72,12 +72,12 @@ Result<void> parse_limits(CreateFlags& f) {
 void add_create_flags(CLI::App* c, CreateFlags& f) {
   c->set_help_flag("--help", "Print usage");  // -h is --hostname, as in Docker
   c->add_option("--name", f.o.name, "Assign a name to the container");
-  c->add_option("-e,--env", f.o.env, "Set environment variables")->take_all();
+  c->add_option("-e,--env", f.o.env, "Set environment variables")->allow_extra_args(false);
   c->add_option("-w,--workdir", f.o.workdir, "Working directory inside the container");
   c->add_option("-u,--user", f.o.user, "Username or UID (format: <name|uid>[:<group|gid>])");
   c->add_option("--entrypoint", f.o.entrypoint, "Overwrite the default ENTRYPOINT of the image");
   c->add_option("-h,--hostname", f.o.hostname, "Container host name");
-  c->add_option("-l,--label", f.o.labels, "Set meta data on a container");
+  c->add_option("-l,--label", f.o.labels, "Set meta data on a container")->allow_extra_args(false);
   c->add_flag("-t,--tty", f.o.tty, "Allocate a pseudo-TTY");
   c->add_flag("-i,--interactive", f.o.interactive, "Keep STDIN open even if not attached");
   c->add_flag("--rm", f.o.auto_remove, "Automatically remove the container when it exits");
@@ -130,8 +130,10 @@ Result<int> run_command(const Context& ctx, CreateFlags& f) {
     return start_failure_code(code.error());
   }
   if (f.o.auto_remove) {
+    // The monitor's cleanup removes it too: whoever is second finds nothing to do.
     (void)engine.wait(c);
-    TRY(engine.remove(c, true));
+    auto removed = engine.remove(c, true);
+    if (!removed.ok() && removed.error().code() != Errc::kNotFound) return removed.error();
   }
   return *code;
 }
@@ -151,11 +153,12 @@ std::string status_text(const Container& c, int64_t now) {
   const auto& s = c.state;
   if (s.running()) {
     std::string up = human_duration_ago(s.started_ns / 1000000000, now);
-    return "Up " + up.substr(0, up.size() - 4);  // without " ago"
+    return "Up " + up.substr(0, up.size() - 4) + (s.paused() ? " (Paused)" : "");  // no " ago"
   }
   if (s.status == "exited")
     return fmt::format("Exited ({}) {}", s.exit_code,
                        human_duration_ago(s.finished_ns / 1000000000, now));
+  if (s.status == "dead") return "Dead";
   return "Created";
 }
 
@@ -345,6 +348,7 @@ void register_container_commands(CLI::App& app, Context& ctx) {
          });
        });
   register_logs_command(both, ctx);
+  register_admin_commands(both, ctx);
 
   // What a container's monitor runs when the container has exited (not for users).
   auto cleanup_id = std::make_shared<std::string>();

@@ -19,15 +19,21 @@
 
 namespace strata::container {
 
-// An exit code nobody recorded (the monitor was killed, or the host rebooted).
-inline constexpr int kUnknownExit = -1;
+// The exit code of a container whose end nobody recorded (its monitor was killed, or the
+// host rebooted): 255, what Docker shows for containers that were running when its
+// daemon or the host went down.
+inline constexpr int kUnknownExit = 255;
 
 struct State {
-  std::string status = "created";  // created, running, exited
+  // created, running, paused (frozen; it still has its monitor), exited, or dead: being
+  // removed (a removal killed half-way leaves it so, and the next rm finishes it), as
+  // Docker names them.
+  std::string status = "created";
   int64_t pid = 0, monitor_pid = 0;
   int exit_code = 0;
   int64_t started_ns = 0, finished_ns = 0;
-  bool running() const { return status == "running"; }
+  bool running() const { return status == "running" || status == "paused"; }
+  bool paused() const { return status == "paused"; }
 };
 
 // What `create` and `run` take from the command line.
@@ -96,11 +102,20 @@ class Engine {
   // The monitor's exit command: record the exit, and remove an --rm container.
   Result<void> cleanup(std::string_view id);
 
+  // admin.cc: Docker's rename, pause, unpause.
+  Result<void> rename(Container& c, const std::string& name);
+  Result<void> pause(Container& c, bool pause);
+  // The host pids of a running container's processes (those in its pid namespace).
+  Result<std::vector<int64_t>> processes(const Container& c);
+  // One sample of the runtime's stats (`events --stats`: the runc JSON shape).
+  Result<oci::Json> stats(const Container& c);
+
   std::string dir(const Container& c) const { return store_.root() + "/containers/" + c.id; }
   std::string run_dir(const Container& c) const { return paths_.run_root + "/containers/" + c.id; }
   std::string log_path(const Container& c) const { return dir(c) + "/log"; }
 
  private:
+  Result<Container> find(std::string_view ref);  // get without sync
   Result<void> sync(Container& c);
   Result<void> save_state(const Container& c);
   // Saves c.state only if the row still holds `before` (false if it changed meanwhile).
@@ -111,9 +126,13 @@ class Engine {
                            const struct LaunchUser& user);
   Result<void> spawn_monitor(Container& c, Attached* attach);
   Result<void> repair(Container& c);
+  Result<void> thaw(Container& c);
+  // Takes the container's operation lock (RUNROOT/locks/<id>) and re-reads it.
+  Result<UniqueFd> lock_and_get(Container& c);
   std::string runtime_path(const Container& c) const;
   std::string runtime_root(const Container& c) const;
   Result<int> run_runtime(const Container& c, std::vector<std::string> args);
+  Result<std::string> runtime_output(const Container& c, std::vector<std::string> args);
 
   store::Store& store_;
   Paths paths_;

@@ -2,12 +2,11 @@
 // start, stop, kill, remove, wait and the reconciliation of recorded state with what a
 // container's monitor left (sync). Processes are started with posix_spawn: the engine
 // runs no code of its own between fork and exec.
+#include <dirent.h>
 #include <fcntl.h>
 #include <signal.h>
-#include <spawn.h>
 #include <sys/file.h>
 #include <sys/socket.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <charconv>
@@ -15,13 +14,13 @@
 
 #include "container/container.h"
 #include "container/monitor/protocol.h"
+#include "container/spec.h"
 #include "snapshot/snapshot.h"
 #include "sys/fs.h"
 #include "sys/io.h"
+#include "sys/spawn.h"
 #include "sys/unix_socket.h"
 #include "util/strings.h"
-
-extern char** environ;
 
 namespace strata::container {
 
@@ -29,28 +28,13 @@ namespace {
 
 namespace mon = monitor;
 
-// Spawns argv with fd `sync` as its fd 3 (or none), stdin from /dev/null, and waits.
+// Runs argv with fd `sync` as its fd 3 (or none), stdin from /dev/null, and waits.
 Result<int> spawn_and_wait(const std::vector<std::string>& argv, int sync, bool quiet) {
-  posix_spawn_file_actions_t fa;
-  posix_spawn_file_actions_init(&fa);
-  posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-  if (quiet) {
-    posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
-    posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
-  }
-  if (sync >= 0) posix_spawn_file_actions_adddup2(&fa, sync, 3);
-  posix_spawn_file_actions_addclosefrom_np(&fa, sync >= 0 ? 4 : 3);
-  std::vector<char*> cargv;
-  for (const auto& s : argv) cargv.push_back(const_cast<char*>(s.c_str()));
-  cargv.push_back(nullptr);
-  pid_t pid;
-  int rc = ::posix_spawn(&pid, cargv[0], &fa, nullptr, cargv.data(), environ);
-  posix_spawn_file_actions_destroy(&fa);
-  if (rc != 0) return Error::from_errno(rc, fmt::format("run `{}`", argv[0]));
-  int st;
-  while (::waitpid(pid, &st, 0) < 0)
-    if (errno != EINTR) return Error::from_errno(errno, "waitpid");
-  return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+  sys::SpawnFds fds;
+  if (!quiet) fds.out = fds.err = sys::SpawnFds::kInherit;
+  fds.extra = sync;
+  pid_t pid = TRY(sys::spawn(argv, fds));
+  return sys::wait_exit(pid);
 }
 
 // The monitor of a running container holds an exclusive flock on its lock file. Returns
@@ -71,6 +55,22 @@ Result<UniqueFd> op_lock(const std::string& run_root, const std::string& id) {
   while (::flock(fd.get(), LOCK_EX) < 0)
     if (errno != EINTR) return Error::from_errno(errno, fmt::format("lock `{}`", path));
   return fd;
+}
+
+// What a runtime whose state is gone (a reboot, or its root removed) cannot remove any
+// more: the container's cgroup directories. rmdir takes only empty ones: a cgroup that
+// still has processes stays, and nothing is killed.
+void remove_empty_cgroups(const std::string& id) {
+  std::string rel = cgroup_path(id);
+  if (sys::exists("/sys/fs/cgroup/cgroup.controllers")) {
+    ::rmdir(("/sys/fs/cgroup" + rel).c_str());
+    return;
+  }
+  DIR* d = ::opendir("/sys/fs/cgroup");
+  if (d == nullptr) return;
+  while (struct dirent* e = ::readdir(d))
+    if (e->d_name[0] != '.') ::rmdir(fmt::format("/sys/fs/cgroup/{}{}", e->d_name, rel).c_str());
+  ::closedir(d);
 }
 
 std::string find_in_path(const std::string& name) {
@@ -101,6 +101,18 @@ Result<int> Engine::run_runtime(const Container& c, std::vector<std::string> arg
   std::vector<std::string> argv = {runtime_path(c), "--root", runtime_root(c)};
   argv.insert(argv.end(), args.begin(), args.end());
   return spawn_and_wait(argv, -1, true);
+}
+
+Result<std::string> Engine::runtime_output(const Container& c, std::vector<std::string> args) {
+  std::vector<std::string> argv = {runtime_path(c), "--root", runtime_root(c)};
+  argv.insert(argv.end(), args.begin(), args.end());
+  auto got = TRY(sys::run_captured(argv));
+  if (got.status != 0)
+    return Error::make(Errc::kInternal,
+                       fmt::format("{} {}: {}", argv[0], args.front(),
+                                   got.err.empty() ? fmt::format("exit status {}", got.status)
+                                                   : std::string(trim(got.err))));
+  return std::move(got.out);
 }
 
 // A monitor that is gone: its exit file says how the container ended, or nothing does
@@ -136,15 +148,32 @@ Result<void> Engine::sync(Container& c) {
 
 Result<void> Engine::repair(Container& c) {
   (void)run_runtime(c, {"delete", "--force", c.id});
+  remove_empty_cgroups(c.id);
   TRY(snapshot::unmount(dir(c) + "/merged"));
   return sys::remove_all(run_dir(c));
 }
 
-Result<void> Engine::start(Container& c, Attached* attach) {
+Result<UniqueFd> Engine::lock_and_get(Container& c) {
   auto lock = TRY(op_lock(paths_.run_root, c.id));
-  c = TRY(get(c.id));
+  auto current = get(c.id);
+  if (!current.ok()) {
+    // Removed meanwhile: the lock file this made anew names nothing any more.
+    if (current.error().code() == Errc::kNotFound)
+      ::unlink((paths_.run_root + "/locks/" + c.id).c_str());
+    return std::move(current).error();
+  }
+  c = std::move(*current);
+  return lock;
+}
+
+Result<void> Engine::start(Container& c, Attached* attach) {
+  auto lock = TRY(lock_and_get(c));
   if (c.state.running())
     return Error::make(Errc::kExists, fmt::format("container {} is already running", c.name));
+  if (c.state.status == "dead")
+    return Error::make(
+        Errc::kInvalidArgument,
+        fmt::format("container {} is marked for removal and cannot be started", c.name));
   State before = c.state;
   TRY(repair(c));  // what an earlier run may have left
   std::string run = run_dir(c);
@@ -223,12 +252,24 @@ Result<int> Engine::wait(Container& c) {
   return c.state.exit_code;
 }
 
+// A paused container's processes get a signal only once thawed: after kill, stop or
+// rm -f has sent one, the container is resumed (as Docker does).
+Result<void> Engine::thaw(Container& c) {
+  if (!c.state.paused()) return {};
+  (void)run_runtime(c, {"resume", c.id});
+  State before = c.state;
+  c.state.status = "running";
+  (void)TRY(save_state_if(c, before));
+  return {};
+}
+
 Result<void> Engine::kill(Container& c, int sig) {
   if (!c.state.running())
     return Error::make(Errc::kInvalidArgument,
                        fmt::format("cannot kill container: {}: container {} is not running", c.name,
                                    c.short_id()));
   int rc = TRY(run_runtime(c, {"kill", c.id, std::to_string(sig)}));
+  TRY(thaw(c));
   if (rc != 0) {
     auto again = TRY(get(c.id));  // it may have exited meanwhile
     if (again.state.running())
@@ -247,6 +288,7 @@ Result<void> Engine::stop(Container& c, std::optional<int> timeout) {
     seconds = TRY(oci::int_of_type<int>(*it, "StopTimeout"));
   if (timeout) seconds = *timeout;
   (void)run_runtime(c, {"kill", c.id, std::to_string(sig)});
+  TRY(thaw(c));
   std::string lock = run_dir(c) + "/" + mon::kLockFile;
   int64_t deadline = realtime_ns() + static_cast<int64_t>(seconds) * 1000000000;
   while (held_lock(lock).valid() && realtime_ns() < deadline)
@@ -257,8 +299,7 @@ Result<void> Engine::stop(Container& c, std::optional<int> timeout) {
 }
 
 Result<void> Engine::remove(Container& c, bool force) {
-  auto lock = TRY(op_lock(paths_.run_root, c.id));
-  c = TRY(get(c.id));
+  auto lock = TRY(lock_and_get(c));
   if (c.state.running()) {
     if (!force)
       return Error::make(Errc::kExists,
@@ -266,16 +307,24 @@ Result<void> Engine::remove(Container& c, bool force) {
                                      "the container before removing or force remove",
                                      c.name));
     (void)run_runtime(c, {"kill", c.id, "KILL"});
+    TRY(thaw(c));
     TRY(wait(c));
   }
-  auto tx = TRY(store_.db().begin());
-  TRY(store_.db().exec("DELETE FROM containers WHERE id = ?", c.id));
-  bool removed = store_.db().changes() > 0;
-  TRY(store_.remove_refs("container", c.id));
-  TRY(tx.commit());
-  if (!removed) return {};  // another rm got there first; it removes the files
+  // Dead first, then the files, then the row: a removal killed at any point leaves a
+  // row the next rm finishes, never files no row names.
+  if (c.state.status != "dead") {
+    State before = c.state;
+    c.state.status = "dead";
+    if (!TRY(save_state_if(c, before)))
+      return Error::make(Errc::kExists,
+                         fmt::format("container {} changed while being removed", c.name));
+  }
   TRY(repair(c));
   TRY(sys::remove_all(dir(c)));
+  auto tx = TRY(store_.db().begin());
+  TRY(store_.db().exec("DELETE FROM containers WHERE id = ?", c.id));
+  TRY(store_.remove_refs("container", c.id));
+  TRY(tx.commit());
   ::unlink((paths_.run_root + "/locks/" + c.id).c_str());
   return {};
 }

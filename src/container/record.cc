@@ -61,7 +61,7 @@ Result<bool> Engine::save_state_if(const Container& c, const State& before) {
   return store_.db().changes() > 0;
 }
 
-Result<Container> Engine::get(std::string_view ref) {
+Result<Container> Engine::find(std::string_view ref) {
   auto not_found = [&] {
     return Error::make(Errc::kNotFound, fmt::format("No such container: {}", printable(ref)));
   };
@@ -69,20 +69,25 @@ Result<Container> Engine::get(std::string_view ref) {
   auto by_name = TRY(store_.db().prepare(fmt::format("{} WHERE id = ? OR name = ?", kColumns)));
   std::string name(ref.starts_with("/") ? ref.substr(1) : ref);
   by_name.bind(1, ref).bind(2, name);
-  std::optional<Container> found;
-  if (TRY(by_name.step())) found = TRY(load_row(by_name));
-  if (!found) {
-    if (!oci::is_hex(ref)) return not_found();
-    auto st = TRY(store_.db().prepare(fmt::format("{} WHERE substr(id, 1, ?) = ?", kColumns)));
-    st.bind(1, static_cast<int64_t>(ref.size())).bind(2, ref);
-    if (!TRY(st.step())) return not_found();
-    found = TRY(load_row(st));
-    if (TRY(st.step()))
-      return Error::make(Errc::kInvalidArgument,
-                         fmt::format("multiple containers found with provided prefix: {}", ref));
-  }
-  TRY(sync(*found));
-  return std::move(*found);
+  if (TRY(by_name.step())) return load_row(by_name);
+  if (!oci::is_hex(ref)) return not_found();
+  auto st = TRY(store_.db().prepare(fmt::format("{} WHERE substr(id, 1, ?) = ?", kColumns)));
+  st.bind(1, static_cast<int64_t>(ref.size())).bind(2, ref);
+  if (!TRY(st.step())) return not_found();
+  Container found = TRY(load_row(st));
+  if (TRY(st.step()))
+    return Error::make(Errc::kInvalidArgument,
+                       fmt::format("multiple containers found with provided prefix: {}", ref));
+  return found;
+}
+
+Result<Container> Engine::get(std::string_view ref) {
+  // The lookup's statements are finished before sync writes: a statement left open
+  // holds a read snapshot, and a write after another connection's would fail at once
+  // (SQLITE_BUSY_SNAPSHOT) instead of waiting.
+  Container c = TRY(find(ref));
+  TRY(sync(c));
+  return c;
 }
 
 Result<std::vector<Container>> Engine::list() {

@@ -238,7 +238,7 @@ Result<oci::Json> make_spec(const Container& c, const LaunchUser& user, const st
       {"mounts", mounts(dir)},
       {"linux",
        {{"resources", resources},
-        {"cgroupsPath", "/strata/" + c.id},
+        {"cgroupsPath", cgroup_path(c.id)},
         {"namespaces", namespaces},
         {"maskedPaths", std::vector<std::string>(std::begin(kMaskedPaths), std::end(kMaskedPaths))},
         {"readonlyPaths",

@@ -31,6 +31,9 @@ Result<LaunchUser> resolve_user(store::Store& store, const store::ImageRecord& i
 Result<LaunchUser> lookup_user(std::string_view passwd, std::string_view group,
                                std::string_view user);
 
+// The container's cgroup, relative to each hierarchy's root.
+inline std::string cgroup_path(const std::string& id) { return "/strata/" + id; }
+
 std::string hosts_file(const std::string& hostname);
 std::string resolv_conf();
 

@@ -16,6 +16,11 @@ namespace strata::sys {
 // Connects a SOCK_STREAM socket to `path`; errors name `what` and the path.
 Result<UniqueFd> connect_unix(const std::string& path, std::string_view what);
 
+// A listening SOCK_STREAM socket (close-on-exec, non-blocking) bound at `path`, which is
+// replaced if it exists. Both calls take paths longer than sun_path's 108 bytes (deep
+// run roots, long IDs): such a path is reached through /proc/self/fd/N/ of its directory.
+Result<UniqueFd> listen_unix(const std::string& path, int backlog, std::string_view what);
+
 // One sendmsg of `data` with `fd` attached. Returns sendmsg's result (-1 and errno).
 ssize_t send_with_fd(int sock, std::string_view data, int fd);
 

@@ -9,6 +9,21 @@
 
 namespace strata {
 
+std::vector<std::string> split_fields(std::string_view s, size_t max_fields) {
+  std::vector<std::string> out;
+  size_t pos = 0;
+  while (out.size() < max_fields) {
+    pos = s.find_first_not_of(" \t", pos);
+    if (pos == std::string_view::npos) break;
+    size_t end =
+        out.size() + 1 == max_fields ? s.find_last_not_of(" \t") + 1 : s.find_first_of(" \t", pos);
+    if (end == std::string_view::npos) end = s.size();
+    out.emplace_back(s.substr(pos, end - pos));
+    pos = end;
+  }
+  return out;
+}
+
 std::vector<std::string> split(std::string_view s, char sep) {
   std::vector<std::string> out;
   size_t start = 0;

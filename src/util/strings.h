@@ -10,6 +10,9 @@
 namespace strata {
 
 std::vector<std::string> split(std::string_view s, char sep);
+// Fields separated by runs of spaces and tabs; with max_fields, the last field is the
+// rest of the line (trimmed), spaces and all.
+std::vector<std::string> split_fields(std::string_view s, size_t max_fields = SIZE_MAX);
 std::string_view trim(std::string_view s);
 // "1.5MB" style, as Docker prints sizes (decimal units, 3 significant digits).
 std::string human_size(uint64_t bytes);

@@ -18,7 +18,6 @@
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
-#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -34,6 +33,7 @@
 #include "snapshot/snapshot.h"
 #include "sys/fs.h"
 #include "sys/io.h"
+#include "sys/unix_socket.h"
 #include "util/strings.h"
 
 namespace strata::container::monitor {
@@ -230,22 +230,12 @@ bool Monitor::create() {
     fail(fmt::format("{} create wrote no pid to `{}`", a_.runtime, pid_file));
     return false;
   }
-  std::string sock_path = a_.run_dir + "/" + kAttachSocket;
-  struct sockaddr_un addr = {};
-  addr.sun_family = AF_UNIX;
-  if (sock_path.size() >= sizeof addr.sun_path) {
-    fail(fmt::format("attach socket path `{}` is too long", sock_path));
+  auto sock = sys::listen_unix(a_.run_dir + "/" + kAttachSocket, 16, "attach socket");
+  if (!sock.ok()) {
+    fail(sock.error().message());
     return false;
   }
-  std::memcpy(addr.sun_path, sock_path.c_str(), sock_path.size() + 1);
-  ::unlink(sock_path.c_str());
-  listen_.reset(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0));
-  if (!listen_.valid() ||
-      ::bind(listen_.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) < 0 ||
-      ::listen(listen_.get(), 16) < 0) {
-    fail(fmt::format("attach socket `{}`: {}", sock_path, std::strerror(errno)));
-    return false;
-  }
+  listen_ = std::move(*sock);
   report(fmt::format("created {} {}", init_, ::getpid()));
   return true;
 }
