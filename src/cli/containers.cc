@@ -65,7 +65,9 @@ Result<int> run_command(const Context& ctx, CreateFlags& f) {
   }
   if (f.o.auto_remove) {
     (void)engine.wait(c);
-    TRY(engine.remove(c, true));
+    auto removed = engine.remove(c, true);
+    // The monitor's cleanup may have removed it first: then it is gone, as asked.
+    if (!removed.ok() && removed.error().code() != Errc::kNotFound) return removed.error();
   }
   return *code;
 }

@@ -52,17 +52,25 @@ Result<void> parse_limits(CreateFlags& f) {
   return {};
 }
 
+// Each repeatable flag takes one value per use (expected(1)): CLI11's vectors would
+// otherwise swallow the image and command that follow ("-e A=1 busybox env").
 void add_create_flags(CLI::App* c, CreateFlags& f) {
   container::HostFlags& h = f.o.host;
   c->set_help_flag("--help", "Print usage");  // -h is --hostname, as in Docker
   c->add_option("--name", f.o.name, "Assign a name to the container");
-  c->add_option("-e,--env", f.o.env, "Set environment variables")->take_all();
-  c->add_option("--env-file", h.env_files, "Read in a file of environment variables")->take_all();
+  c->add_option("-e,--env", f.o.env, "Set environment variables")
+      ->take_all()
+      ->allow_extra_args(false);
+  c->add_option("--env-file", h.env_files, "Read in a file of environment variables")
+      ->take_all()
+      ->allow_extra_args(false);
   c->add_option("-w,--workdir", f.o.workdir, "Working directory inside the container");
   c->add_option("-u,--user", f.o.user, "Username or UID (format: <name|uid>[:<group|gid>])");
   c->add_option("--entrypoint", f.o.entrypoint, "Overwrite the default ENTRYPOINT of the image");
   c->add_option("-h,--hostname", f.o.hostname, "Container host name");
-  c->add_option("-l,--label", f.o.labels, "Set meta data on a container");
+  c->add_option("-l,--label", f.o.labels, "Set meta data on a container")
+      ->take_all()
+      ->allow_extra_args(false);
   c->add_flag("-t,--tty", f.o.tty, "Allocate a pseudo-TTY");
   c->add_flag("-i,--interactive", f.o.interactive, "Keep STDIN open even if not attached");
   c->add_flag("--rm", f.o.auto_remove, "Automatically remove the container when it exits");
@@ -72,24 +80,41 @@ void add_create_flags(CLI::App* c, CreateFlags& f) {
                 "Swap limit equal to memory plus swap: '-1' to enable unlimited swap");
   c->add_option("--memory-reservation", f.memory_reservation, "Memory soft limit");
   c->add_option("--cpus", f.cpus, "Number of CPUs");
-  c->add_option("-c,--cpu-shares", h.cpu_shares, "CPU shares (relative weight)");
+  // No -c: CLI11 would take a command's own -c ("sh -c ...") for it.
+  c->add_option("--cpu-shares", h.cpu_shares, "CPU shares (relative weight)");
   c->add_option("--cpuset-cpus", h.cpuset_cpus, "CPUs in which to allow execution (0-3, 0,1)");
   c->add_option("--pids-limit", f.o.pids_limit, "Tune container pids limit (set -1 for unlimited)");
-  c->add_option("--ulimit", h.ulimits, "Ulimit options")->take_all();
-  c->add_option("--add-host", h.add_hosts, "Add a custom host-to-IP mapping (host:ip)")->take_all();
-  c->add_option("--dns", h.dns, "Set custom DNS servers")->take_all();
-  c->add_option("--dns-search", h.dns_search, "Set custom DNS search domains")->take_all();
-  c->add_option("--dns-option", h.dns_options, "Set DNS options")->take_all();
-  c->add_option("--cap-add", h.cap_add, "Add Linux capabilities")->take_all();
-  c->add_option("--cap-drop", h.cap_drop, "Drop Linux capabilities")->take_all();
+  c->add_option("--ulimit", h.ulimits, "Ulimit options")->take_all()->allow_extra_args(false);
+  c->add_option("--add-host", h.add_hosts, "Add a custom host-to-IP mapping (host:ip)")
+      ->take_all()
+      ->allow_extra_args(false);
+  c->add_option("--dns", h.dns, "Set custom DNS servers")->take_all()->allow_extra_args(false);
+  c->add_option("--dns-search", h.dns_search, "Set custom DNS search domains")
+      ->take_all()
+      ->allow_extra_args(false);
+  c->add_option("--dns-option", h.dns_options, "Set DNS options")
+      ->take_all()
+      ->allow_extra_args(false);
+  c->add_option("--cap-add", h.cap_add, "Add Linux capabilities")
+      ->take_all()
+      ->allow_extra_args(false);
+  c->add_option("--cap-drop", h.cap_drop, "Drop Linux capabilities")
+      ->take_all()
+      ->allow_extra_args(false);
   c->add_flag("--privileged", h.privileged, "Give extended privileges to this container");
-  c->add_option("--device", h.devices, "Add a host device to the container")->take_all();
-  c->add_option("--security-opt", h.security_opt, "Security Options")->take_all();
+  c->add_option("--device", h.devices, "Add a host device to the container")
+      ->take_all()
+      ->allow_extra_args(false);
+  c->add_option("--security-opt", h.security_opt, "Security Options")
+      ->take_all()
+      ->allow_extra_args(false);
   c->add_flag("--read-only", h.read_only, "Mount the container's root filesystem as read only");
   c->add_flag("--init", h.init,
               "Run an init inside the container that forwards signals and "
               "reaps processes");
-  c->add_option("--log-opt", h.log_opts, "Log driver options (max-size, max-file)")->take_all();
+  c->add_option("--log-opt", h.log_opts, "Log driver options (max-size, max-file)")
+      ->take_all()
+      ->allow_extra_args(false);
   c->add_option("--stop-signal", f.o.stop_signal, "Signal to stop the container");
   c->add_option("--stop-timeout", f.o.stop_timeout, "Timeout (in seconds) to stop a container");
   c->add_option("--network", f.o.network, "Connect a container to a network (none, host)");

@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 
 #include <charconv>
+#include <cstring>
 #include <set>
 
 #include "container/security.h"
@@ -48,6 +49,20 @@ std::optional<int64_t> limit_value(std::string_view s) {
 }
 
 Result<void> record_security_opts(const std::vector<std::string>& opts, oci::Json& hc);
+
+// errno text as Go prints it (Docker's messages): lower case, "no such file or directory".
+std::string go_errno_text(int err) {
+  std::string t = std::strerror(err);
+  if (!t.empty()) t[0] = static_cast<char>(std::tolower(static_cast<unsigned char>(t[0])));
+  return t;
+}
+
+// A file the user named that cannot be read, in Docker's words: "open FILE: no such
+// file or directory".
+Error open_error(const std::string& path, const Error& e) {
+  std::string why = e.sys_errno() != 0 ? go_errno_text(e.sys_errno()) : e.message();
+  return Error::make(e.code(), fmt::format("open {}: {}", printable(path), why));
+}
 
 // Docker's checks of --memory-swap and --memory-reservation against --memory.
 Result<void> check_memory(const HostFlags& f, int64_t memory) {
@@ -101,11 +116,7 @@ Result<std::vector<std::string>> read_env_files(const std::vector<std::string>& 
   std::vector<std::string> out;
   for (const auto& p : paths) {
     auto text = sys::read_file(p, 16 << 20);
-    if (!text.ok())
-      return Error::make(text.error().code(), fmt::format("open {}: {}", printable(p),
-                                                          text.error().sys_errno() == ENOENT
-                                                              ? "no such file or directory"
-                                                              : text.error().message()));
+    if (!text.ok()) return open_error(p, text.error());
     auto env = TRY(parse_env_file(*text, p));
     out.insert(out.end(), env.begin(), env.end());
   }
@@ -230,8 +241,10 @@ Result<oci::Json> parse_device(std::string_view value) {
   if (!is_mode(perms)) return invalid(fmt::format("bad mode specified: {}", printable(perms)));
   struct stat st {};
   if (::stat(host.c_str(), &st) < 0)
-    return Error::from_errno(errno, "").context(fmt::format(
-        "error gathering device information while adding custom device \"{}\"", printable(host)));
+    return Error::make(errno == ENOENT ? Errc::kNotFound : Errc::kInvalidArgument,
+                       fmt::format("error gathering device information while adding custom "
+                                   "device \"{}\": {}",
+                                   printable(host), go_errno_text(errno)));
   if (!S_ISCHR(st.st_mode) && !S_ISBLK(st.st_mode))
     return invalid(fmt::format(
         "error gathering device information while adding custom device \"{}\": not a device node",
@@ -346,9 +359,8 @@ Result<void> record_security_opts(const std::vector<std::string>& opts, oci::Jso
       // Docker reads the profile when the container is created and keeps its text.
       auto text = sys::read_file(v, 4 << 20);
       if (!text.ok())
-        return Error::make(text.error().code(),
-                           fmt::format("opening seccomp profile ({}) failed: {}", printable(v),
-                                       text.error().message()));
+        return open_error(v, text.error())
+            .context(fmt::format("opening seccomp profile ({}) failed", printable(v)));
       auto json = TRY_CTX(oci::parse_json(*text, v), "seccomp profile ({})", printable(v));
       TRY_CTX(check_seccomp_profile(json), "seccomp profile ({})", printable(v));
       out.push_back("seccomp=" + oci::dump_json(json));

@@ -11,6 +11,7 @@
 
 #include "oci/runtime_spec.h"
 #include "runtime/seccomp/seccomp.h"
+#include "sys/fs.h"
 #include "util/strings.h"
 
 namespace strata::container {
@@ -106,8 +107,19 @@ const std::vector<std::string>& default_caps() {
 }
 
 std::vector<std::string> all_caps() {
+  // The caps of the engine's own bounding set, which the running kernel has: capset
+  // refuses a cap the kernel lacks, and no process can grant one outside its bounding set
+  // (root here may run without some, such as CAP_SYS_RESOURCE).
+  uint64_t bounding = ~uint64_t{0};
+  if (auto status = sys::read_file("/proc/self/status", 64 << 10); status.ok())
+    for (const auto& line : split(*status, '\n'))
+      if (line.starts_with("CapBnd:")) bounding = std::strtoull(line.c_str() + 7, nullptr, 16);
+  int last = 40;
+  if (auto text = sys::read_file("/proc/sys/kernel/cap_last_cap", 64); text.ok())
+    last = std::atoi(text->c_str());
   std::vector<std::string> out;
-  for (int i = 0; !oci::capability_name(i).empty(); ++i) out.emplace_back(oci::capability_name(i));
+  for (int i = 0; i <= last && !oci::capability_name(i).empty(); ++i)
+    if (bounding & (uint64_t{1} << i)) out.emplace_back(oci::capability_name(i));
   return out;
 }
 

@@ -15,7 +15,8 @@ namespace strata::container {
 
 // Docker's default capability set (moby oci/caps/defaults.go).
 const std::vector<std::string>& default_caps();
-// Every capability the kernel headers know, for --privileged and --cap-add ALL.
+// Every capability the engine may grant (its own bounding set), for --privileged and
+// --cap-add ALL.
 std::vector<std::string> all_caps();
 // Docker's rules (moby TweakCapabilities): add ALL → every cap but the dropped ones;
 // drop ALL → only the added ones; else the defaults minus drops plus adds. Names are

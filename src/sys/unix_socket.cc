@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "sys/unix_socket.h"
 
+#include <fcntl.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -10,12 +11,26 @@
 
 namespace strata::sys {
 
+Result<std::string> socket_address(const std::string& path, UniqueFd* dir) {
+  constexpr size_t kMax = sizeof(sockaddr_un::sun_path);
+  if (path.size() < kMax) return path;
+  size_t slash = path.rfind('/');
+  std::string parent = slash == std::string::npos ? "." : path.substr(0, slash);
+  int fd = ::open(parent.empty() ? "/" : parent.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) return Error::from_errno(errno, fmt::format("open `{}`", parent));
+  *dir = UniqueFd(fd);
+  std::string name = fmt::format("/proc/self/fd/{}/{}", fd, path.substr(slash + 1));
+  if (name.size() >= kMax)
+    return Error::make(Errc::kInvalidArgument, fmt::format("socket `{}`: path too long", path));
+  return name;
+}
+
 Result<UniqueFd> connect_unix(const std::string& path, std::string_view what) {
   struct sockaddr_un addr = {};
   addr.sun_family = AF_UNIX;
-  if (path.size() >= sizeof(addr.sun_path))
-    return Error::make(Errc::kInvalidArgument, fmt::format("{} `{}`: path too long", what, path));
-  std::memcpy(addr.sun_path, path.c_str(), path.size() + 1);
+  UniqueFd dir;
+  std::string name = TRY_CTX(socket_address(path, &dir), "{}", what);
+  std::memcpy(addr.sun_path, name.c_str(), name.size() + 1);
   int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (fd < 0) return Error::from_errno(errno, "socket");
   UniqueFd guard(fd);

@@ -13,6 +13,11 @@
 
 namespace strata::sys {
 
+// A name for sun_path (108 bytes): `path` itself when it fits, else
+// /proc/self/fd/N/BASENAME through an O_PATH fd on its directory, which *dir keeps open
+// while the name is used (deep run roots, such as a test's temporary directory).
+Result<std::string> socket_address(const std::string& path, UniqueFd* dir);
+
 // Connects a SOCK_STREAM socket to `path`; errors name `what` and the path.
 Result<UniqueFd> connect_unix(const std::string& path, std::string_view what);
 

@@ -5,8 +5,10 @@
 
 load container_helpers
 
-# The recorded HostConfig of the only container.
-host_config() { sqlite3 "$STRATA_ROOT/strata.db" "SELECT config FROM containers" | jq -c ".HostConfig$1"; }
+# The recorded HostConfig (field $1) of container $2, or of the only one.
+host_config() {
+  sqlite3 "$STRATA_ROOT/strata.db" "SELECT config FROM containers WHERE id LIKE '${2:-}%'" | jq -c ".HostConfig$1"
+}
 
 config_json() { cat "$STRATA_ROOT/containers/$(strata ps -aq --no-trunc)/config.json"; }
 
@@ -69,7 +71,6 @@ refused() {
   run strata run --rm --ulimit nofile=512:1024 --ulimit core=0 busybox sh -c 'ulimit -n; ulimit -Hn; ulimit -c'
   [ "$status" -eq 0 ]
   [ "$output" = $'512\n1024\n0' ]
-  [ "$(host_config .Ulimits 2>/dev/null || true)" = "" ] # removed with --rm
 }
 
 @test "flags: bad --ulimit values are refused, a hard limit above the host's too" {
@@ -123,7 +124,7 @@ refused() {
   run strata run --rm --cap-drop ALL --cap-add chown busybox grep CapEff /proc/self/status
   [ "$output" = "CapEff:	0000000000000001" ]
   run strata run --rm --cap-add CAP_SYS_ADMIN --cap-drop net_raw busybox grep CapEff /proc/self/status
-  [ "$output" = "CapEff:	00000000a82425db" ]
+  [ "$output" = "CapEff:	00000000a82405fb" ]
   run strata run --rm --cap-add all busybox grep CapEff /proc/self/status
   [ "$output" = "CapEff:	$(grep CapBnd /proc/self/status | cut -f2)" ]
   refused 'unknown capability: "CAP_BOGUS"' --cap-add bogus busybox true
@@ -151,10 +152,12 @@ refused() {
   run bash -c "cat $STRATA_ROOT/containers/*/config.json | jq -c '.linux.seccomp | [.defaultAction, .defaultErrnoRet, .architectures]'"
   [ "$output" = '["SCMP_ACT_ERRNO",1,["SCMP_ARCH_X86_64","SCMP_ARCH_X86","SCMP_ARCH_X32"]]' ]
   # Without CAP_SYS_ADMIN: clone without namespace flags only, clone3 gives ENOSYS.
-  run bash -c "cat $STRATA_ROOT/containers/*/config.json | jq -c '.linux.seccomp.syscalls[] | select(.names == [\"clone3\"])'"
+  run bash -c "cat $STRATA_ROOT/containers/*/config.json | jq -cS '.linux.seccomp.syscalls[] | select(.names == [\"clone3\"])'"
   [ "$output" = '{"action":"SCMP_ACT_ERRNO","errnoRet":38,"names":["clone3"]}' ]
   for rt in runc crun; do
-    run strata run --rm --runtime $rt busybox sh -c 'grep Seccomp: /proc/self/status; unshare -U true 2>&1; echo rc=$?'
+    # crun refuses hybrid cgroup hosts: it runs with the near-empty v2 mount hidden (as in
+    # runtime_input.bats).
+    run unshare -m sh -c "umount /sys/fs/cgroup/unified 2>/dev/null; exec $STRATA_BIN run --rm --runtime $rt busybox sh -c 'grep Seccomp: /proc/self/status; unshare -U true 2>&1; echo rc=\$?'"
     echo "$rt: $output"
     [ "$status" -eq 0 ]
     [ "${lines[0]}" = "Seccomp:	2" ]
@@ -171,7 +174,7 @@ refused() {
  "syscalls": [{"names": ["mkdir", "mkdirat"], "action": "SCMP_ACT_ERRNO", "errnoRet": 13},
               {"names": ["getcwd"], "action": "SCMP_ACT_ERRNO", "includes": {"caps": ["CAP_SYS_ADMIN"]}}]}
 JSON
-  run strata run --rm --security-opt seccomp="$W/profile.json" busybox sh -c 'mkdir /x; pwd'
+  run strata run --rm --security-opt seccomp="$W/profile.json" busybox sh -c 'mkdir /x 2>&1; pwd'
   [ "$status" -eq 0 ]
   [ "$output" = $'mkdir: can\'t create directory \'/x\': Permission denied\n/' ]
 }
@@ -186,7 +189,7 @@ JSON
 @test "flags: bad --security-opt values and seccomp files are refused" {
   refused 'Invalid --security-opt: "bogus"' --security-opt bogus busybox true
   refused 'invalid --security-opt 2: "no-new-privileges=maybe"' --security-opt no-new-privileges=maybe busybox true
-  refused "opening seccomp profile ($W/none.json) failed: read \`$W/none.json\`: No such file or directory" \
+  refused "opening seccomp profile ($W/none.json) failed: open $W/none.json: no such file or directory" \
     --security-opt seccomp="$W/none.json" busybox true
   echo '{"defaultAction": "SCMP_ACT_BOGUS"}' >"$W/bad.json"
   run strata create --security-opt seccomp="$W/bad.json" busybox true
@@ -219,12 +222,12 @@ JSON
   run strata run --rm --device /dev/loop0 --device /dev/null:/dev/mynull:rw busybox sh -c 'stat -c "%F %t,%T" /dev/loop0 /dev/mynull; echo x >/dev/mynull && echo wrote'
   [ "$status" -eq 0 ]
   [ "$output" = $'block special file 7,0\ncharacter special file 1,3\nwrote' ]
-  strata create --device /dev/null:/dev/mynull:rw busybox true >/dev/null
-  [ "$(host_config .Devices)" = '[{"CgroupPermissions":"rw","PathInContainer":"/dev/mynull","PathOnHost":"/dev/null"}]' ]
+  id=$(strata create --device /dev/null:/dev/mynull:rw busybox true)
+  [ "$(host_config .Devices "$id")" = '[{"PathOnHost":"/dev/null","PathInContainer":"/dev/mynull","CgroupPermissions":"rw"}]' ]
 }
 
 @test "flags: a missing --device or a bad mode is refused" {
-  refused 'error gathering device information while adding custom device "/dev/nope": No such file or directory' \
+  refused 'error gathering device information while adding custom device "/dev/nope": no such file or directory' \
     --device /dev/nope busybox true
   refused 'bad mode specified: rwx' --device /dev/null:/dev/n:rwx busybox true
 }
@@ -236,17 +239,22 @@ JSON
 }
 
 @test "flags: --init runs tini as PID 1 at /sbin/docker-init and reaps orphans" {
-  run strata run --rm --init busybox sh -c 'cat /proc/1/cmdline | tr "\0" " "; echo; touch /sbin/docker-init 2>&1'
+  run strata run --rm --init busybox sh -c 'cat /proc/1/cmdline | tr "\0" " "; echo; touch /sbin/docker-init 2>&1 || echo rc=$?'
   [ "$status" -eq 0 ]
-  [ "${lines[0]}" = "/sbin/docker-init -- sh -c cat /proc/1/cmdline | tr \"\\0\" \" \"; echo; touch /sbin/docker-init 2>&1 " ]
-  [[ "${lines[1]}" == *"Read-only file system"* ]]
+  [ "${lines[0]}" = "/sbin/docker-init -- sh -c cat /proc/1/cmdline | tr \"\\0\" \" \"; echo; touch /sbin/docker-init 2>&1 || echo rc=\$? " ]
+  [ "${lines[1]}" = "touch: /sbin/docker-init: Read-only file system" ]
+  [ "${lines[2]}" = "rc=1" ]
   # An orphan that exits is reaped by tini; with sleep as PID 1 (no init) it stays a zombie.
   for init in --init ""; do
     id=$(strata run -d $init busybox sh -c 'sh -c "sleep 0.2 &"; exec sleep 300')
     sleep 1.5
+    # Zombies leave the cgroup's list: look at the children of the processes in it.
     zombies=0
-    for pid in $(cat /sys/fs/cgroup/pids/strata/$id/cgroup.procs 2>/dev/null || cat /sys/fs/cgroup/strata/$id/cgroup.procs); do
-      [[ "$(awk '{print $3}' /proc/$pid/stat 2>/dev/null)" == Z ]] && zombies=$((zombies + 1))
+    procs=$(cat /sys/fs/cgroup/pids/strata/$id/cgroup.procs 2>/dev/null || cat /sys/fs/cgroup/strata/$id/cgroup.procs)
+    for pid in $procs; do
+      for child in $(cat /proc/$pid/task/*/children); do
+        [[ "$(awk '{print $3}' /proc/$child/stat)" == Z ]] && zombies=$((zombies + 1))
+      done
     done
     echo "init=[$init] zombies=$zombies"
     if [[ -n "$init" ]]; then [ "$zombies" -eq 0 ]; else [ "$zombies" -eq 1 ]; fi
@@ -266,7 +274,7 @@ JSON
 @test "flags: --log-opt max-size and max-file rotate the log as asked" {
   id=$(strata run -d --log-opt max-size=1k --log-opt max-file=2 busybox sh -c 'for i in $(seq 200); do echo line-$i-padding-padding; done')
   [ "$(strata wait "$id")" = 0 ]
-  [ "$(host_config .LogConfig)" = '{"Config":{"max-file":"2","max-size":"1k"},"Type":"json-file"}' ]
+  [ "$(host_config .LogConfig "$id")" = '{"Type":"json-file","Config":{"max-size":"1k","max-file":"2"}}' ]
   d=$STRATA_ROOT/containers/$id
   [ -f "$d/log" ] && [ -f "$d/log.1" ] && [ ! -e "$d/log.2" ]
   [ "$(stat -c %s "$d/log")" -le 1024 ]

@@ -34,6 +34,7 @@
 #include "snapshot/snapshot.h"
 #include "sys/fs.h"
 #include "sys/io.h"
+#include "sys/unix_socket.h"
 #include "util/strings.h"
 
 namespace strata::container::monitor {
@@ -233,11 +234,13 @@ bool Monitor::create() {
   std::string sock_path = a_.run_dir + "/" + kAttachSocket;
   struct sockaddr_un addr = {};
   addr.sun_family = AF_UNIX;
-  if (sock_path.size() >= sizeof addr.sun_path) {
-    fail(fmt::format("attach socket path `{}` is too long", sock_path));
+  UniqueFd sock_dir;
+  auto name = sys::socket_address(sock_path, &sock_dir);
+  if (!name.ok()) {
+    fail(name.error().message());
     return false;
   }
-  std::memcpy(addr.sun_path, sock_path.c_str(), sock_path.size() + 1);
+  std::memcpy(addr.sun_path, name->c_str(), name->size() + 1);
   ::unlink(sock_path.c_str());
   listen_.reset(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0));
   if (!listen_.valid() ||
