@@ -9,7 +9,8 @@ build_pkgs=(build-essential cmake ninja-build pkg-config git
   libdeflate-dev libisal-dev libssl-dev libsqlite3-dev libseccomp-dev libgtest-dev libgmock-dev busybox-static
   ccache)
 test_pkgs=(bats jq sqlite3 podman containernetworking-plugins skopeo umoci pigz zstd uidmap python3
-  debootstrap time runc crun iproute2 docker.io strace)
+  debootstrap time runc crun iproute2 docker.io strace tini
+  golang-github-opencontainers-specs-dev python3-jsonschema)
 
 fuzz_pkgs=(clang-14 libclang-rt-14-dev)
 

@@ -12,6 +12,7 @@
 
 #include "cli/command.h"
 #include "cli/container_io.h"
+#include "cli/create_flags.h"
 #include "cli/output.h"
 #include "container/container.h"
 #include "util/strings.h"
@@ -23,14 +24,6 @@ namespace {
 using container::Container;
 using container::Engine;
 
-struct CreateFlags {
-  container::Options o;
-  std::string memory, cpus;
-  bool detach = false;
-  std::string image;
-  std::vector<std::string> args;
-};
-
 // Docker's exit code for a container that could not be started: 127 when the command
 // is not found, 126 when it cannot be executed, else 125.
 int start_failure_code(const Error& e) {
@@ -40,65 +33,6 @@ int start_failure_code(const Error& e) {
     return 127;
   if (m.find("Permission denied") != std::string::npos) return 126;
   return 125;
-}
-
-Result<void> parse_limits(CreateFlags& f) {
-  if (!f.memory.empty()) {
-    uint64_t bytes = 0;
-    if (!parse_size(f.memory, &bytes))
-      return Error::make(Errc::kInvalidArgument,
-                         fmt::format("invalid argument \"{}\" for \"-m, --memory\" flag: invalid "
-                                     "size: '{}'",
-                                     printable(f.memory), printable(f.memory)));
-    if (bytes < 6 * 1024 * 1024)
-      return Error::make(Errc::kInvalidArgument, "Minimum memory limit allowed is 6MB");
-    f.o.memory = static_cast<int64_t>(bytes);
-  }
-  if (!f.cpus.empty()) {
-    char* end = nullptr;
-    double v = std::strtod(f.cpus.c_str(), &end);
-    if (end == f.cpus.c_str() || *end != '\0' || !(v >= 0) || v > 1e6)
-      return Error::make(Errc::kInvalidArgument,
-                         fmt::format("invalid argument \"{}\" for \"--cpus\" flag: failed to parse "
-                                     "{} as a rational number",
-                                     printable(f.cpus), printable(f.cpus)));
-    f.o.nano_cpus = static_cast<int64_t>(v * 1e9);
-  }
-  if (f.o.pids_limit < -1)
-    return Error::make(Errc::kInvalidArgument, "invalid --pids-limit: want -1 or more");
-  return {};
-}
-
-void add_create_flags(CLI::App* c, CreateFlags& f) {
-  c->set_help_flag("--help", "Print usage");  // -h is --hostname, as in Docker
-  c->add_option("--name", f.o.name, "Assign a name to the container");
-  c->add_option("-e,--env", f.o.env, "Set environment variables")->allow_extra_args(false);
-  c->add_option("-w,--workdir", f.o.workdir, "Working directory inside the container");
-  c->add_option("-u,--user", f.o.user, "Username or UID (format: <name|uid>[:<group|gid>])");
-  c->add_option("--entrypoint", f.o.entrypoint, "Overwrite the default ENTRYPOINT of the image");
-  c->add_option("-h,--hostname", f.o.hostname, "Container host name");
-  c->add_option("-l,--label", f.o.labels, "Set meta data on a container")->allow_extra_args(false);
-  c->add_flag("-t,--tty", f.o.tty, "Allocate a pseudo-TTY");
-  c->add_flag("-i,--interactive", f.o.interactive, "Keep STDIN open even if not attached");
-  c->add_flag("--rm", f.o.auto_remove, "Automatically remove the container when it exits");
-  c->add_option("--runtime", f.o.runtime, "Runtime to use for this container");
-  c->add_option("-m,--memory", f.memory, "Memory limit");
-  c->add_option("--cpus", f.cpus, "Number of CPUs");
-  c->add_option("--pids-limit", f.o.pids_limit, "Tune container pids limit (set -1 for unlimited)");
-  c->add_option("--stop-signal", f.o.stop_signal, "Signal to stop the container");
-  c->add_option("--stop-timeout", f.o.stop_timeout, "Timeout (in seconds) to stop a container");
-  c->add_option("--network", f.o.network, "Connect a container to a network (none, host)");
-  c->add_option("IMAGE", f.image, "Image")->required();
-  c->add_option("COMMAND", f.args, "Command and arguments");
-  // Everything after the image belongs to the container's command, flags included.
-  c->positionals_at_end();
-  c->prefix_command();
-}
-
-Result<Container> create_from(Engine& engine, CreateFlags& f) {
-  TRY(parse_limits(f));
-  f.o.cmd = f.args;
-  return engine.create(f.o, f.image);
 }
 
 // `run` without -d: attach, start, relay output (and stdin with -i) until the exit

@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "container/host_flags.h"
 #include "oci/json.h"
 #include "store/store.h"
 #include "util/result.h"
@@ -52,6 +53,7 @@ struct Options {
   std::string stop_signal;
   std::optional<int> stop_timeout;
   std::string network = "none";  // none or host (bridges come with networking)
+  HostFlags host;                // environment files, hosts, limits, security, init
 };
 
 struct Container {

@@ -10,6 +10,7 @@
 
 #include "container/container.h"
 #include "container/spec.h"
+#include "container/spec_flags.h"
 #include "snapshot/snapshot.h"
 #include "sys/fs.h"
 #include "util/strings.h"
@@ -90,7 +91,10 @@ Result<Container> Engine::create(const Options& o, std::string_view image) {
                                    "absolute path",
                                    printable(workdir)));
   std::string hostname = !o.hostname.empty() ? o.hostname : c.short_id();
-  std::vector<std::string> env = merge_env(ic.config.env, o.env);
+  // Docker's order: the env files, then -e; a later key wins.
+  std::vector<std::string> given = TRY(read_env_files(o.host.env_files));
+  given.insert(given.end(), o.env.begin(), o.env.end());
+  std::vector<std::string> env = merge_env(ic.config.env, given);
   if (std::none_of(env.begin(), env.end(), [](const auto& e) { return e.starts_with("PATH="); }))
     env.insert(env.begin(), std::string("PATH=") + kDefaultPath);
   std::string user_spec = !o.user.empty() ? o.user : ic.config.user;
@@ -114,6 +118,7 @@ Result<Container> Engine::create(const Options& o, std::string_view image) {
                    {"Memory", o.memory},
                    {"PidsLimit", o.pids_limit},
                    {"NanoCpus", o.nano_cpus}};
+  TRY(record_host_flags(o.host, c.host_config));
   if (o.network != "none" && o.network != "host")
     return Error::make(Errc::kNotFound, fmt::format("network {} not found", printable(o.network)));
   std::string runtime = runtime_path(c);
@@ -162,8 +167,9 @@ Result<void> Engine::write_files(const Container& c, const store::ImageRecord& i
   TRY(sys::write_file_atomic(d + "/lowers", lowers, 0600));
   std::string hostname = TRY(oci::get_string(c.config, "Hostname"));
   TRY(sys::write_file_atomic(d + "/hostname", hostname + "\n"));
-  TRY(sys::write_file_atomic(d + "/hosts", hosts_file(hostname)));
-  TRY(sys::write_file_atomic(d + "/resolv.conf", resolv_conf()));
+  TRY(sys::write_file_atomic(d + "/hosts",
+                             hosts_file(hostname) + extra_hosts_lines(c.host_config)));
+  TRY(sys::write_file_atomic(d + "/resolv.conf", resolv_conf_with(resolv_conf(), c.host_config)));
   oci::Json spec = TRY(make_spec(c, user, store_.root() + "/" + layout.merged(), d));
   TRY(sys::write_file_atomic(d + "/config.json", oci::dump_json_pretty(spec), 0600));
   return {};

@@ -182,8 +182,7 @@ Result<void> Engine::start(Container& c, Attached* attach) {
   if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
     return Error::from_errno(errno, "socketpair");
   UniqueFd mine(sv[0]), theirs(sv[1]);
-  // json-file with rotation on by default (Docker leaves it unbounded): 10m, 3 files.
-  std::string log_max = "10485760", log_files = "3";
+  auto [log_max, log_files] = TRY(log_rotation(c.host_config));
   bool open_stdin = TRY(oci::get_bool_or(c.config, "OpenStdin", false));
   std::vector<std::string> argv = {paths_.monitor,
                                    c.id,

@@ -6,6 +6,8 @@
 #include <charconv>
 #include <optional>
 
+#include "container/security.h"
+#include "container/spec_flags.h"
 #include "oci/runtime_spec.h"
 #include "sys/fs.h"
 #include "util/strings.h"
@@ -13,13 +15,6 @@
 namespace strata::container {
 
 namespace {
-
-// Docker's default capability set (moby oci/caps/defaults.go).
-constexpr const char* kDefaultCaps[] = {
-    "CAP_CHOWN",   "CAP_DAC_OVERRIDE", "CAP_FSETID",           "CAP_FOWNER",
-    "CAP_MKNOD",   "CAP_NET_RAW",      "CAP_SETGID",           "CAP_SETUID",
-    "CAP_SETFCAP", "CAP_SETPCAP",      "CAP_NET_BIND_SERVICE", "CAP_SYS_CHROOT",
-    "CAP_KILL",    "CAP_AUDIT_WRITE"};
 
 constexpr const char* kMaskedPaths[] = {"/proc/asound",
                                         "/proc/acpi",
@@ -203,8 +198,7 @@ Result<oci::Json> make_spec(const Container& c, const LaunchUser& user, const st
   bool tty = TRY(oci::get_bool_or(cfg, "Tty", false));
   if (tty) env.push_back("TERM=xterm");
   std::string cwd = TRY(oci::get_string(cfg, "WorkingDir"));
-  oci::Json caps = oci::Json::array();
-  for (const char* cap : kDefaultCaps) caps.push_back(cap);
+  oci::Json caps = default_caps();  // apply_host_flags tweaks them
   oci::Json proc_user = {{"uid", user.uid}, {"gid", user.gid}};
   if (!user.additional_gids.empty()) proc_user["additionalGids"] = user.additional_gids;
 
@@ -243,6 +237,7 @@ Result<oci::Json> make_spec(const Container& c, const LaunchUser& user, const st
         {"maskedPaths", std::vector<std::string>(std::begin(kMaskedPaths), std::end(kMaskedPaths))},
         {"readonlyPaths",
          std::vector<std::string>(std::begin(kReadonlyPaths), std::end(kReadonlyPaths))}}}};
+  TRY(apply_host_flags(c, spec));  // the create/run flags of host_flags.h
   // What strata-runtime would refuse is an error of create, before anything runs.
   TRY_CTX(oci::parse_spec(oci::dump_json(spec)), "config.json");
   return spec;
