@@ -88,6 +88,11 @@ void add_create_flags(CLI::App* c, CreateFlags& f) {
   c->add_option("--stop-signal", f.o.stop_signal, "Signal to stop the container");
   c->add_option("--stop-timeout", f.o.stop_timeout, "Timeout (in seconds) to stop a container");
   c->add_option("--network", f.o.network, "Connect a container to a network (none, host)");
+  // One value per flag, as Docker (a vector option would take the image name too).
+  c->add_option("-v,--volume", f.o.volumes, "Bind mount a volume")->allow_extra_args(false);
+  c->add_option("--mount", f.o.mounts, "Attach a filesystem mount to the container")
+      ->allow_extra_args(false);
+  c->add_option("--tmpfs", f.o.tmpfs, "Mount a tmpfs directory")->allow_extra_args(false);
   c->add_option("IMAGE", f.image, "Image")->required();
   c->add_option("COMMAND", f.args, "Command and arguments");
   // Everything after the image belongs to the container's command, flags included.
@@ -126,12 +131,12 @@ Result<int> run_command(const Context& ctx, CreateFlags& f) {
   auto code = run_attached(engine, c, f.o.interactive);
   if (!code.ok()) {
     print_error(code.error());
-    if (f.o.auto_remove) (void)engine.remove(c, true);
+    if (f.o.auto_remove) (void)engine.remove(c, true, true);
     return start_failure_code(code.error());
   }
   if (f.o.auto_remove) {
     (void)engine.wait(c);
-    TRY(engine.remove(c, true));
+    TRY(engine.remove(c, true, true));
   }
   return *code;
 }
@@ -317,14 +322,17 @@ void register_container_commands(CLI::App& app, Context& ctx) {
     });
   });
   auto rm_refs = std::make_shared<std::vector<std::string>>();
-  auto rm_force = std::make_shared<bool>(false);
+  auto rm_force = std::make_shared<bool>(false), rm_volumes = std::make_shared<bool>(false);
   both("rm", {"remove"}, "Remove one or more containers", [=, &ctx](CLI::App* c) {
     c->add_flag("-f,--force", *rm_force, "Force the removal of a running container");
+    c->add_flag("-v,--volumes", *rm_volumes,
+                "Remove anonymous volumes associated with the container");
     c->add_option("CONTAINER", *rm_refs)->required();
     c->callback([=, &ctx] {
       ctx.action = [=, &ctx] {
-        return for_each(ctx, *rm_refs,
-                        [=](Engine& e, Container& ct) { return e.remove(ct, *rm_force); });
+        return for_each(ctx, *rm_refs, [=](Engine& e, Container& ct) {
+          return e.remove(ct, *rm_force, *rm_volumes);
+        });
       };
     });
   });

@@ -15,6 +15,7 @@
 
 #include "container/container.h"
 #include "container/monitor/protocol.h"
+#include "container/volumes.h"
 #include "snapshot/snapshot.h"
 #include "sys/fs.h"
 #include "sys/io.h"
@@ -256,7 +257,7 @@ Result<void> Engine::stop(Container& c, std::optional<int> timeout) {
   return {};
 }
 
-Result<void> Engine::remove(Container& c, bool force) {
+Result<void> Engine::remove(Container& c, bool force, bool volumes) {
   auto lock = TRY(op_lock(paths_.run_root, c.id));
   c = TRY(get(c.id));
   if (c.state.running()) {
@@ -272,10 +273,12 @@ Result<void> Engine::remove(Container& c, bool force) {
   TRY(store_.db().exec("DELETE FROM containers WHERE id = ?", c.id));
   bool removed = store_.db().changes() > 0;
   TRY(store_.remove_refs("container", c.id));
+  auto gone_volumes = TRY(Volumes(store_).release_in_tx(c.id, volumes));
   TRY(tx.commit());
   if (!removed) return {};  // another rm got there first; it removes the files
   TRY(repair(c));
   TRY(sys::remove_all(dir(c)));
+  Volumes(store_).remove_dirs(gone_volumes);
   ::unlink((paths_.run_root + "/locks/" + c.id).c_str());
   return {};
 }
@@ -283,7 +286,7 @@ Result<void> Engine::remove(Container& c, bool force) {
 Result<void> Engine::cleanup(std::string_view id) {
   Container c = TRY(get(id));
   if (c.state.running()) return {};  // restarted meanwhile
-  if (TRY(oci::get_bool_or(c.host_config, "AutoRemove", false))) return remove(c, false);
+  if (TRY(oci::get_bool_or(c.host_config, "AutoRemove", false))) return remove(c, false, true);
   return {};
 }
 

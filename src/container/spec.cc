@@ -6,6 +6,7 @@
 #include <charconv>
 #include <optional>
 
+#include "container/mounts.h"
 #include "oci/runtime_spec.h"
 #include "sys/fs.h"
 #include "util/strings.h"
@@ -243,6 +244,7 @@ Result<oci::Json> make_spec(const Container& c, const LaunchUser& user, const st
         {"maskedPaths", std::vector<std::string>(std::begin(kMaskedPaths), std::end(kMaskedPaths))},
         {"readonlyPaths",
          std::vector<std::string>(std::begin(kReadonlyPaths), std::end(kReadonlyPaths))}}}};
+  TRY(add_user_mounts(c, spec["mounts"]));
   // What strata-runtime would refuse is an error of create, before anything runs.
   TRY_CTX(oci::parse_spec(oci::dump_json(spec)), "config.json");
   return spec;
