@@ -136,7 +136,9 @@ Result<int> run_command(const Context& ctx, CreateFlags& f) {
   }
   if (f.o.auto_remove) {
     (void)engine.wait(c);
-    TRY(engine.remove(c, true, true));
+    // The monitor may have removed it first (its exit command does for --rm).
+    if (auto r = engine.remove(c, true, true); !r.ok() && r.error().code() != Errc::kNotFound)
+      return std::move(r).error();
   }
   return *code;
 }

@@ -128,24 +128,9 @@ Result<int> inspect_command(const Context& ctx, const std::vector<std::string>& 
                             const std::string& format) {
   auto store = TRY(ctx.open_store());
   Volumes vols(*store);
-  oci::Json all = oci::Json::array();
-  std::optional<Error> missing;
-  for (const auto& n : names) {
-    auto v = vols.get(n);
-    if (!v.ok()) {
-      if (v.error().code() != Errc::kNotFound) return std::move(v).error();
-      missing = std::move(v).error();
-      continue;
-    }
-    all.push_back(inspect_json(*v));
-  }
-  if (format.empty()) {
-    std::printf("%s\n", oci::dump_json_pretty(all).c_str());
-  } else {
-    for (const auto& j : all) std::printf("%s\n", TRY(render_template(format, j)).c_str());
-  }
-  if (missing) return std::move(*missing);
-  return 0;
+  return print_inspected(names, format, [&](const std::string& n) -> Result<oci::Json> {
+    return inspect_json(TRY(vols.get(n)));
+  });
 }
 
 Result<int> rm_command(const Context& ctx, const std::vector<std::string>& names, bool force) {

@@ -201,7 +201,8 @@ recorded() {
   [[ "$(jq -r '.[0].CreatedAt' <<<"$output")" == 20*Z ]]
   run strata volume inspect nosuch
   [ "$status" -eq 1 ]
-  [ "$output" = "strata: get nosuch: no such volume" ]
+  [ "${lines[0]}" = "[]" ]
+  [ "${lines[1]}" = "strata: get nosuch: no such volume" ]
   run strata volume rm nosuch
   [ "$status" -eq 1 ]
   [ "$output" = "strata: get nosuch: no such volume" ]
@@ -268,4 +269,17 @@ bad_run() {
   assert_output_has "includes invalid characters for a local volume name"
   [ -z "$(strata volume ls -q)" ]
   [ ! -e "$STRATA_ROOT/volumes/bad@name" ]
+}
+
+@test "binds, volumes and tmpfs mounts run the same under runc" {
+  command -v runc >/dev/null || skip "runc is not installed"
+  mkdir "$W/host"
+  run strata run --rm --runtime runc -v "$W/host:/h:ro" -v rv:/v --tmpfs /t:size=1m \
+    busybox sh -c 'echo x >/v/f; cat /v/f; touch /h/x; grep -E " /(h|v|t) " /proc/mounts | cut -d" " -f2,3,4 | cut -d, -f1'
+  [ "$status" -eq 0 ]
+  [ "${lines[0]}" = "x" ]
+  [ "${lines[1]}" = "touch: /h/x: Read-only file system" ]
+  [ "$(printf '%s\n' "${lines[@]:2}" | awk '{print $1, $3}' | sort | tr '\n' ' ')" = "/h ro /t rw /v rw " ]
+  [ "$(cat "$STRATA_ROOT/volumes/rv/_data/f")" = "x" ]
+  [ ! -e "$W/host/x" ]
 }
