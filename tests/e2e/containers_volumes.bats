@@ -283,3 +283,26 @@ bad_run() {
   [ "$(cat "$STRATA_ROOT/volumes/rv/_data/f")" = "x" ]
   [ ! -e "$W/host/x" ]
 }
+
+@test "containers created at once on one new named volume all share it" {
+  # Creation is what makes the volume (in the create transaction); the starts that
+  # follow are one at a time.
+  local pids=() i
+  for i in 1 2 3 4 5 6 7 8; do
+    strata create --name c$i -v shared:/s busybox sh -c "echo $i >/s/$i" >"$W/out.$i" 2>&1 &
+    pids+=($!)
+  done
+  for i in "${!pids[@]}"; do
+    wait "${pids[$i]}" || { cat "$W/out.$((i + 1))"; false; }
+  done
+  run strata volume ls -q
+  [ "$output" = "shared" ]
+  for i in 1 2 3 4 5 6 7 8; do strata start -a c$i; done
+  [ "$(ls "$STRATA_ROOT/volumes/shared/_data" | sort -n | tr '\n' ' ')" = "1 2 3 4 5 6 7 8 " ]
+  [ "$(strata volume inspect -f '{{.Name}}' shared)" = "shared" ]
+  strata rm $(strata ps -aq)
+  # No container uses it any more: it can go.
+  run strata volume rm shared
+  [ "$status" -eq 0 ]
+  assert_no_mounts
+}
