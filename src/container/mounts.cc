@@ -46,10 +46,10 @@ std::string not_absolute(std::string_view path) {
   return fmt::format("invalid mount path: '{}' mount path must be absolute", printable(path));
 }
 
-// The -v options: each of rw/ro, z/Z, a propagation and nocopy at most once (moby's
-// ValidMountMode). Fills spec; false if the mode is not valid.
+// The -v options: each of rw/ro, z/Z, a propagation, a consistency and nocopy at most
+// once (moby's ValidMountMode). Fills spec; false if the mode is not valid.
 bool apply_mode(std::string_view mode, MountSpec& spec) {
-  int rw = 0, label = 0, prop = 0, copy = 0;
+  int rw = 0, label = 0, prop = 0, copy = 0, consistency = 0;
   for (const auto& o : split(mode, ',')) {
     if (o == "rw" || o == "ro") {
       ++rw;
@@ -59,6 +59,8 @@ bool apply_mode(std::string_view mode, MountSpec& spec) {
     } else if (is_propagation(o)) {
       ++prop;
       spec.propagation = o;
+    } else if (o == "consistent" || o == "cached" || o == "delegated") {
+      ++consistency;  // Docker Desktop's file sharing hints: nothing to do on Linux
     } else if (o == "nocopy") {
       ++copy;
       spec.nocopy = true;
@@ -66,7 +68,7 @@ bool apply_mode(std::string_view mode, MountSpec& spec) {
       return false;
     }
   }
-  return rw <= 1 && label <= 1 && prop <= 1 && copy <= 1;
+  return rw <= 1 && label <= 1 && prop <= 1 && copy <= 1 && consistency <= 1;
 }
 
 bool is_mode(std::string_view mode) {

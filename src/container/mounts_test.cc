@@ -64,6 +64,9 @@ TEST(VolumeFlagTest, BadSpecsNameWhatIsWrong) {
   EXPECT_EQ(error_of(parse_volume_flag("")), "invalid volume specification: ''");
   EXPECT_EQ(error_of(parse_volume_flag("/a:/b:ro,rw")), "invalid mode: ro,rw");
   EXPECT_EQ(error_of(parse_volume_flag("/a:/b:bogus")), "invalid mode: bogus");
+  EXPECT_EQ(error_of(parse_volume_flag("/a:/b:cached,delegated")),
+            "invalid mode: cached,delegated");
+  EXPECT_TRUE(parse_volume_flag("/a:/b:ro,cached").ok());
   EXPECT_EQ(error_of(parse_volume_flag("/a:/")),
             "invalid volume specification: '/a:/': invalid mount config for type \"bind\": "
             "invalid specification: destination can't be '/'");
