@@ -275,7 +275,7 @@ bad_run() {
   command -v runc >/dev/null || skip "runc is not installed"
   mkdir "$W/host"
   run strata run --rm --runtime runc -v "$W/host:/h:ro" -v rv:/v --tmpfs /t:size=1m \
-    busybox sh -c 'echo x >/v/f; cat /v/f; touch /h/x; grep -E " /(h|v|t) " /proc/mounts | cut -d" " -f2,3,4 | cut -d, -f1'
+    busybox sh -c 'echo x >/v/f; cat /v/f; touch /h/x 2>&1; grep -E " /(h|v|t) " /proc/mounts | cut -d" " -f2,3,4 | cut -d, -f1'
   [ "$status" -eq 0 ]
   [ "${lines[0]}" = "x" ]
   [ "${lines[1]}" = "touch: /h/x: Read-only file system" ]
