@@ -65,5 +65,6 @@ void register_io_commands(CLI::App& app, CLI::App& image, Context& ctx);  // imp
 void register_system_commands(CLI::App& app, Context& ctx);               // system df
 // create run start ps stop kill rm wait logs, and `container ...`
 void register_container_commands(CLI::App& app, Context& ctx);
+void register_volume_commands(CLI::App& app, Context& ctx);  // volume create ls inspect rm prune
 
 }  // namespace strata::cli

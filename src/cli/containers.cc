@@ -60,14 +60,14 @@ Result<int> run_command(const Context& ctx, CreateFlags& f) {
   auto code = run_attached(engine, c, f.o.interactive);
   if (!code.ok()) {
     print_error(code.error());
-    if (f.o.auto_remove) (void)engine.remove(c, true);
+    if (f.o.auto_remove) (void)engine.remove(c, true, true);
     return start_failure_code(code.error());
   }
   if (f.o.auto_remove) {
-    // The monitor's cleanup removes it too: whoever is second finds nothing to do.
     (void)engine.wait(c);
-    auto removed = engine.remove(c, true);
-    if (!removed.ok() && removed.error().code() != Errc::kNotFound) return removed.error();
+    // The monitor may have removed it first (its exit command does for --rm).
+    if (auto r = engine.remove(c, true, true); !r.ok() && r.error().code() != Errc::kNotFound)
+      return std::move(r).error();
   }
   return *code;
 }
@@ -254,14 +254,17 @@ void register_container_commands(CLI::App& app, Context& ctx) {
     });
   });
   auto rm_refs = std::make_shared<std::vector<std::string>>();
-  auto rm_force = std::make_shared<bool>(false);
+  auto rm_force = std::make_shared<bool>(false), rm_volumes = std::make_shared<bool>(false);
   both("rm", {"remove"}, "Remove one or more containers", [=, &ctx](CLI::App* c) {
     c->add_flag("-f,--force", *rm_force, "Force the removal of a running container");
+    c->add_flag("-v,--volumes", *rm_volumes,
+                "Remove anonymous volumes associated with the container");
     c->add_option("CONTAINER", *rm_refs)->required();
     c->callback([=, &ctx] {
       ctx.action = [=, &ctx] {
-        return for_each(ctx, *rm_refs,
-                        [=](Engine& e, Container& ct) { return e.remove(ct, *rm_force); });
+        return for_each(ctx, *rm_refs, [=](Engine& e, Container& ct) {
+          return e.remove(ct, *rm_force, *rm_volumes);
+        });
       };
     });
   });

@@ -118,6 +118,10 @@ void add_create_flags(CLI::App* c, CreateFlags& f) {
   c->add_option("--stop-signal", f.o.stop_signal, "Signal to stop the container");
   c->add_option("--stop-timeout", f.o.stop_timeout, "Timeout (in seconds) to stop a container");
   c->add_option("--network", f.o.network, "Connect a container to a network (none, host)");
+  c->add_option("-v,--volume", f.o.volumes, "Bind mount a volume")->allow_extra_args(false);
+  c->add_option("--mount", f.o.mounts, "Attach a filesystem mount to the container")
+      ->allow_extra_args(false);
+  c->add_option("--tmpfs", f.o.tmpfs, "Mount a tmpfs directory")->allow_extra_args(false);
   c->add_option("IMAGE", f.image, "Image")->required();
   c->add_option("COMMAND", f.args, "Command and arguments");
   // Everything after the image belongs to the container's command, flags included.

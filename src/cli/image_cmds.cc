@@ -76,24 +76,10 @@ Result<oci::Json> inspect_json(store::Store& store, const store::ImageRecord& im
 Result<int> inspect_images(const Context& ctx, const std::vector<std::string>& names,
                            const std::string& format) {
   auto store = TRY(ctx.open_store());
-  oci::Json all = oci::Json::array();
-  std::optional<Error> missing;
-  for (const auto& n : names) {
-    auto img = store->resolve(n);
-    if (!img.ok()) {
-      if (img.error().code() != Errc::kNotFound) return std::move(img).error();
-      missing = std::move(img).error();
-      continue;
-    }
-    all.push_back(TRY(inspect_json(*store, *img)));
-  }
-  if (format.empty()) {
-    std::printf("%s\n", oci::dump_json_pretty(all).c_str());
-  } else {
-    for (const auto& j : all) std::printf("%s\n", TRY(render_template(format, j)).c_str());
-  }
-  if (missing) return std::move(*missing);
-  return 0;
+  return print_inspected(names, format, [&](const std::string& n) -> Result<oci::Json> {
+    auto img = TRY(store->resolve(n));
+    return inspect_json(*store, img);
+  });
 }
 
 struct HistoryOptions {

@@ -114,6 +114,7 @@ int run(int argc, char** argv) {
   register_io_commands(app, *image, ctx);
   register_system_commands(app, ctx);
   register_container_commands(app, ctx);
+  register_volume_commands(app, ctx);
   std::vector<std::string> args = pflag_compatible(argc, argv);
   std::vector<char*> cargs;
   for (auto& a : args) cargs.push_back(a.data());

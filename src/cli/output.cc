@@ -2,6 +2,7 @@
 #include "cli/output.h"
 
 #include <algorithm>
+#include <optional>
 
 #include "util/strings.h"
 
@@ -133,6 +134,28 @@ Result<void> print_formatted(std::string_view format, const std::vector<oci::Jso
   for (const auto& row : rows) t.add(split(TRY(render_template(body, row)), '\t'));
   t.print(out);
   return {};
+}
+
+Result<int> print_inspected(const std::vector<std::string>& names, const std::string& format,
+                            const std::function<Result<oci::Json>(const std::string&)>& lookup) {
+  oci::Json all = oci::Json::array();
+  std::optional<Error> missing;
+  for (const auto& n : names) {
+    auto j = lookup(n);
+    if (!j.ok()) {
+      if (j.error().code() != Errc::kNotFound) return std::move(j).error();
+      missing = std::move(j).error();
+      continue;
+    }
+    all.push_back(std::move(*j));
+  }
+  if (format.empty()) {
+    std::printf("%s\n", oci::dump_json_pretty(all).c_str());
+  } else {
+    for (const auto& j : all) std::printf("%s\n", TRY(render_template(format, j)).c_str());
+  }
+  if (missing) return std::move(*missing);
+  return 0;
 }
 
 }  // namespace strata::cli

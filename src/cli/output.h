@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdio>
+#include <functional>
 #include <map>
 #include <string>
 #include <string_view>
@@ -27,6 +28,12 @@ class Table {
 // "\t" and "\n" written literally in the format become tab and newline. An unknown
 // field is kInvalidArgument naming it.
 Result<std::string> render_template(std::string_view format, const oci::Json& data);
+
+// `inspect` output: what `lookup` gives for each name, as one pretty JSON array or each
+// object through `format`. A name it does not find (kNotFound) is reported once the
+// others are printed, as Docker does; any other error stops at once.
+Result<int> print_inspected(const std::vector<std::string>& names, const std::string& format,
+                            const std::function<Result<oci::Json>(const std::string&)>& lookup);
 
 // Prints rows through a --format. A "table " prefix prints a header row (from
 // `headers`, field name -> column title) and aligns the columns.

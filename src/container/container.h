@@ -54,6 +54,8 @@ struct Options {
   std::optional<int> stop_timeout;
   std::string network = "none";  // none or host (bridges come with networking)
   HostFlags host;                // environment files, hosts, limits, security, init
+  // -v, --mount and --tmpfs as given (container/mounts.h parses them).
+  std::vector<std::string> volumes, mounts, tmpfs;
 };
 
 struct Container {
@@ -97,8 +99,9 @@ class Engine {
   // SIGKILL; returns once the container has exited.
   Result<void> stop(Container& c, std::optional<int> timeout);
   Result<void> kill(Container& c, int sig);
-  // A running container needs force (it is killed first).
-  Result<void> remove(Container& c, bool force);
+  // A running container needs force (it is killed first). With `volumes`, its anonymous
+  // volumes go too (those no other container uses), as `rm -v` and `--rm` do.
+  Result<void> remove(Container& c, bool force, bool volumes = false);
   // Blocks until the container is not running; its exit code.
   Result<int> wait(Container& c);
   // The monitor's exit command: record the exit, and remove an --rm container.

@@ -11,6 +11,7 @@
 #include "container/container.h"
 #include "container/spec.h"
 #include "container/spec_flags.h"
+#include "container/volumes.h"
 #include "snapshot/snapshot.h"
 #include "sys/fs.h"
 #include "util/strings.h"
@@ -119,6 +120,11 @@ Result<Container> Engine::create(const Options& o, std::string_view image) {
                    {"PidsLimit", o.pids_limit},
                    {"NanoCpus", o.nano_cpus}};
   TRY(record_host_flags(o.host, c.host_config));
+  MountPlan mounts = TRY(plan_mounts(o, ic.config.volumes));
+  c.host_config["Binds"] = mounts.binds;
+  c.host_config["Mounts"] = mounts.host_mounts;
+  c.host_config["Tmpfs"] = mounts.tmpfs;
+  c.config["Volumes"] = mounts.config_volumes;
   if (o.network != "none" && o.network != "host")
     return Error::make(Errc::kNotFound, fmt::format("network {} not found", printable(o.network)));
   std::string runtime = runtime_path(c);
@@ -128,9 +134,11 @@ Result<Container> Engine::create(const Options& o, std::string_view image) {
   // What the process runs as is resolved now, in the image's /etc/passwd and /etc/group:
   // a user that does not exist is an error of create, not of start.
   LaunchUser user = TRY(resolve_user(store_, img, user_spec));
+  TRY(make_bind_sources(mounts));
 
   auto tx = TRY(store_.db().begin());
   c.name = TRY(unique_name(o.name));
+  auto copy = TRY(attach_volumes(store_, c, mounts));
   auto st = TRY(store_.db().prepare(
       "INSERT INTO containers (id, name, image_id, image_name, created, driver, config, state) "
       "VALUES (?, ?, ?, ?, ?, 'overlay', ?, ?)"));
@@ -143,6 +151,7 @@ Result<Container> Engine::create(const Options& o, std::string_view image) {
   // The files before the commit: a failure leaves no row, and the directory (named by no
   // row) is removed here or by the next prune.
   auto files = write_files(c, img, user);
+  if (files.ok()) files = copy_up(store_, "containers/" + c.id, copy);
   if (!files.ok()) {
     (void)sys::remove_all(dir(c));
     return std::move(files).error();

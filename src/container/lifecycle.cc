@@ -15,6 +15,7 @@
 #include "container/container.h"
 #include "container/monitor/protocol.h"
 #include "container/spec.h"
+#include "container/volumes.h"
 #include "snapshot/snapshot.h"
 #include "sys/fs.h"
 #include "sys/io.h"
@@ -297,7 +298,7 @@ Result<void> Engine::stop(Container& c, std::optional<int> timeout) {
   return {};
 }
 
-Result<void> Engine::remove(Container& c, bool force) {
+Result<void> Engine::remove(Container& c, bool force, bool volumes) {
   auto lock = TRY(lock_and_get(c));
   if (c.state.running()) {
     if (!force)
@@ -323,7 +324,9 @@ Result<void> Engine::remove(Container& c, bool force) {
   auto tx = TRY(store_.db().begin());
   TRY(store_.db().exec("DELETE FROM containers WHERE id = ?", c.id));
   TRY(store_.remove_refs("container", c.id));
+  auto gone_volumes = TRY(Volumes(store_).release_in_tx(c.id, volumes));
   TRY(tx.commit());
+  Volumes(store_).remove_dirs(gone_volumes);
   ::unlink((paths_.run_root + "/locks/" + c.id).c_str());
   return {};
 }
@@ -331,7 +334,7 @@ Result<void> Engine::remove(Container& c, bool force) {
 Result<void> Engine::cleanup(std::string_view id) {
   Container c = TRY(get(id));
   if (c.state.running()) return {};  // restarted meanwhile
-  if (TRY(oci::get_bool_or(c.host_config, "AutoRemove", false))) return remove(c, false);
+  if (TRY(oci::get_bool_or(c.host_config, "AutoRemove", false))) return remove(c, false, true);
   return {};
 }
 

@@ -8,6 +8,7 @@
 
 #include "container/security.h"
 #include "container/spec_flags.h"
+#include "container/mounts.h"
 #include "oci/runtime_spec.h"
 #include "sys/fs.h"
 #include "util/strings.h"
@@ -238,6 +239,7 @@ Result<oci::Json> make_spec(const Container& c, const LaunchUser& user, const st
         {"readonlyPaths",
          std::vector<std::string>(std::begin(kReadonlyPaths), std::end(kReadonlyPaths))}}}};
   TRY(apply_host_flags(c, spec));  // the create/run flags of host_flags.h
+  TRY(add_user_mounts(c, spec["mounts"]));
   // What strata-runtime would refuse is an error of create, before anything runs.
   TRY_CTX(oci::parse_spec(oci::dump_json(spec)), "config.json");
   return spec;

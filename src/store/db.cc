@@ -95,6 +95,16 @@ constexpr const char* kSchemaV3[] = {
     "driver TEXT NOT NULL, config TEXT NOT NULL, state TEXT NOT NULL)",
 };
 
+// Version 4: volumes (container/volumes.h): ROOT/volumes/<name>/_data each, and which
+// containers use them (a volume in use is not removed).
+constexpr const char* kSchemaV4[] = {
+    "CREATE TABLE volumes (name TEXT PRIMARY KEY, driver TEXT NOT NULL, "
+    "created INTEGER NOT NULL, labels TEXT NOT NULL, anonymous INTEGER NOT NULL)",
+    "CREATE TABLE volume_uses (volume TEXT NOT NULL REFERENCES volumes(name), "
+    "container TEXT NOT NULL, PRIMARY KEY (volume, container))",
+    "CREATE INDEX volume_uses_container ON volume_uses(container)",
+};
+
 struct Migration {
   const char* const* begin;
   const char* const* end;
@@ -103,6 +113,7 @@ constexpr Migration kMigrations[] = {
     {std::begin(kSchemaV1), std::end(kSchemaV1)},
     {std::begin(kSchemaV2), std::end(kSchemaV2)},
     {std::begin(kSchemaV3), std::end(kSchemaV3)},
+    {std::begin(kSchemaV4), std::end(kSchemaV4)},
 };
 static_assert(std::size(kMigrations) == Db::kSchemaVersion);
 

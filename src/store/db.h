@@ -54,7 +54,7 @@ class Stmt {
 
 class Db {
  public:
-  static constexpr int64_t kSchemaVersion = 3;
+  static constexpr int64_t kSchemaVersion = 4;
 
   // Opens (creating) the database in WAL mode with a busy timeout and migrates its
   // schema, holding an exclusive flock on lock_path while it creates or migrates.

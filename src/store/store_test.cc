@@ -347,6 +347,8 @@ TEST_F(StoreTest, AV1StoreMigratesAndItsLayersGetLinks) {
   ImageRecord a = import("a", "app:1");
   // Make it look like a v1 store: no link for the layer, schema version 1.
   ASSERT_OK(store_->db().exec("UPDATE layers SET link = NULL"));
+  ASSERT_OK(store_->db().exec("DROP TABLE volume_uses"));
+  ASSERT_OK(store_->db().exec("DROP TABLE volumes"));
   ASSERT_OK(store_->db().exec("DROP TABLE containers"));
   ASSERT_OK(store_->db().exec("DROP TABLE lease_resources"));
   ASSERT_OK(store_->db().exec("DROP TABLE leases"));
