@@ -148,17 +148,16 @@ Result<int> show_history(const Context& ctx, const HistoryOptions& o) {
          {"Size", o.human ? human_size(static_cast<uint64_t>(r.size)) : std::to_string(r.size)},
          {"Comment", r.h->comment}});
   }
-  std::string format =
-      o.format.empty() ? "table {{.ID}}\t{{.CreatedSince}}\t{{.CreatedBy}}\t{{.Size}}\t{{.Comment}}"
-                       : o.format;
-  TRY(print_formatted(format, data,
-                      {{"ID", "IMAGE"},
-                       {"CreatedSince", "CREATED"},
-                       {"CreatedAt", "CREATED AT"},
-                       {"CreatedBy", "CREATED BY"},
-                       {"Size", "SIZE"},
-                       {"Comment", "COMMENT"}},
-                      stdout));
+  Listing how;
+  how.headers = {{"ID", "IMAGE"},
+                 {"CreatedSince", "CREATED"},
+                 {"CreatedAt", "CREATED AT"},
+                 {"CreatedBy", "CREATED BY"},
+                 {"Size", "SIZE"},
+                 {"Comment", "COMMENT"}};
+  how.type_name = "*formatter.historyContext";
+  how.default_table = "table {{.ID}}\t{{.CreatedSince}}\t{{.CreatedBy}}\t{{.Size}}\t{{.Comment}}";
+  TRY(print_formatted(o.format.empty() ? how.default_table : o.format, data, how, stdout));
   return 0;
 }
 
