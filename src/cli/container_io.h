@@ -19,6 +19,8 @@ Result<int> relay(container::Engine& engine, container::Container& c, int sock, 
 using AddBoth = std::function<void(const std::string&, const std::vector<std::string>&,
                                    const std::string&, const std::function<void(CLI::App*)>&)>;
 void register_logs_command(const AddBoth& both, Context& ctx);
+// `ps` (cli/ps.cc); `group` is `strata container`, where it is also `ls`.
+void register_ps_command(const AddBoth& both, CLI::App& group, Context& ctx);
 
 // Docker's --since/--until values: an RFC 3339 time, unix seconds, or a duration before
 // now ("10m", "1h30m", "45s"). False if `text` is none of them.

@@ -90,35 +90,9 @@ std::string pad_to(std::string body, const Spec& sp, bool numeric) {
   return std::string(fill, ' ') + body;
 }
 
-std::string go_quote(const std::string& s) {
-  std::string out = "\"";
-  for (unsigned char c : s) {
-    switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      case '\r':
-        out += "\\r";
-        break;
-      default:
-        if (c < 0x20 || c == 0x7f) {
-          out += fmt::format("\\x{:02x}", c);
-        } else {
-          out += static_cast<char>(c);
-        }
-    }
-  }
-  return printable(out) == out ? out + "\"" : printable(out) + "\"";
-}
+// %q: a double-quoted string with escapes. JSON's quoting is Go's for printable text; a
+// control byte comes out as \u001b where Go writes \x1b.
+std::string go_quote(const std::string& s) { return oci::dump_json(oci::Json(s)); }
 
 std::string bad_verb(char verb, const Value& v) {
   if (v.json.is_null()) return fmt::format("%!{}(<nil>)", verb);
