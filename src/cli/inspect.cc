@@ -159,19 +159,6 @@ Result<oci::Json> container_json(const EngineEnv& env, const Container& c, bool 
   return j;
 }
 
-// Docker prints what it found, then fails for what it did not.
-Result<void> print_inspected(const oci::Json& all, const std::string& format) {
-  if (format.empty()) {
-    std::printf("%s\n", oci::dump_json_pretty(all).c_str());
-    return {};
-  }
-  auto t = TRY(Template::parse(unescape_format(format)));
-  for (const auto& j : all)
-    std::printf("%s\n",
-                trim(format) == "json" ? oci::dump_json(j).c_str() : TRY(t.execute(j)).c_str());
-  return {};
-}
-
 struct InspectFlags {
   std::vector<std::string> names;
   std::string format, type;
@@ -199,24 +186,9 @@ Result<int> inspect_command(const Context& ctx, const InspectFlags& f) {
   if (!f.type.empty() && f.type != "container" && f.type != "image")
     return Error::make(Errc::kInvalidArgument,
                        fmt::format("\"{}\" is not a valid value for --type", printable(f.type)));
-  if (!f.format.empty()) TRY(Template::parse(unescape_format(f.format)));  // before any output
   auto env = TRY(ctx.open_engine());
-  oci::Json all = oci::Json::array();
-  std::optional<Error> missing;
-  for (const auto& n : f.names) {
-    auto j = inspect_one(env, f, n);
-    if (j.ok()) {
-      all.push_back(std::move(*j));
-    } else if (j.error().code() == Errc::kNotFound) {
-      if (missing) print_error(*missing);
-      missing = std::move(j).error();
-    } else {
-      return std::move(j).error();
-    }
-  }
-  TRY(print_inspected(all, f.format));
-  if (missing) return std::move(*missing);
-  return 0;
+  return print_inspected(f.names, f.format,
+                         [&](const std::string& name) { return inspect_one(env, f, name); });
 }
 
 void add_inspect_flags(CLI::App* c, InspectFlags& f, bool with_type) {

@@ -2,6 +2,7 @@
 #include "cli/output.h"
 
 #include <algorithm>
+#include <optional>
 
 #include "util/strings.h"
 
@@ -54,6 +55,32 @@ Result<std::string> render_template(std::string_view format, const oci::Json& da
   if (trim(format) == "json") return oci::dump_json(data);
   auto t = TRY(Template::parse(unescape_format(format)));
   return t.execute(data, options);
+}
+
+Result<int> print_inspected(const std::vector<std::string>& names, const std::string& format,
+                            const std::function<Result<oci::Json>(const std::string&)>& lookup) {
+  // A bad template is refused before anything is printed.
+  auto t = TRY(Template::parse(unescape_format(format)));
+  oci::Json all = oci::Json::array();
+  std::optional<Error> missing;
+  for (const auto& n : names) {
+    auto j = lookup(n);
+    if (!j.ok()) {
+      if (j.error().code() != Errc::kNotFound) return std::move(j).error();
+      missing = std::move(j).error();
+      continue;
+    }
+    all.push_back(std::move(*j));
+  }
+  if (format.empty()) {
+    std::printf("%s\n", oci::dump_json_pretty(all).c_str());
+  } else {
+    for (const auto& j : all)
+      std::printf("%s\n",
+                  trim(format) == "json" ? oci::dump_json(j).c_str() : TRY(t.execute(j)).c_str());
+  }
+  if (missing) return std::move(*missing);
+  return 0;
 }
 
 Result<void> print_formatted(std::string_view format, const std::vector<oci::Json>& rows,

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdio>
+#include <functional>
 #include <map>
 #include <string>
 #include <string_view>
@@ -32,6 +33,12 @@ std::string unescape_format(std::string_view format);
 // anything else a Go template (errors: kInvalidArgument, Go's message).
 Result<std::string> render_template(std::string_view format, const oci::Json& data,
                                     const TemplateOptions& options = {});
+
+// `inspect` output: what `lookup` gives for each name, as one pretty JSON array or each
+// object through `format` ("json": one line each). A name it does not find (kNotFound) is
+// reported once the others are printed, as Docker does; any other error stops at once.
+Result<int> print_inspected(const std::vector<std::string>& names, const std::string& format,
+                            const std::function<Result<oci::Json>(const std::string&)>& lookup);
 
 // What a listing (ps, images, history) offers its --format.
 struct Listing {

@@ -4,12 +4,12 @@
 load container_helpers
 
 @test "ps: default columns, --format templates, table, json and .Label" {
-  strata create --name web -l tier=front -l app=shop busybox sleep 1000 >/dev/null
+  strata create --label=tier=front --label=app=shop --name web busybox sleep 1000 >/dev/null
   id=$(strata inspect -f '{{.Id}}' web)
   run strata ps -a
   [ "$status" -eq 0 ]
-  [[ "${lines[0]}" =~ ^CONTAINER\ ID\ \ \ IMAGE\ {12}COMMAND\ {8}CREATED\ +STATUS\ {4}PORTS\ {5}NAMES$ ]]
-  [[ "${lines[1]}" =~ ^${id:0:12}\ {3}busybox:latest\ {3}\"sleep\ 1000\"\ {3}(Less\ than\ a\ second|[0-9]+\ seconds?)\ ago\ +Created\ {3}\ {10}web$ ]]
+  [[ "${lines[0]}" =~ ^CONTAINER\ ID\ \ \ IMAGE\ {5}COMMAND\ {8}CREATED\ +STATUS\ {4}PORTS\ {5}NAMES$ ]]
+  [[ "${lines[1]}" =~ ^${id:0:12}\ {3}busybox\ {3}\"sleep\ 1000\"\ {3}(Less\ than\ a\ second|[0-9]+\ seconds?)\ ago\ +Created\ {3}\ {10}web$ ]]
   run strata ps -a --format '{{.Names}}|{{.State}}|{{.Status}}|{{.Label "tier"}}|{{.Labels}}|{{.Networks}}|{{.Ports}}|{{.LocalVolumes}}'
   [ "$status" -eq 0 ]
   [ "$output" = "web|created|Created|front|app=shop,tier=front|none||0" ]
@@ -19,7 +19,7 @@ web       CREATED" ]
   run strata ps -a --format json
   [ "$status" -eq 0 ]
   echo "$output" | jq -e --arg id "${id:0:12}" '.ID == $id and .Names == "web" and .State == "created"
-    and .Image == "busybox:latest" and .Command == "\"sleep 1000\"" and .Labels == "app=shop,tier=front"
+    and .Image == "busybox" and .Command == "\"sleep 1000\"" and .Labels == "app=shop,tier=front"
     and (.CreatedAt | test("^[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9:]{8} [+-][0-9]{4} ")) and .Size == "0B"'
   [ "${#lines[@]}" -eq 1 ]
   run strata ps -a --no-trunc --format '{{.ID}} {{len .ID}}'
@@ -44,8 +44,8 @@ web       CREATED" ]
   strata run --name ok busybox true
   run strata run --name bad busybox sh -c 'exit 3'
   [ "$status" -eq 3 ]
-  strata create --name fresh -l tier=web other:1 true >/dev/null
-  strata run -d --name up -l tier=db busybox sleep 1000 >/dev/null
+  strata create --label=tier=web --name fresh other:1 true >/dev/null
+  strata run -d --label=tier=db --name up busybox sleep 1000 >/dev/null
   names() { strata ps "$@" --format '{{.Names}}' | tr '\n' ' '; }
   [ "$(names)" = "up " ]
   [ "$(names -f status=exited)" = "bad ok " ]                 # status shows stopped ones without -a
@@ -106,7 +106,7 @@ web       CREATED" ]
 }
 
 @test "inspect: a container in Docker's shape" {
-  strata create --name web -l a=b -e X=1 busybox sh -c 'exit 7' >/dev/null
+  strata create --label=a=b --env=X=1 --name web busybox sh -c 'exit 7' >/dev/null
   run strata inspect web
   [ "$status" -eq 0 ]
   echo "$output" | jq -e --arg root "$STRATA_ROOT" '.[0] | (.Id | test("^[0-9a-f]{64}$"))
