@@ -79,6 +79,16 @@ size_t runes(const std::string& s) {
   return n;
 }
 
+// The first n characters (UTF-8 sequences) of s.
+std::string first_runes(const std::string& s, int64_t n) {
+  size_t cut = 0;
+  for (int64_t k = 0; cut < s.size() && k < n; ++k) {
+    ++cut;
+    while (cut < s.size() && (static_cast<unsigned char>(s[cut]) & 0xC0) == 0x80) ++cut;
+  }
+  return s.substr(0, cut);
+}
+
 std::string pad_to(std::string body, const Spec& sp, bool numeric) {
   if (sp.width < 0 || runes(body) >= static_cast<size_t>(sp.width)) return body;
   size_t fill = static_cast<size_t>(sp.width) - runes(body);
@@ -168,13 +178,7 @@ std::string format_one(const Spec& sp, const Value& v) {
       if (j.is_string()) {
         std::string s = j.get<std::string>();
         if (sp.prec >= 0) {
-          size_t cut = 0, n = 0;
-          while (cut < s.size() && n < static_cast<size_t>(sp.prec)) {
-            ++cut;
-            while (cut < s.size() && (static_cast<unsigned char>(s[cut]) & 0xC0) == 0x80) ++cut;
-            ++n;
-          }
-          s.resize(cut);
+          s = first_runes(s, sp.prec);
         }
         return pad_to(sp.verb == 'q' ? go_quote(s) : safe(s, v.trusted), sp, false);
       }
@@ -479,13 +483,7 @@ Result<Value> string_fn(std::string_view name, const std::vector<Value>& args) {
           false, args[0].trusted};
     }
     // By characters, not bytes as Docker does: a cut never splits a UTF-8 sequence.
-    size_t cut = 0, n = 0;
-    while (cut < s.size() && static_cast<int64_t>(n) < a) {
-      ++cut;
-      while (cut < s.size() && (static_cast<unsigned char>(s[cut]) & 0xC0) == 0x80) ++cut;
-      ++n;
-    }
-    return Value{s.substr(0, cut), false, args[0].trusted};
+    return Value{first_runes(s, a), false, args[0].trusted};
   }
   TRY(want_args(name, args, 1));
   std::string s = TRY(want_string(args[0]));
