@@ -21,6 +21,8 @@ using AddBoth = std::function<void(const std::string&, const std::vector<std::st
 void register_logs_command(const AddBoth& both, Context& ctx);
 // restart rename pause unpause top stats port (container_admin.cc).
 void register_admin_commands(const AddBoth& both, Context& ctx);
+// `ps` (cli/ps.cc); `group` is `strata container`, where it is also `ls`.
+void register_ps_command(const AddBoth& both, CLI::App& group, Context& ctx);
 
 // Docker's --since/--until values: an RFC 3339 time, unix seconds, or a duration before
 // now ("10m", "1h30m", "45s"). False if `text` is none of them.

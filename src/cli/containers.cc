@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-// The container commands: create, start, run, ps, stop, kill, rm, wait, and the
+// The container commands: create, start, run, stop, kill, rm, wait, and the
 // monitor's `container cleanup`; each also as `strata container NAME`. Docker's exit
 // codes: the container's own from run/start -a, 125 when Strata fails, 126 when the
 // command cannot be run, 127 when it is not found.
@@ -13,6 +13,7 @@
 #include "cli/command.h"
 #include "cli/container_io.h"
 #include "cli/create_flags.h"
+#include "cli/inspect.h"
 #include "cli/output.h"
 #include "container/container.h"
 #include "util/strings.h"
@@ -70,63 +71,6 @@ Result<int> run_command(const Context& ctx, CreateFlags& f) {
       return std::move(r).error();
   }
   return *code;
-}
-
-std::string quoted_command(const Container& c) {
-  std::string cmd;
-  for (const char* k : {"Entrypoint", "Cmd"}) {
-    auto it = c.config.find(k);
-    if (it == c.config.end() || !it->is_array()) continue;
-    for (const auto& a : *it)
-      if (a.is_string()) cmd += (cmd.empty() ? "" : " ") + a.get<std::string>();
-  }
-  return "\"" + cmd + "\"";
-}
-
-std::string status_text(const Container& c, int64_t now) {
-  const auto& s = c.state;
-  if (s.running()) {
-    std::string up = human_duration_ago(s.started_ns / 1000000000, now);
-    return "Up " + up.substr(0, up.size() - 4) + (s.paused() ? " (Paused)" : "");  // no " ago"
-  }
-  if (s.status == "exited")
-    return fmt::format("Exited ({}) {}", s.exit_code,
-                       human_duration_ago(s.finished_ns / 1000000000, now));
-  if (s.status == "dead") return "Dead";
-  return "Created";
-}
-
-struct PsFlags {
-  bool all = false, quiet = false, no_trunc = false, latest = false;
-  int last = -1;
-};
-
-Result<int> ps_command(const Context& ctx, const PsFlags& f) {
-  auto env = TRY(ctx.open_engine());
-  auto list = TRY(env.engine->list());
-  int64_t now = static_cast<int64_t>(::time(nullptr));
-  std::vector<Container> shown;
-  int limit = f.latest ? 1 : f.last;
-  for (auto& c : list) {
-    if (!f.all && limit < 0 && !c.state.running()) continue;
-    if (limit >= 0 && static_cast<int>(shown.size()) >= limit) break;
-    shown.push_back(std::move(c));
-  }
-  if (f.quiet) {
-    for (const auto& c : shown)
-      std::printf("%s\n", f.no_trunc ? c.id.c_str() : c.short_id().c_str());
-    return 0;
-  }
-  Table t;
-  t.add({"CONTAINER ID", "IMAGE", "COMMAND", "CREATED", "STATUS", "PORTS", "NAMES"});
-  for (const auto& c : shown) {
-    std::string cmd = quoted_command(c);
-    if (!f.no_trunc && cmd.size() > 22) cmd = cmd.substr(0, 20) + "…\"";
-    t.add({f.no_trunc ? c.id : c.short_id(), c.image_name, cmd,
-           human_duration_ago(c.created_ns / 1000000000, now), status_text(c, now), "", c.name});
-  }
-  t.print(stdout);
-  return 0;
 }
 
 // Runs `fn` on each named container, printing the name as given on success; the exit
@@ -213,18 +157,8 @@ void register_container_commands(CLI::App& app, Context& ctx) {
     });
   });
 
-  auto ps = std::make_shared<PsFlags>();
-  both("ps", {"ls", "list"}, "List containers", [=, &ctx](CLI::App* c) {
-    c->add_flag("-a,--all", ps->all, "Show all containers (default shows just running)");
-    c->add_flag("-q,--quiet", ps->quiet, "Only display container IDs");
-    c->add_flag("--no-trunc", ps->no_trunc, "Don't truncate output");
-    c->add_flag("-l,--latest", ps->latest, "Show the latest created container");
-    c->add_option("-n,--last", ps->last, "Show n last created containers");
-    c->callback([=, &ctx] { ctx.action = [=, &ctx] { return ps_command(ctx, *ps); }; });
-  });
-  // `container ls` is ps under its other name.
-  for (CLI::App* sub : group->get_subcommands({}))
-    if (sub->get_name() == "ps") sub->alias("ls");
+  register_ps_command(both, *group, ctx);
+  register_inspect_commands(app, *group, ctx);
 
   auto stop_refs = std::make_shared<std::vector<std::string>>();
   auto stop_timeout = std::make_shared<std::optional<int>>();

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
-// `tag`, `rmi`, `image inspect`, `history` and `image prune`.
+// `tag`, `rmi`, `image inspect` (cli/inspect.cc), `history` and `image prune`.
 #include <ctime>
 
 #include "cli/command.h"
+#include "cli/inspect.h"
 #include "cli/output.h"
 #include "oci/reference.h"
 #include "util/strings.h"
@@ -35,51 +36,6 @@ Result<int> remove_images(const Context& ctx, const std::vector<std::string>& na
   }
   TRY(store->collect_garbage());
   return rc;
-}
-
-Result<oci::Json> inspect_json(store::Store& store, const store::ImageRecord& img) {
-  auto config = TRY(store.load_config(img));
-  oci::Json repo_tags = oci::Json::array(), repo_digests = oci::Json::array();
-  std::vector<std::string> repos;
-  for (const auto& t : img.tags) {
-    auto ref = TRY_CTX(oci::parse_reference(t), "stored tag");
-    repo_tags.push_back(ref.familiar());
-    std::string d = ref.familiar_repository() + "@" + img.manifest_digest.str();
-    if (std::find(repos.begin(), repos.end(), d) == repos.end()) repos.push_back(d);
-  }
-  for (const auto& d : repos) repo_digests.push_back(d);
-  oci::Json layers = oci::Json::array();
-  std::string lower;
-  for (const auto& id : config.diff_ids) layers.push_back(id.str());
-  for (auto it = img.layers.rbegin(); it != img.layers.rend(); ++it)
-    lower += (lower.empty() ? "" : ":") + store.layer_dir(it->diff_id);
-  const oci::Json& doc = config.doc;
-  auto str_or_empty = [&](const char* k) {
-    return doc.contains(k) && doc[k].is_string() ? doc[k].get<std::string>() : std::string();
-  };
-  return oci::Json{{"Id", img.id.str()},
-                   {"RepoTags", repo_tags},
-                   {"RepoDigests", repo_digests},
-                   {"Parent", ""},
-                   {"Comment", str_or_empty("comment")},
-                   {"Created", config.created},
-                   {"Author", str_or_empty("author")},
-                   {"Config", doc.contains("config") ? doc["config"] : oci::Json::object()},
-                   {"Architecture", config.architecture},
-                   {"Os", config.os},
-                   {"Size", img.size()},
-                   {"GraphDriver", {{"Name", "overlay"}, {"Data", {{"LowerDir", lower}}}}},
-                   {"RootFS", {{"Type", "layers"}, {"Layers", layers}}},
-                   {"Metadata", {{"LastTagTime", format_rfc3339(img.added)}}}};
-}
-
-Result<int> inspect_images(const Context& ctx, const std::vector<std::string>& names,
-                           const std::string& format) {
-  auto store = TRY(ctx.open_store());
-  return print_inspected(names, format, [&](const std::string& n) -> Result<oci::Json> {
-    auto img = TRY(store->resolve(n));
-    return inspect_json(*store, img);
-  });
 }
 
 struct HistoryOptions {
@@ -134,17 +90,16 @@ Result<int> show_history(const Context& ctx, const HistoryOptions& o) {
          {"Size", o.human ? human_size(static_cast<uint64_t>(r.size)) : std::to_string(r.size)},
          {"Comment", r.h->comment}});
   }
-  std::string format =
-      o.format.empty() ? "table {{.ID}}\t{{.CreatedSince}}\t{{.CreatedBy}}\t{{.Size}}\t{{.Comment}}"
-                       : o.format;
-  TRY(print_formatted(format, data,
-                      {{"ID", "IMAGE"},
-                       {"CreatedSince", "CREATED"},
-                       {"CreatedAt", "CREATED AT"},
-                       {"CreatedBy", "CREATED BY"},
-                       {"Size", "SIZE"},
-                       {"Comment", "COMMENT"}},
-                      stdout));
+  Listing how;
+  how.headers = {{"ID", "IMAGE"},
+                 {"CreatedSince", "CREATED"},
+                 {"CreatedAt", "CREATED AT"},
+                 {"CreatedBy", "CREATED BY"},
+                 {"Size", "SIZE"},
+                 {"Comment", "COMMENT"}};
+  how.type_name = "*formatter.historyContext";
+  how.default_table = "table {{.ID}}\t{{.CreatedSince}}\t{{.CreatedBy}}\t{{.Size}}\t{{.Comment}}";
+  TRY(print_formatted(o.format.empty() ? how.default_table : o.format, data, how, stdout));
   return 0;
 }
 
@@ -204,13 +159,6 @@ void register_image_commands(CLI::App& app, CLI::App& image, Context& ctx) {
                        };
                      });
                    });
-  // `strata inspect` takes images too (containers join it later).
-  CLI::App* top_inspect = app.add_subcommand("inspect", "Display detailed information on images");
-  top_inspect->add_option("NAME", insp->first)->required();
-  top_inspect->add_option("-f,--format", insp->second, "Format output with a Go template");
-  top_inspect->callback([&ctx, insp] {
-    ctx.action = [&ctx, insp] { return inspect_images(ctx, insp->first, insp->second); };
-  });
 
   auto hist = std::make_shared<HistoryOptions>();
   add_command_pair(

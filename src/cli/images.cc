@@ -68,17 +68,27 @@ Result<int> list_images(const Context& ctx, const ImagesOptions& o) {
                       {"Digest", r.image->manifest_digest.str()},
                       {"CreatedSince", human_duration_ago(r.image->created, now)},
                       {"CreatedAt", format_rfc3339(r.image->created)},
-                      {"Size", human_size(static_cast<uint64_t>(r.image->size()))}});
+                      {"Size", human_size(static_cast<uint64_t>(r.image->size()))},
+                      {"Containers", "N/A"},
+                      {"SharedSize", "N/A"},
+                      {"UniqueSize", "N/A"},
+                      {"VirtualSize", human_size(static_cast<uint64_t>(r.image->size()))}});
     }
-    TRY(print_formatted(o.format, data,
-                        {{"ID", "IMAGE ID"},
-                         {"Repository", "REPOSITORY"},
-                         {"Tag", "TAG"},
-                         {"Digest", "DIGEST"},
-                         {"CreatedSince", "CREATED"},
-                         {"CreatedAt", "CREATED AT"},
-                         {"Size", "SIZE"}},
-                        stdout));
+    Listing how;
+    how.headers = {{"ID", "IMAGE ID"},
+                   {"Repository", "REPOSITORY"},
+                   {"Tag", "TAG"},
+                   {"Digest", "DIGEST"},
+                   {"CreatedSince", "CREATED"},
+                   {"CreatedAt", "CREATED AT"},
+                   {"Size", "SIZE"},
+                   {"Containers", "CONTAINERS"},
+                   {"SharedSize", "SHARED SIZE"},
+                   {"UniqueSize", "UNIQUE SIZE"},
+                   {"VirtualSize", "VIRTUAL SIZE"}};
+    how.type_name = "*formatter.ImageContext";
+    how.default_table = "table {{.Repository}}\t{{.Tag}}\t{{.ID}}\t{{.CreatedSince}}\t{{.Size}}";
+    TRY(print_formatted(o.format, data, how, stdout));
     return 0;
   }
   Table t;

@@ -4,6 +4,7 @@
 // command-line usage error, as Docker).
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <iostream>
 
@@ -91,6 +92,39 @@ std::vector<std::string> pflag_compatible(int argc, char** argv) {
   return out;
 }
 
+CLI::App* find_subcommand(CLI::App& parent, const std::string& name) {
+  for (CLI::App* sub : parent.get_subcommands([](CLI::App*) { return true; }))
+    if (sub->check_name(name)) return sub;
+  return nullptr;
+}
+
+// Docker's words for a command that does not exist, instead of CLI11's "A subcommand is
+// required": "'foo' is not a strata command." (and 'container foo' under a group). The
+// words before the command are the global options, some of which take a value.
+bool report_unknown_command(CLI::App& app, const std::vector<std::string>& args) {
+  static const char* const kValued[] = {"--runroot", "--root", "--log-level", "--max-layer-size"};
+  size_t i = 1;
+  while (i < args.size() && args[i].starts_with("-") && args[i] != "--") {
+    bool valued = std::any_of(std::begin(kValued), std::end(kValued),
+                              [&](const char* o) { return args[i] == o; });
+    i += valued ? 2 : 1;
+  }
+  if (i >= args.size() || args[i] == "--") return false;
+  CLI::App* cmd = find_subcommand(app, args[i]);
+  std::string path = args[i], help = "strata --help";
+  if (cmd != nullptr) {
+    // A group (container, image, system): its first word must be one of its commands.
+    if (cmd->get_require_subcommand_min() == 0 || i + 1 >= args.size() ||
+        args[i + 1].starts_with("-") || find_subcommand(*cmd, args[i + 1]) != nullptr)
+      return false;
+    path += " " + args[i + 1];
+    help = "strata " + args[i] + " --help";
+  }
+  std::fprintf(stderr, "strata: '%s' is not a strata command.\nSee '%s'\n", printable(path).c_str(),
+               help.c_str());
+  return true;
+}
+
 int run(int argc, char** argv) {
   CLI::App app{"Strata: a container engine with Docker's command line", "strata"};
   app.require_subcommand(1);
@@ -116,6 +150,7 @@ int run(int argc, char** argv) {
   register_container_commands(app, ctx);
   register_volume_commands(app, ctx);
   std::vector<std::string> args = pflag_compatible(argc, argv);
+  if (report_unknown_command(app, args)) return 1;
   std::vector<char*> cargs;
   for (auto& a : args) cargs.push_back(a.data());
   try {

@@ -37,44 +37,7 @@ void Table::print(std::FILE* out) const {
   }
 }
 
-namespace {
-
-// Go's fmt %v for JSON-shaped values.
-// Strings from an image (history, labels, env) are escaped with printable(): a config
-// may not drive the terminal through `history` or `inspect --format`.
-std::string go_value(const oci::Json& v) {
-  if (v.is_string()) return printable(v.get<std::string>());
-  if (v.is_null()) return "<nil>";
-  if (v.is_array()) {
-    std::string s = "[";
-    for (size_t i = 0; i < v.size(); ++i) s += (i ? " " : "") + go_value(v[i]);
-    return s + "]";
-  }
-  if (v.is_object()) {
-    std::vector<std::string> keys;
-    for (auto it = v.begin(); it != v.end(); ++it) keys.push_back(it.key());
-    std::sort(keys.begin(), keys.end());
-    std::string s = "map[";
-    for (size_t i = 0; i < keys.size(); ++i)
-      s += (i ? " " : "") + printable(keys[i]) + ":" + go_value(v[keys[i]]);
-    return s + "]";
-  }
-  return v.dump();
-}
-
-Result<const oci::Json*> lookup(const oci::Json& data, std::string_view path) {
-  const oci::Json* cur = &data;
-  if (path == ".") return cur;
-  for (const auto& part : split(path.substr(1), '.')) {
-    if (!cur->is_object() || !cur->contains(part))
-      return Error::make(Errc::kInvalidArgument,
-                         fmt::format("template: can't evaluate field {} in {}", part, path));
-    cur = &(*cur)[part];
-  }
-  return cur;
-}
-
-std::string unescape(std::string_view s) {
+std::string unescape_format(std::string_view s) {
   std::string out;
   for (size_t i = 0; i < s.size(); ++i) {
     if (s[i] == '\\' && i + 1 < s.size() && (s[i + 1] == 't' || s[i + 1] == 'n')) {
@@ -87,57 +50,17 @@ std::string unescape(std::string_view s) {
   return out;
 }
 
-}  // namespace
-
-Result<std::string> render_template(std::string_view format, const oci::Json& data) {
-  std::string fmt_text = unescape(format), out;
-  size_t i = 0;
-  while (i < fmt_text.size()) {
-    size_t open = fmt_text.find("{{", i);
-    if (open == std::string::npos) {
-      out += fmt_text.substr(i);
-      break;
-    }
-    out += fmt_text.substr(i, open - i);
-    size_t close = fmt_text.find("}}", open);
-    if (close == std::string::npos)
-      return Error::make(Errc::kInvalidArgument, "template: unclosed action");
-    std::string_view action = trim(std::string_view(fmt_text).substr(open + 2, close - open - 2));
-    bool as_json = false;
-    if (action.starts_with("json ")) {
-      as_json = true;
-      action = trim(action.substr(5));
-    }
-    if (!action.starts_with("."))
-      return Error::make(Errc::kInvalidArgument,
-                         fmt::format("template: unsupported action \"{}\"", action));
-    const oci::Json* v = TRY(lookup(data, action));
-    out += as_json ? oci::dump_json(*v) : go_value(*v);
-    i = close + 2;
-  }
-  return out;
-}
-
-Result<void> print_formatted(std::string_view format, const std::vector<oci::Json>& rows,
-                             const std::map<std::string, std::string>& headers, std::FILE* out) {
-  bool table = format.starts_with("table");
-  if (!table) {
-    for (const auto& row : rows)
-      std::fprintf(out, "%s\n", TRY(render_template(format, row)).c_str());
-    return {};
-  }
-  std::string body(trim(format.substr(5)));
-  Table t;
-  oci::Json titles = oci::Json::object();
-  for (const auto& [field, title] : headers) titles[field] = title;
-  t.add(split(TRY(render_template(body, titles)), '\t'));
-  for (const auto& row : rows) t.add(split(TRY(render_template(body, row)), '\t'));
-  t.print(out);
-  return {};
+Result<std::string> render_template(std::string_view format, const oci::Json& data,
+                                    const TemplateOptions& options) {
+  if (trim(format) == "json") return oci::dump_json(data);
+  auto t = TRY(Template::parse(unescape_format(format)));
+  return t.execute(data, options);
 }
 
 Result<int> print_inspected(const std::vector<std::string>& names, const std::string& format,
                             const std::function<Result<oci::Json>(const std::string&)>& lookup) {
+  // A bad template is refused before anything is printed.
+  auto t = TRY(Template::parse(unescape_format(format)));
   oci::Json all = oci::Json::array();
   std::optional<Error> missing;
   for (const auto& n : names) {
@@ -152,10 +75,45 @@ Result<int> print_inspected(const std::vector<std::string>& names, const std::st
   if (format.empty()) {
     std::printf("%s\n", oci::dump_json_pretty(all).c_str());
   } else {
-    for (const auto& j : all) std::printf("%s\n", TRY(render_template(format, j)).c_str());
+    for (const auto& j : all)
+      std::printf("%s\n",
+                  trim(format) == "json" ? oci::dump_json(j).c_str() : TRY(t.execute(j)).c_str());
   }
   if (missing) return std::move(*missing);
   return 0;
+}
+
+Result<void> print_formatted(std::string_view format, const std::vector<oci::Json>& rows,
+                             const Listing& how, std::FILE* out) {
+  if (trim(format) == "json") {
+    for (const auto& row : rows) std::fprintf(out, "%s\n", oci::dump_json(row).c_str());
+    return {};
+  }
+  TemplateOptions options;
+  options.strict_fields = true;
+  options.type_name = how.type_name;
+  options.methods = how.methods;
+  bool table = format.starts_with("table");
+  std::string body(trim(table ? format.substr(5) : format));
+  if (table && body.empty())
+    body = std::string(trim(std::string_view(how.default_table).substr(5)));
+  auto t = TRY(Template::parse(unescape_format(body)));
+  if (!table) {
+    for (const auto& row : rows) std::fprintf(out, "%s\n", TRY(t.execute(row, options)).c_str());
+    return {};
+  }
+  // Docker writes the header and every row, each ended by a newline, through one tabwriter.
+  TemplateOptions header = options;
+  header.header = true;
+  oci::Json titles = oci::Json::object();
+  for (const auto& [field, title] : how.headers) titles[field] = title;
+  std::string text = TRY(t.execute(titles, header)) + "\n";
+  for (const auto& row : rows) text += TRY(t.execute(row, options)) + "\n";
+  text.pop_back();
+  Table tab;
+  for (const auto& line : split(text, '\n')) tab.add(split(line, '\t'));
+  tab.print(out);
+  return {};
 }
 
 }  // namespace strata::cli

@@ -28,11 +28,42 @@ TEST(TemplateTest, ControlBytesFromAnImageAreEscaped) {
   EXPECT_EQ(render_template("{{.CreatedBy}}\\n", {{"CreatedBy", "a"}}).value(), "a\n");
 }
 
-TEST(TemplateTest, UnknownFieldIsAnError) {
-  auto r = render_template("{{.Nope}}", oci::Json::object());
-  ASSERT_FALSE(r.ok());
-  EXPECT_EQ(r.error().message(), "template: can't evaluate field Nope in .Nope");
+TEST(TemplateTest, UnknownFieldPrintsNoValueLikeDockerInspect) {
+  EXPECT_EQ(render_template("{{.Nope}}", oci::Json::object()).value(), "<no value>");
+  EXPECT_EQ(render_template("json", {{"A", 1}}).value(), R"({"A":1})");
   EXPECT_FALSE(render_template("{{.A", oci::Json::object()).ok());
+}
+
+std::string formatted(std::string_view format, const std::vector<oci::Json>& rows,
+                      const Listing& how) {
+  char* buf = nullptr;
+  size_t len = 0;
+  std::FILE* f = open_memstream(&buf, &len);
+  auto r = print_formatted(format, rows, how, f);
+  std::fclose(f);
+  std::string out(buf, len);
+  free(buf);
+  return r.ok() ? out : "ERROR: " + r.error().message();
+}
+
+TEST(PrintFormattedTest, TableJsonAndPlain) {
+  Listing how;
+  how.headers = {{"ID", "IMAGE ID"}, {"Tag", "TAG"}};
+  how.type_name = "*formatter.ImageContext";
+  how.default_table = "table {{.ID}}\t{{.Tag}}";
+  std::vector<oci::Json> rows = {{{"ID", "abc"}, {"Tag", "latest"}},
+                                 {{"ID", "abcdefabcdef"}, {"Tag", "1"}}};
+  EXPECT_EQ(formatted("table {{.ID}}\t{{.Tag}}", rows, how),
+            "IMAGE ID       TAG\n"
+            "abc            latest\n"
+            "abcdefabcdef   1\n");
+  EXPECT_EQ(formatted("table", rows, how), formatted("table {{.ID}}\t{{.Tag}}", rows, how));
+  EXPECT_EQ(formatted("json", rows, how),
+            "{\"ID\":\"abc\",\"Tag\":\"latest\"}\n{\"ID\":\"abcdefabcdef\",\"Tag\":\"1\"}\n");
+  EXPECT_EQ(formatted("{{.Tag}}", rows, how), "latest\n1\n");
+  EXPECT_EQ(formatted("{{.Nope}}", rows, how),
+            "ERROR: template: :1:2: executing \"\" at <.Nope>: can't evaluate field Nope in type "
+            "*formatter.ImageContext");
 }
 
 TEST(TableTest, AlignsLikeDockerTabwriter) {

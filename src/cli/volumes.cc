@@ -101,15 +101,14 @@ Result<int> ls_command(const Context& ctx, const LsFlags& f) {
                     {"Links", TRY(vols.users(v.name)).size()},
                     {"Size", "N/A"}});
   std::string format = f.format.empty() ? "table {{.Driver}}\t{{.Name}}" : f.format;
-  TRY(print_formatted(format, rows,
-                      {{"Name", "VOLUME NAME"},
-                       {"Driver", "DRIVER"},
-                       {"Scope", "SCOPE"},
-                       {"Mountpoint", "MOUNTPOINT"},
-                       {"Labels", "LABELS"},
-                       {"Links", "LINKS"},
-                       {"Size", "SIZE"}},
-                      stdout));
+  Listing how;
+  how.headers = {{"Name", "VOLUME NAME"}, {"Driver", "DRIVER"},
+                 {"Scope", "SCOPE"},      {"Mountpoint", "MOUNTPOINT"},
+                 {"Labels", "LABELS"},    {"Links", "LINKS"},
+                 {"Size", "SIZE"}};
+  how.type_name = "*formatter.volumeContext";
+  how.default_table = "table {{.Driver}}\t{{.Name}}";
+  TRY(print_formatted(format, rows, how, stdout));
   return 0;
 }
 

@@ -91,8 +91,8 @@ std::string printable(std::string_view s) {
   return out;
 }
 
-std::string human_size(uint64_t bytes) {
-  // Docker's units.HumanSize: decimal units, 4 significant digits, trailing zeros dropped.
+std::string human_size(uint64_t bytes, int precision) {
+  // Docker's units.HumanSizeWithPrecision: decimal units, trailing zeros dropped.
   static constexpr const char* kUnits[] = {"B", "kB", "MB", "GB", "TB", "PB"};
   double v = static_cast<double>(bytes);
   int i = 0;
@@ -100,7 +100,7 @@ std::string human_size(uint64_t bytes) {
     v /= 1000.0;
     ++i;
   }
-  std::string num = fmt::format("{:.4g}", v);
+  std::string num = fmt::format("{:.{}g}", v, precision);
   return num + kUnits[i];
 }
 

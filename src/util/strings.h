@@ -14,8 +14,9 @@ std::vector<std::string> split(std::string_view s, char sep);
 // rest of the line (trimmed), spaces and all.
 std::vector<std::string> split_fields(std::string_view s, size_t max_fields = SIZE_MAX);
 std::string_view trim(std::string_view s);
-// "1.5MB" style, as Docker prints sizes (decimal units, 3 significant digits).
-std::string human_size(uint64_t bytes);
+// "1.5MB" style, as Docker prints sizes (decimal units, `precision` significant digits:
+// units.HumanSize has 4, ps's SIZE column 3).
+std::string human_size(uint64_t bytes, int precision = 4);
 // "2 hours ago" style, as Docker prints CREATED.
 std::string human_duration_ago(int64_t then_unix, int64_t now_unix);
 // RFC 3339 with nanoseconds and a Z, as image configs carry.

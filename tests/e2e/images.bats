@@ -236,7 +236,7 @@ Are you sure you want to continue? [y/N] " ]
 @test "cli: usage errors exit 125, command errors exit 1 with 'strata: ' on stderr" {
   run strata images --bogus
   [ "$status" -eq 125 ]
-  run strata inspect nosuch
+  run strata image inspect nosuch
   [ "$status" -eq 1 ]
   [ "$output" = "[]
 strata: no such image: nosuch" ]
