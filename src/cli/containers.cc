@@ -13,6 +13,7 @@
 #include "cli/command.h"
 #include "cli/container_io.h"
 #include "cli/output.h"
+#include "cli/terminal.h"
 #include "container/container.h"
 #include "util/strings.h"
 
@@ -26,21 +27,11 @@ using container::Engine;
 struct CreateFlags {
   container::Options o;
   std::string memory, cpus;
-  bool detach = false;
+  bool detach = false, sig_proxy = true;
+  std::string detach_keys = kDefaultDetachKeys;
   std::string image;
   std::vector<std::string> args;
 };
-
-// Docker's exit code for a container that could not be started: 127 when the command
-// is not found, 126 when it cannot be executed, else 125.
-int start_failure_code(const Error& e) {
-  std::string m = e.message();
-  if (m.find("No such file or directory") != std::string::npos ||
-      m.find("not found") != std::string::npos)
-    return 127;
-  if (m.find("Permission denied") != std::string::npos) return 126;
-  return 125;
-}
 
 Result<void> parse_limits(CreateFlags& f) {
   if (!f.memory.empty()) {
@@ -102,17 +93,34 @@ Result<Container> create_from(Engine& engine, CreateFlags& f) {
 }
 
 // `run` without -d: attach, start, relay output (and stdin with -i) until the exit
-// frame; signals to this process go to the container (Docker's sig-proxy).
-Result<int> run_attached(Engine& engine, Container& c, bool interactive) {
+// frame; signals to this process go to the container (Docker's sig-proxy) unless it has
+// a tty. Nothing when the user detached.
+Result<std::optional<int>> run_attached(Engine& engine, Container& c, const RelayOptions& o) {
   container::Attached attached;
+  if (o.tty) attached.size = window_size();
   auto started = engine.start(c, &attached);
   if (!started.ok()) return started.error();
-  return relay(engine, c, attached.sock.get(), interactive);
+  return relay(engine, c, attached.sock.get(), o);
+}
+
+Result<RelayOptions> relay_options(const Container& c, const std::string& detach_keys,
+                                   bool sig_proxy) {
+  RelayOptions o;
+  o.stdin = TRY(oci::get_bool_or(c.config, "OpenStdin", false));
+  o.tty = TRY(oci::get_bool_or(c.config, "Tty", false));
+  o.sig_proxy = sig_proxy;
+  o.detach_keys = TRY(parse_detach_keys(detach_keys));
+  TRY(check_input_tty(o.tty, o.stdin));
+  return o;
 }
 
 Result<int> run_command(const Context& ctx, CreateFlags& f) {
   auto env = TRY(ctx.open_engine());
   Engine& engine = *env.engine;
+  if (!f.detach) {
+    TRY(parse_detach_keys(f.detach_keys));
+    TRY(check_input_tty(f.o.tty, f.o.interactive));
+  }
   Container c = TRY(create_from(engine, f));
   if (f.detach) {
     auto r = engine.start(c, nullptr);
@@ -123,17 +131,21 @@ Result<int> run_command(const Context& ctx, CreateFlags& f) {
     std::printf("%s\n", c.id.c_str());
     return 0;
   }
-  auto code = run_attached(engine, c, f.o.interactive);
+  auto code = [&]() -> Result<std::optional<int>> {
+    return run_attached(engine, c, TRY(relay_options(c, f.detach_keys, f.sig_proxy)));
+  }();
   if (!code.ok()) {
     print_error(code.error());
     if (f.o.auto_remove) (void)engine.remove(c, true);
     return start_failure_code(code.error());
   }
+  if (!code->has_value()) return 0;  // detached: it runs on (its monitor applies --rm)
   if (f.o.auto_remove) {
     (void)engine.wait(c);
-    TRY(engine.remove(c, true));
+    auto removed = engine.remove(c, true);  // unless its monitor's cleanup did already
+    if (!removed.ok() && removed.error().code() != Errc::kNotFound) return removed.error();
   }
-  return *code;
+  return **code;
 }
 
 std::string quoted_command(const Container& c) {
@@ -248,6 +260,9 @@ void register_container_commands(CLI::App& app, Context& ctx) {
   both("run", {}, "Create and run a new container from an image", [&ctx, run_flags](CLI::App* c) {
     add_create_flags(c, *run_flags);
     c->add_flag("-d,--detach", run_flags->detach, "Run container in background and print its ID");
+    c->add_option("--detach-keys", run_flags->detach_keys,
+                  "Override the key sequence for detaching a container");
+    c->add_option("--sig-proxy", run_flags->sig_proxy, "Proxy received signals to the process");
     c->callback([&ctx, run_flags] {
       ctx.action = [&ctx, run_flags] { return run_command(ctx, *run_flags); };
     });
@@ -267,8 +282,9 @@ void register_container_commands(CLI::App& app, Context& ctx) {
                                "you cannot start and attach multiple containers at once");
           auto env = TRY(ctx.open_engine());
           Container ct = TRY(env.engine->get(start_refs->front()));
-          bool in = TRY(oci::get_bool_or(ct.config, "OpenStdin", false));
-          return run_attached(*env.engine, ct, in);
+          auto code =
+              TRY(run_attached(*env.engine, ct, TRY(relay_options(ct, kDefaultDetachKeys, true))));
+          return code.value_or(0);
         }
         return for_each(ctx, *start_refs,
                         [](Engine& e, Container& ct) { return e.start(ct, nullptr); });
@@ -345,6 +361,8 @@ void register_container_commands(CLI::App& app, Context& ctx) {
          });
        });
   register_logs_command(both, ctx);
+  register_attach_command(both, ctx);
+  register_exec_command(both, ctx);
 
   // What a container's monitor runs when the container has exited (not for users).
   auto cleanup_id = std::make_shared<std::string>();

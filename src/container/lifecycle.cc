@@ -4,7 +4,6 @@
 // runs no code of its own between fork and exec.
 #include <fcntl.h>
 #include <signal.h>
-#include <spawn.h>
 #include <sys/file.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
@@ -15,13 +14,12 @@
 
 #include "container/container.h"
 #include "container/monitor/protocol.h"
+#include "container/spawn.h"
 #include "snapshot/snapshot.h"
 #include "sys/fs.h"
 #include "sys/io.h"
 #include "sys/unix_socket.h"
 #include "util/strings.h"
-
-extern char** environ;
 
 namespace strata::container {
 
@@ -31,26 +29,9 @@ namespace mon = monitor;
 
 // Spawns argv with fd `sync` as its fd 3 (or none), stdin from /dev/null, and waits.
 Result<int> spawn_and_wait(const std::vector<std::string>& argv, int sync, bool quiet) {
-  posix_spawn_file_actions_t fa;
-  posix_spawn_file_actions_init(&fa);
-  posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-  if (quiet) {
-    posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
-    posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
-  }
-  if (sync >= 0) posix_spawn_file_actions_adddup2(&fa, sync, 3);
-  posix_spawn_file_actions_addclosefrom_np(&fa, sync >= 0 ? 4 : 3);
-  std::vector<char*> cargv;
-  for (const auto& s : argv) cargv.push_back(const_cast<char*>(s.c_str()));
-  cargv.push_back(nullptr);
-  pid_t pid;
-  int rc = ::posix_spawn(&pid, cargv[0], &fa, nullptr, cargv.data(), environ);
-  posix_spawn_file_actions_destroy(&fa);
-  if (rc != 0) return Error::from_errno(rc, fmt::format("run `{}`", argv[0]));
-  int st;
-  while (::waitpid(pid, &st, 0) < 0)
-    if (errno != EINTR) return Error::from_errno(errno, "waitpid");
-  return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+  int out = quiet ? -1 : 1, err = quiet ? -1 : 2;
+  pid_t pid = TRY(spawn_process(argv, {-1, out, err}, sync));
+  return wait_process(pid);
 }
 
 // The monitor of a running container holds an exclusive flock on its lock file. Returns
@@ -156,6 +137,7 @@ Result<void> Engine::start(Container& c, Attached* attach) {
   // json-file with rotation on by default (Docker leaves it unbounded): 10m, 3 files.
   std::string log_max = "10485760", log_files = "3";
   bool open_stdin = TRY(oci::get_bool_or(c.config, "OpenStdin", false));
+  bool tty = TRY(oci::get_bool_or(c.config, "Tty", false));
   std::vector<std::string> argv = {paths_.monitor,
                                    c.id,
                                    store_.root(),
@@ -168,6 +150,7 @@ Result<void> Engine::start(Container& c, Attached* attach) {
                                    runtime_root(c),
                                    "1",
                                    open_stdin ? "1" : "0",
+                                   tty ? "1" : "0",
                                    "--",
                                    paths_.self,
                                    "--root",
@@ -192,7 +175,13 @@ Result<void> Engine::start(Container& c, Attached* attach) {
     std::from_chars(f[1].data(), f[1].data() + f[1].size(), pid);
     std::from_chars(f[2].data(), f[2].data() + f[2].size(), monitor_pid);
   }
-  if (attach) attach->sock = TRY(sys::connect_unix(run + "/" + mon::kAttachSocket, "attach"));
+  if (attach) {
+    attach->sock = TRY(sys::connect_unix(run + "/" + mon::kAttachSocket, "attach"));
+    // Before "start": the monitor applies it before the process runs.
+    if (attach->size &&
+        sys::send_all(attach->sock.get(), mon::frame(mon::kResize, *attach->size)) < 0)
+      return Error::from_errno(errno, "attach: send window size");
+  }
   if (sys::write_all(mine.get(), "start\n") < 0) return Error::from_errno(errno, "start monitor");
   line = mon::read_line(mine.get());
   if (line != "started") {
