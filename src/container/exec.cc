@@ -23,11 +23,13 @@ namespace strata::container {
 
 namespace {
 
-// Every capability the runtime knows, for --privileged.
+// Every capability the runtime knows and our bounding set holds (what a process of
+// ours can be given), for --privileged.
 oci::Json all_capabilities() {
   oci::Json caps = oci::Json::array();
   for (int i = 0; !oci::capability_name(i).empty(); ++i)
-    caps.push_back(std::string(oci::capability_name(i)));
+    if (::prctl(PR_CAPBSET_READ, i, 0, 0, 0) == 1)
+      caps.push_back(std::string(oci::capability_name(i)));
   return caps;
 }
 
