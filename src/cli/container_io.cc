@@ -24,7 +24,8 @@ namespace {
 
 namespace mon = container::monitor;
 
-constexpr int kProxied[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH};
+constexpr std::initializer_list<int> kProxied = {SIGINT,  SIGTERM, SIGHUP,  SIGQUIT,
+                                                 SIGUSR1, SIGUSR2, SIGWINCH};
 
 // Frames as they arrive: returns the exit code once the exit frame is complete.
 class FrameReader {
@@ -81,11 +82,8 @@ Result<void> check_input_tty(bool tty, bool interactive) {
 
 Result<std::optional<int>> relay(container::Engine& engine, container::Container& c, int sock,
                                  const RelayOptions& o) {
-  sigset_t set, old;
-  sigemptyset(&set);
-  for (int s : kProxied) sigaddset(&set, s);
-  sigprocmask(SIG_BLOCK, &set, &old);
-  UniqueFd sigfd(::signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK));
+  std::optional<SignalFd> sigfd;
+  sigfd.emplace(std::initializer_list<int>(kProxied));
   ::signal(SIGPIPE, SIG_IGN);
   std::optional<RawTerminal> raw;
   if (o.tty && o.stdin) raw.emplace(0);
@@ -95,15 +93,13 @@ Result<std::optional<int>> relay(container::Engine& engine, container::Container
   bool stdin_open = o.stdin, detached = false, ended = false;
   char buf[65536];
   while (!code && !detached && !ended) {
-    pollfd fds[3] = {{sock, POLLIN, 0}, {sigfd.get(), POLLIN, 0}, {stdin_open ? 0 : -1, POLLIN, 0}};
+    pollfd fds[3] = {{sock, POLLIN, 0}, {sigfd->fd(), POLLIN, 0}, {stdin_open ? 0 : -1, POLLIN, 0}};
     if (::poll(fds, 3, -1) < 0) {
       if (errno == EINTR) continue;
       break;
     }
     if (fds[1].revents) {
-      struct signalfd_siginfo si;
-      while (::read(sigfd.get(), &si, sizeof si) == sizeof si) {
-        int sig = static_cast<int>(si.ssi_signo);
+      while (int sig = sigfd->next()) {
         if (sig == SIGWINCH) {
           if (auto size = window_size(); size && o.tty)
             (void)sys::send_all(sock, mon::frame(mon::kResize, *size));
@@ -132,7 +128,7 @@ Result<std::optional<int>> relay(container::Engine& engine, container::Container
     }
   }
   raw.reset();
-  sigprocmask(SIG_SETMASK, &old, nullptr);
+  sigfd.reset();
   if (detached) return std::optional<int>();
   if (ended) return code;
   // The exit is recorded (and the monitor gone) before this returns: a `ps -a` right

@@ -75,25 +75,21 @@ void set_size(int master) {
 // The pty master to this terminal and back until the process closes it; SIGWINCH
 // passes the window size on. Signals that would end this process end the relay.
 void relay_pty(int master, bool interactive) {
-  sigset_t set, old;
-  sigemptyset(&set);
-  for (int s : {SIGWINCH, SIGINT, SIGTERM, SIGHUP, SIGQUIT}) sigaddset(&set, s);
-  sigprocmask(SIG_BLOCK, &set, &old);
-  UniqueFd sigfd(::signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK));
+  std::optional<SignalFd> sigfd;
+  sigfd.emplace(std::initializer_list<int>{SIGWINCH, SIGINT, SIGTERM, SIGHUP, SIGQUIT});
   std::optional<RawTerminal> raw;
   if (interactive) raw.emplace(0);
   bool in_open = interactive, done = false;
   char buf[65536];
   while (!done) {
-    pollfd fds[3] = {{master, POLLIN, 0}, {sigfd.get(), POLLIN, 0}, {in_open ? 0 : -1, POLLIN, 0}};
+    pollfd fds[3] = {{master, POLLIN, 0}, {sigfd->fd(), POLLIN, 0}, {in_open ? 0 : -1, POLLIN, 0}};
     if (::poll(fds, 3, -1) < 0) {
       if (errno == EINTR) continue;
       break;
     }
     if (fds[1].revents) {
-      struct signalfd_siginfo si;
-      while (::read(sigfd.get(), &si, sizeof si) == sizeof si) {
-        if (si.ssi_signo == SIGWINCH)
+      while (int sig = sigfd->next()) {
+        if (sig == SIGWINCH)
           set_size(master);
         else
           done = true;
@@ -113,8 +109,7 @@ void relay_pty(int master, bool interactive) {
       (void)sys::write_all(1, {buf, static_cast<size_t>(n)});
     }
   }
-  raw.reset();
-  sigprocmask(SIG_SETMASK, &old, nullptr);
+  raw.reset();  // before the signals are unblocked
 }
 
 Result<int> exec_command(const Context& ctx, ExecFlags& f) {

@@ -2,6 +2,7 @@
 #include "cli/terminal.h"
 
 #include <sys/ioctl.h>
+#include <sys/signalfd.h>
 #include <unistd.h>
 
 #include "util/strings.h"
@@ -17,6 +18,22 @@ RawTerminal::RawTerminal(int fd) {
 
 RawTerminal::~RawTerminal() {
   if (fd_ >= 0) (void)::tcsetattr(fd_, TCSADRAIN, &saved_);
+}
+
+SignalFd::SignalFd(std::initializer_list<int> signals) {
+  sigset_t set;
+  sigemptyset(&set);
+  for (int s : signals) sigaddset(&set, s);
+  sigprocmask(SIG_BLOCK, &set, &old_);
+  fd_.reset(::signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK));
+}
+
+SignalFd::~SignalFd() { sigprocmask(SIG_SETMASK, &old_, nullptr); }
+
+int SignalFd::next() {
+  struct signalfd_siginfo si;
+  if (::read(fd_.get(), &si, sizeof si) != sizeof si) return 0;
+  return static_cast<int>(si.ssi_signo);
 }
 
 std::optional<std::string> window_size() {

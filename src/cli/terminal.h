@@ -3,13 +3,16 @@
 // of the command), the window size, and Docker's detach keys.
 #pragma once
 
+#include <signal.h>
 #include <termios.h>
 
+#include <initializer_list>
 #include <optional>
 #include <string>
 #include <string_view>
 
 #include "util/result.h"
+#include "util/unique_fd.h"
 
 namespace strata::cli {
 
@@ -27,6 +30,23 @@ class RawTerminal {
  private:
   int fd_ = -1;
   struct termios saved_ {};
+};
+
+// Blocks `signals` for as long as it lives (the old mask comes back after), taking them
+// through a signalfd instead: an attached client sees them in its poll loop.
+class SignalFd {
+ public:
+  explicit SignalFd(std::initializer_list<int> signals);
+  ~SignalFd();
+  SignalFd(const SignalFd&) = delete;
+  SignalFd& operator=(const SignalFd&) = delete;
+  int fd() const { return fd_.get(); }
+  // The next pending signal, 0 if none.
+  int next();
+
+ private:
+  sigset_t old_;
+  UniqueFd fd_;
 };
 
 // "ROWS COLS" of the terminal on stdout (or stdin), for the attach protocol's resize.
