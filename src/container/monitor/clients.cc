@@ -27,6 +27,7 @@ bool Clients::send_queued(Client& c) {
     if (n <= 0) return false;
     c.out.erase(0, static_cast<size_t>(n));
   }
+  if (c.out.empty()) std::string().swap(c.out);  // an idle monitor keeps no burst's buffer
   return c.out.size() <= kClientBuffer;
 }
 
