@@ -12,6 +12,7 @@
 #include <deque>
 #include <thread>
 
+#include "cli/terminal.h"
 #include "container/monitor/protocol.h"
 #include "sys/fs.h"
 #include "sys/io.h"
@@ -23,7 +24,8 @@ namespace {
 
 namespace mon = container::monitor;
 
-constexpr int kProxied[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH};
+constexpr std::initializer_list<int> kProxied = {SIGINT,  SIGTERM, SIGHUP,  SIGQUIT,
+                                                 SIGUSR1, SIGUSR2, SIGWINCH};
 
 // Frames as they arrive: returns the exit code once the exit frame is complete.
 class FrameReader {
@@ -31,13 +33,11 @@ class FrameReader {
   // False when the peer sent something that is not a frame.
   bool feed(std::string_view data, std::optional<int>* exit_code) {
     buf_.append(data);
-    while (buf_.size() >= mon::kFrameHeader) {
-      auto b = [&](size_t i) { return static_cast<uint32_t>(static_cast<uint8_t>(buf_[i])); };
-      uint32_t len = b(1) << 24 | b(2) << 16 | b(3) << 8 | b(4);
-      if (len > mon::kMaxFrame) return false;
-      if (buf_.size() < mon::kFrameHeader + len) break;
-      std::string_view payload(buf_.data() + mon::kFrameHeader, len);
-      switch (b(0)) {
+    mon::FrameType type;
+    std::string payload;
+    bool bad = false;
+    while (mon::next_frame(buf_, &type, &payload, &bad)) {
+      switch (type) {
         case mon::kStdout:
           (void)sys::write_all(1, payload);
           break;
@@ -53,9 +53,8 @@ class FrameReader {
         default:
           return false;
       }
-      buf_.erase(0, mon::kFrameHeader + len);
     }
-    return true;
+    return !bad;
   }
 
  private:
@@ -64,50 +63,81 @@ class FrameReader {
 
 }  // namespace
 
-Result<int> relay(container::Engine& engine, container::Container& c, int sock, bool interactive) {
-  sigset_t set, old;
-  sigemptyset(&set);
-  for (int s : kProxied) sigaddset(&set, s);
-  sigprocmask(SIG_BLOCK, &set, &old);
-  UniqueFd sigfd(::signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK));
+int start_failure_code(const Error& e) {
+  std::string m = e.message();
+  if (m.find("No such file or directory") != std::string::npos ||
+      m.find("not found") != std::string::npos)
+    return 127;
+  if (m.find("Permission denied") != std::string::npos ||
+      m.find("permission denied") != std::string::npos)
+    return 126;
+  return 125;
+}
+
+Result<void> check_input_tty(bool tty, bool interactive) {
+  if (tty && interactive && !::isatty(0))
+    return Error::make(Errc::kInvalidArgument, "the input device is not a TTY");
+  return {};
+}
+
+Result<std::optional<int>> relay(container::Engine& engine, container::Container& c, int sock,
+                                 const RelayOptions& o) {
+  std::optional<SignalFd> sigfd;
+  sigfd.emplace(std::initializer_list<int>(kProxied));
   ::signal(SIGPIPE, SIG_IGN);
+  std::optional<RawTerminal> raw;
+  if (o.tty && o.stdin) raw.emplace(0);
+  DetachWatch watch(o.stdin ? o.detach_keys : "");
   FrameReader frames;
   std::optional<int> code;
-  bool stdin_open = interactive;
+  bool stdin_open = o.stdin, detached = false, ended = false;
   char buf[65536];
-  while (!code) {
-    pollfd fds[3] = {{sock, POLLIN, 0}, {sigfd.get(), POLLIN, 0}, {stdin_open ? 0 : -1, POLLIN, 0}};
+  while (!code && !detached && !ended) {
+    pollfd fds[3] = {{sock, POLLIN, 0}, {sigfd->fd(), POLLIN, 0}, {stdin_open ? 0 : -1, POLLIN, 0}};
     if (::poll(fds, 3, -1) < 0) {
       if (errno == EINTR) continue;
       break;
     }
     if (fds[1].revents) {
-      struct signalfd_siginfo si;
-      while (::read(sigfd.get(), &si, sizeof si) == sizeof si)
-        if (si.ssi_signo != SIGWINCH) (void)engine.kill(c, static_cast<int>(si.ssi_signo));
+      while (int sig = sigfd->next()) {
+        if (sig == SIGWINCH) {
+          if (auto size = window_size(); size && o.tty)
+            (void)sys::send_all(sock, mon::frame(mon::kResize, *size));
+        } else if (o.sig_proxy && !o.tty) {
+          (void)engine.kill(c, sig);
+        } else {
+          ended = true;  // no proxy: the signal ends this client (the container runs on)
+          code = 128 + sig;
+        }
+      }
     }
-    if (fds[2].revents) {
+    if (fds[2].revents && !ended) {
       ssize_t n = ::read(0, buf, sizeof buf);
       if (n > 0) {
-        (void)sys::send_all(sock, {buf, static_cast<size_t>(n)});
+        std::string pass = watch.feed({buf, static_cast<size_t>(n)}, &detached);
+        if (!pass.empty()) (void)sys::send_all(sock, mon::frame(mon::kStdin, pass));
       } else if (n == 0 || errno != EINTR) {
-        ::shutdown(sock, SHUT_WR);
+        (void)sys::send_all(sock, mon::frame(mon::kStdinClose, ""));
         stdin_open = false;
       }
     }
-    if (fds[0].revents) {
+    if (fds[0].revents && !ended && !detached) {
       ssize_t n = ::read(sock, buf, sizeof buf);
       if (n < 0 && errno == EINTR) continue;
       if (n <= 0 || !frames.feed({buf, static_cast<size_t>(n)}, &code)) break;
     }
   }
-  sigprocmask(SIG_SETMASK, &old, nullptr);
+  raw.reset();
+  sigfd.reset();
+  if (detached) return std::optional<int>();
+  if (ended) return code;
   // The exit is recorded (and the monitor gone) before this returns: a `ps -a` right
-  // after shows the container exited. An --rm container may be gone already.
+  // after shows the container exited.
   auto waited = engine.wait(c);
-  if (!waited.ok() && !(code && waited.error().code() == Errc::kNotFound)) return waited.error();
+  if (!waited.ok() && !(code && waited.error().code() == Errc::kNotFound))
+    return std::move(waited).error();  // (gone already: its monitor applied --rm)
   int out = code ? *code : *waited;
-  return out < 0 ? 255 : out;
+  return std::optional<int>(out < 0 ? 255 : out);
 }
 
 bool parse_log_time(std::string_view text, int64_t now, int64_t* ns) {

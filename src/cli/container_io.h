@@ -4,16 +4,34 @@
 #pragma once
 
 #include <functional>
+#include <optional>
+#include <string>
 
 #include "cli/command.h"
 #include "container/container.h"
 
 namespace strata::cli {
 
-// Relays frames from the attach socket to stdout/stderr (and stdin to it with
-// `interactive`) until the container exits; signals to this process are sent on to the
-// container. Returns the container's exit code (255 when none was recorded).
-Result<int> relay(container::Engine& engine, container::Container& c, int sock, bool interactive);
+// How an attached client relays (run, start -a, attach).
+struct RelayOptions {
+  bool stdin = false;       // send our stdin to the container
+  bool tty = false;         // the container has a pty: raw terminal, window size, no sig-proxy
+  bool sig_proxy = true;    // without a tty: signals to this process go to the container
+  std::string detach_keys;  // the bytes (parse_detach_keys); empty: none
+};
+
+// Relays frames from the attach socket to stdout/stderr (and stdin to it) until the
+// container exits. Returns the container's exit code (255 when none was recorded), or
+// nothing when the user typed the detach keys (the container runs on).
+Result<std::optional<int>> relay(container::Engine& engine, container::Container& c, int sock,
+                                 const RelayOptions& o);
+
+// Docker's exit code for a process that could not be started, from the runtime's
+// error: 127 when the command is not found, 126 when it cannot be executed, else 125.
+int start_failure_code(const Error& e);
+
+// Docker's refusal of -t with -i when stdin is not a terminal.
+Result<void> check_input_tty(bool tty, bool interactive);
 
 // Registers `logs` through `both` (a command at the top and under `container`).
 using AddBoth = std::function<void(const std::string&, const std::vector<std::string>&,
@@ -23,6 +41,8 @@ void register_logs_command(const AddBoth& both, Context& ctx);
 void register_admin_commands(const AddBoth& both, Context& ctx);
 // `ps` (cli/ps.cc); `group` is `strata container`, where it is also `ls`.
 void register_ps_command(const AddBoth& both, CLI::App& group, Context& ctx);
+void register_attach_command(const AddBoth& both, Context& ctx);  // attach.cc
+void register_exec_command(const AddBoth& both, Context& ctx);    // exec.cc
 
 // Docker's --since/--until values: an RFC 3339 time, unix seconds, or a duration before
 // now ("10m", "1h30m", "45s"). False if `text` is none of them.

@@ -15,6 +15,7 @@
 #include "cli/create_flags.h"
 #include "cli/inspect.h"
 #include "cli/output.h"
+#include "cli/terminal.h"
 #include "container/container.h"
 #include "util/strings.h"
 
@@ -25,29 +26,35 @@ namespace {
 using container::Container;
 using container::Engine;
 
-// Docker's exit code for a container that could not be started: 127 when the command
-// is not found, 126 when it cannot be executed, else 125.
-int start_failure_code(const Error& e) {
-  std::string m = e.message();
-  if (m.find("No such file or directory") != std::string::npos ||
-      m.find("not found") != std::string::npos)
-    return 127;
-  if (m.find("Permission denied") != std::string::npos) return 126;
-  return 125;
-}
-
 // `run` without -d: attach, start, relay output (and stdin with -i) until the exit
-// frame; signals to this process go to the container (Docker's sig-proxy).
-Result<int> run_attached(Engine& engine, Container& c, bool interactive) {
+// frame; signals to this process go to the container (Docker's sig-proxy) unless it has
+// a tty. Nothing when the user detached.
+Result<std::optional<int>> run_attached(Engine& engine, Container& c, const RelayOptions& o) {
   container::Attached attached;
+  if (o.tty) attached.size = window_size();
   auto started = engine.start(c, &attached);
   if (!started.ok()) return started.error();
-  return relay(engine, c, attached.sock.get(), interactive);
+  return relay(engine, c, attached.sock.get(), o);
+}
+
+Result<RelayOptions> relay_options(const Container& c, const std::string& detach_keys,
+                                   bool sig_proxy) {
+  RelayOptions o;
+  o.stdin = TRY(oci::get_bool_or(c.config, "OpenStdin", false));
+  o.tty = TRY(oci::get_bool_or(c.config, "Tty", false));
+  o.sig_proxy = sig_proxy;
+  o.detach_keys = TRY(parse_detach_keys(detach_keys));
+  TRY(check_input_tty(o.tty, o.stdin));
+  return o;
 }
 
 Result<int> run_command(const Context& ctx, CreateFlags& f) {
   auto env = TRY(ctx.open_engine());
   Engine& engine = *env.engine;
+  if (!f.detach) {
+    TRY(parse_detach_keys(f.detach_keys));
+    TRY(check_input_tty(f.o.tty, f.o.interactive));
+  }
   Container c = TRY(create_from(engine, f));
   if (f.detach) {
     auto r = engine.start(c, nullptr);
@@ -58,19 +65,22 @@ Result<int> run_command(const Context& ctx, CreateFlags& f) {
     std::printf("%s\n", c.id.c_str());
     return 0;
   }
-  auto code = run_attached(engine, c, f.o.interactive);
+  auto code = [&]() -> Result<std::optional<int>> {
+    return run_attached(engine, c, TRY(relay_options(c, f.detach_keys, f.sig_proxy)));
+  }();
   if (!code.ok()) {
     print_error(code.error());
     if (f.o.auto_remove) (void)engine.remove(c, true, true);
     return start_failure_code(code.error());
   }
+  if (!code->has_value()) return 0;  // detached: it runs on (its monitor applies --rm)
   if (f.o.auto_remove) {
     (void)engine.wait(c);
     // The monitor may have removed it first (its exit command does for --rm).
     if (auto r = engine.remove(c, true, true); !r.ok() && r.error().code() != Errc::kNotFound)
       return std::move(r).error();
   }
-  return *code;
+  return **code;
 }
 
 // Runs `fn` on each named container, printing the name as given on success; the exit
@@ -129,6 +139,9 @@ void register_container_commands(CLI::App& app, Context& ctx) {
   both("run", {}, "Create and run a new container from an image", [&ctx, run_flags](CLI::App* c) {
     add_create_flags(c, *run_flags);
     c->add_flag("-d,--detach", run_flags->detach, "Run container in background and print its ID");
+    c->add_option("--detach-keys", run_flags->detach_keys,
+                  "Override the key sequence for detaching a container");
+    c->add_option("--sig-proxy", run_flags->sig_proxy, "Proxy received signals to the process");
     c->callback([&ctx, run_flags] {
       ctx.action = [&ctx, run_flags] { return run_command(ctx, *run_flags); };
     });
@@ -148,8 +161,9 @@ void register_container_commands(CLI::App& app, Context& ctx) {
                                "you cannot start and attach multiple containers at once");
           auto env = TRY(ctx.open_engine());
           Container ct = TRY(env.engine->get(start_refs->front()));
-          bool in = TRY(oci::get_bool_or(ct.config, "OpenStdin", false));
-          return run_attached(*env.engine, ct, in);
+          auto code =
+              TRY(run_attached(*env.engine, ct, TRY(relay_options(ct, kDefaultDetachKeys, true))));
+          return code.value_or(0);
         }
         return for_each(ctx, *start_refs,
                         [](Engine& e, Container& ct) { return e.start(ct, nullptr); });
@@ -220,6 +234,8 @@ void register_container_commands(CLI::App& app, Context& ctx) {
        });
   register_logs_command(both, ctx);
   register_admin_commands(both, ctx);
+  register_attach_command(both, ctx);
+  register_exec_command(both, ctx);
 
   // What a container's monitor runs when the container has exited (not for users).
   auto cleanup_id = std::make_shared<std::string>();

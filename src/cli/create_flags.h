@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "cli/terminal.h"
 #include "container/container.h"
 
 namespace strata::cli {
@@ -14,7 +15,8 @@ namespace strata::cli {
 struct CreateFlags {
   container::Options o;
   std::string memory, cpus, memory_swap, memory_reservation;
-  bool detach = false;
+  bool detach = false, sig_proxy = true;
+  std::string detach_keys = kDefaultDetachKeys;
   std::string image;
   std::vector<std::string> args;
 };

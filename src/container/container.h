@@ -9,8 +9,10 @@
 // with what its monitor left (sync), so a dead monitor or a reboot shows as "exited".
 #pragma once
 
+#include <array>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "container/host_flags.h"
@@ -79,9 +81,32 @@ struct Paths {
   std::string runtime_name;  // its name, for --runtime values
 };
 
-// What an attached start gives back: the connected attach socket.
+// What an attached start gives back: the connected attach socket. `size` ("ROWS COLS"),
+// when set, is sent as the pty's first window size before the process runs.
 struct Attached {
   UniqueFd sock;
+  std::optional<std::string> size;
+};
+
+// What `exec` takes from the command line.
+struct ExecOptions {
+  std::vector<std::string> cmd;
+  std::vector<std::string> env;  // K=V, or K for the caller's K
+  std::string user, workdir;
+  bool tty = false, detach = false, privileged = false;
+  std::optional<std::string> size;  // "ROWS COLS": the pty's first window size
+};
+
+// A runtime `exec` in progress (the runtime is our child): its files in the run dir,
+// and with a tty, the socket it sends the pty master to. With a tty the runtime runs
+// detached (runc takes a console socket only so) and the caller, made a child
+// subreaper, inherits the process and waits for it itself.
+struct ExecProcess {
+  pid_t pid = 0;
+  bool adopt = false;         // the process becomes our child when the runtime exits
+  std::optional<int> status;  // the runtime's exit code, once reaped
+  std::string process_file, pid_file;
+  UniqueFd console_listener, console_dir;
 };
 
 class Engine {
@@ -104,6 +129,18 @@ class Engine {
   Result<void> remove(Container& c, bool force, bool volumes = false);
   // Blocks until the container is not running; its exit code.
   Result<int> wait(Container& c);
+  // Connects to a running container's monitor as an attach client (monitor/protocol.h).
+  Result<UniqueFd> attach(const Container& c);
+  // Starts `o.cmd` in running container `c` through the runtime's exec (posix_spawn),
+  // with `stdio` as the runtime's fds 0-2 (-1: /dev/null; the process inherits them
+  // unless it has a tty): the process is built from the container's config.json with
+  // the options applied (user resolved in the image, as create does).
+  Result<ExecProcess> exec(const Container& c, const ExecOptions& o, std::array<int, 3> stdio);
+  // With a tty: the pty master the runtime sends (an error if it exits first).
+  Result<UniqueFd> exec_console(ExecProcess& p);
+  // Waits for the runtime and removes the exec's files: its exit code, and whether the
+  // process started at all (false: the runtime failed before, and said why on stderr).
+  Result<std::pair<int, bool>> exec_wait(ExecProcess& p);
   // The monitor's exit command: record the exit, and remove an --rm container.
   Result<void> cleanup(std::string_view id);
 

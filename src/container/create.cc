@@ -22,6 +22,8 @@ namespace {
 
 std::string env_key(std::string_view kv) { return std::string(kv.substr(0, kv.find('='))); }
 
+}  // namespace
+
 // The image's Env, then the command line's, a later key replacing an earlier one.
 std::vector<std::string> merge_env(const std::vector<std::string>& image,
                                    const std::vector<std::string>& given) {
@@ -42,6 +44,17 @@ std::vector<std::string> merge_env(const std::vector<std::string>& image,
   }
   return out;
 }
+
+Result<void> check_workdir(const std::string& workdir) {
+  if (!workdir.empty() && workdir[0] != '/')
+    return Error::make(Errc::kInvalidArgument,
+                       fmt::format("the working directory '{}' is invalid, it needs to be an "
+                                   "absolute path",
+                                   printable(workdir)));
+  return {};
+}
+
+namespace {
 
 Result<oci::Json> labels_json(const std::map<std::string, std::string>& image,
                               const std::vector<std::string>& given) {
@@ -86,11 +99,7 @@ Result<Container> Engine::create(const Options& o, std::string_view image) {
   if (entrypoint.empty() && cmd.empty())
     return Error::make(Errc::kInvalidArgument, "no command specified");
   std::string workdir = !o.workdir.empty() ? o.workdir : ic.config.working_dir;
-  if (!workdir.empty() && workdir[0] != '/')
-    return Error::make(Errc::kInvalidArgument,
-                       fmt::format("the working directory '{}' is invalid, it needs to be an "
-                                   "absolute path",
-                                   printable(workdir)));
+  TRY(check_workdir(workdir));
   std::string hostname = !o.hostname.empty() ? o.hostname : c.short_id();
   // Docker's order: the env files, then -e; a later key wins.
   std::vector<std::string> given = TRY(read_env_files(o.host.env_files));

@@ -185,6 +185,7 @@ Result<void> Engine::start(Container& c, Attached* attach) {
   UniqueFd mine(sv[0]), theirs(sv[1]);
   auto [log_max, log_files] = TRY(log_rotation(c.host_config));
   bool open_stdin = TRY(oci::get_bool_or(c.config, "OpenStdin", false));
+  bool tty = TRY(oci::get_bool_or(c.config, "Tty", false));
   std::vector<std::string> argv = {paths_.monitor,
                                    c.id,
                                    store_.root(),
@@ -197,6 +198,7 @@ Result<void> Engine::start(Container& c, Attached* attach) {
                                    runtime_root(c),
                                    "1",
                                    open_stdin ? "1" : "0",
+                                   tty ? "1" : "0",
                                    "--",
                                    paths_.self,
                                    "--root",
@@ -221,7 +223,13 @@ Result<void> Engine::start(Container& c, Attached* attach) {
     std::from_chars(f[1].data(), f[1].data() + f[1].size(), pid);
     std::from_chars(f[2].data(), f[2].data() + f[2].size(), monitor_pid);
   }
-  if (attach) attach->sock = TRY(sys::connect_unix(run + "/" + mon::kAttachSocket, "attach"));
+  if (attach) {
+    attach->sock = TRY(sys::connect_unix(run + "/" + mon::kAttachSocket, "attach"));
+    // Before "start": the monitor applies it before the process runs.
+    if (attach->size &&
+        sys::send_all(attach->sock.get(), mon::frame(mon::kResize, *attach->size)) < 0)
+      return Error::from_errno(errno, "attach: send window size");
+  }
   if (sys::write_all(mine.get(), "start\n") < 0) return Error::from_errno(errno, "start monitor");
   line = mon::read_line(mine.get());
   if (line != "started") {

@@ -6,9 +6,9 @@
 #include <charconv>
 #include <optional>
 
+#include "container/mounts.h"
 #include "container/security.h"
 #include "container/spec_flags.h"
-#include "container/mounts.h"
 #include "oci/runtime_spec.h"
 #include "sys/fs.h"
 #include "util/strings.h"

@@ -33,6 +33,12 @@ Result<LaunchUser> lookup_user(std::string_view passwd, std::string_view group,
 
 // The container's cgroup, relative to each hierarchy's root.
 inline std::string cgroup_path(const std::string& id) { return "/strata/" + id; }
+// Env lists: `base`, then `given` (K=V, or a bare K for the caller's K), a later key
+// replacing an earlier one.
+std::vector<std::string> merge_env(const std::vector<std::string>& base,
+                                   const std::vector<std::string>& given);
+// Docker's refusal of a relative working directory.
+Result<void> check_workdir(const std::string& workdir);
 
 std::string hosts_file(const std::string& hostname);
 std::string resolv_conf();

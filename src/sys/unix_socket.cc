@@ -11,23 +11,27 @@
 
 namespace strata::sys {
 
+Result<std::string> socket_path(const std::string& path, std::string_view what, UniqueFd* dir) {
+  constexpr size_t kMax = sizeof(sockaddr_un::sun_path) - 1;
+  if (path.size() <= kMax) return path;
+  size_t slash = path.rfind('/');
+  std::string parent = slash == std::string::npos ? "." : path.substr(0, slash);
+  dir->reset(::open(parent.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
+  if (!dir->valid())
+    return Error::from_errno(errno, fmt::format("{} `{}`: open directory", what, path));
+  std::string name = fmt::format("/proc/{}/fd/{}/{}", ::getpid(), dir->get(),
+                                 slash == std::string::npos ? path : path.substr(slash + 1));
+  if (name.size() > kMax)
+    return Error::make(Errc::kInvalidArgument, fmt::format("{} `{}`: path too long", what, path));
+  return name;
+}
+
 namespace {
 
-// The address of `path`; a path too long for sun_path goes through an O_PATH descriptor
-// of its directory, kept open in *dir while the address is used.
-Result<sockaddr_un> unix_address(const std::string& path, std::string_view what, UniqueFd* dir) {
+Result<struct sockaddr_un> address(const std::string& path, std::string_view what, UniqueFd* dir) {
+  std::string name = TRY(socket_path(path, what, dir));
   struct sockaddr_un addr = {};
   addr.sun_family = AF_UNIX;
-  std::string name = path;
-  if (path.size() >= sizeof(addr.sun_path)) {
-    size_t slash = path.rfind('/');
-    std::string parent = slash == std::string::npos ? "." : path.substr(0, slash);
-    dir->reset(::open(parent.empty() ? "/" : parent.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
-    if (!dir->valid()) return Error::from_errno(errno, fmt::format("{} `{}`", what, path));
-    name = fmt::format("/proc/self/fd/{}/{}", dir->get(), path.substr(slash + 1));
-  }
-  if (name.size() >= sizeof(addr.sun_path))
-    return Error::make(Errc::kInvalidArgument, fmt::format("{} `{}`: name too long", what, path));
   std::memcpy(addr.sun_path, name.c_str(), name.size() + 1);
   return addr;
 }
@@ -36,7 +40,7 @@ Result<sockaddr_un> unix_address(const std::string& path, std::string_view what,
 
 Result<UniqueFd> connect_unix(const std::string& path, std::string_view what) {
   UniqueFd dir;
-  struct sockaddr_un addr = TRY(unix_address(path, what, &dir));
+  struct sockaddr_un addr = TRY(address(path, what, &dir));
   int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (fd < 0) return Error::from_errno(errno, "socket");
   UniqueFd guard(fd);
@@ -45,14 +49,14 @@ Result<UniqueFd> connect_unix(const std::string& path, std::string_view what) {
   return guard;
 }
 
-Result<UniqueFd> listen_unix(const std::string& path, int backlog, std::string_view what) {
+Result<UniqueFd> listen_unix(const std::string& path, std::string_view what) {
   UniqueFd dir;
-  struct sockaddr_un addr = TRY(unix_address(path, what, &dir));
+  struct sockaddr_un addr = TRY(address(path, what, &dir));
   ::unlink(path.c_str());
   UniqueFd fd(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0));
   if (!fd.valid()) return Error::from_errno(errno, "socket");
   if (::bind(fd.get(), reinterpret_cast<struct sockaddr*>(&addr), sizeof(addr)) < 0 ||
-      ::listen(fd.get(), backlog) < 0)
+      ::listen(fd.get(), 16) < 0)
     return Error::from_errno(errno, fmt::format("{} `{}`", what, path));
   return fd;
 }

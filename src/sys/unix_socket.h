@@ -13,13 +13,18 @@
 
 namespace strata::sys {
 
-// Connects a SOCK_STREAM socket to `path`; errors name `what` and the path.
+// `path` as a socket address: itself, or when it is longer than sun_path holds, the same
+// file through its directory (opened O_PATH into *dir, to be kept open while the name
+// is used) as /proc/PID/fd/N/NAME, which other processes of the same user can use too.
+Result<std::string> socket_path(const std::string& path, std::string_view what, UniqueFd* dir);
+
+// Connects a SOCK_STREAM socket to `path`; errors name `what` and the path. A path
+// longer than sun_path holds (a deep run root) is reached through socket_path.
 Result<UniqueFd> connect_unix(const std::string& path, std::string_view what);
 
-// A listening SOCK_STREAM socket (close-on-exec, non-blocking) bound at `path`, which is
-// replaced if it exists. Both calls take paths longer than sun_path's 108 bytes (deep
-// run roots, long IDs): such a path is reached through /proc/self/fd/N/ of its directory.
-Result<UniqueFd> listen_unix(const std::string& path, int backlog, std::string_view what);
+// A SOCK_STREAM socket (non-blocking, close-on-exec) bound to `path` (an old file there
+// is replaced) and listening; errors name `what` and the path.
+Result<UniqueFd> listen_unix(const std::string& path, std::string_view what);
 
 // One sendmsg of `data` with `fd` attached. Returns sendmsg's result (-1 and errno).
 ssize_t send_with_fd(int sock, std::string_view data, int fd);

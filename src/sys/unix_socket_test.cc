@@ -19,12 +19,12 @@ TEST(UnixSocketTest, PathsLongerThanSunPathAreBoundAndConnectedThroughTheirDirec
   ASSERT_OK(mkdir_p(deep));
   std::string path = deep + "/attach.sock";
   ASSERT_GE(path.size(), sizeof(sockaddr_un::sun_path));
-  UniqueFd listener = MUST(listen_unix(path, 1, "test socket"));
+  UniqueFd listener = MUST(listen_unix(path, "test socket"));
   EXPECT_TRUE(exists(path));
   UniqueFd client = MUST(connect_unix(path, "test socket"));
   EXPECT_GE(::accept4(listener.get(), nullptr, nullptr, SOCK_CLOEXEC), 0);
   // Listening again replaces the old socket file.
-  UniqueFd again = MUST(listen_unix(path, 1, "test socket"));
+  UniqueFd again = MUST(listen_unix(path, "test socket"));
   ASSERT_OK(connect_unix(path, "test socket"));
 }
 

@@ -8,13 +8,14 @@
 // --rm. Single-threaded: one poll loop. See protocol.h for what it says to the engine.
 //
 // Usage: strata-monitor ID STORE_ROOT RUN_DIR BUNDLE LOG MAX_SIZE MAX_FILES RUNTIME
-//          RUNTIME_ROOT MOUNT(0|1) STDIN(0|1) -- EXIT_COMMAND...
+//          RUNTIME_ROOT MOUNT(0|1) STDIN(0|1) TTY(0|1) -- EXIT_COMMAND...
 // with fd 3 the start-up socket. BUNDLE/lowers lists the layers (l/<link>), topmost
 // first, one per line; BUNDLE holds upper/, work/, merged/ (store-root-relative).
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <sys/file.h>
+#include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
@@ -28,6 +29,7 @@
 #include <string>
 #include <vector>
 
+#include "container/monitor/clients.h"
 #include "container/monitor/json_log.h"
 #include "container/monitor/protocol.h"
 #include "snapshot/snapshot.h"
@@ -43,14 +45,14 @@ struct Args {
   std::string id, store_root, run_dir, bundle, log, runtime, runtime_root;
   uint64_t max_size = 0;
   int max_files = 1;
-  bool mount = false, stdin_open = false;
+  bool mount = false, stdin_open = false, tty = false;
   std::vector<std::string> exit_command;
 };
 
 constexpr int kSyncFd = 3;
 
 bool parse_args(int argc, char** argv, Args* a) {
-  if (argc < 13 || std::strcmp(argv[12], "--") != 0) return false;
+  if (argc < 14 || std::strcmp(argv[13], "--") != 0) return false;
   a->id = argv[1];
   a->store_root = argv[2];
   a->run_dir = argv[3];
@@ -62,7 +64,8 @@ bool parse_args(int argc, char** argv, Args* a) {
   a->runtime_root = argv[9];
   a->mount = std::strcmp(argv[10], "1") == 0;
   a->stdin_open = std::strcmp(argv[11], "1") == 0;
-  for (int i = 13; i < argc; ++i) a->exit_command.emplace_back(argv[i]);
+  a->tty = std::strcmp(argv[12], "1") == 0;
+  for (int i = 14; i < argc; ++i) a->exit_command.emplace_back(argv[i]);
   return true;
 }
 
@@ -137,23 +140,29 @@ class Monitor {
  private:
   bool prepare();
   bool create();
+  bool listen_attach();
+  bool receive_console(int listener);
   bool start();
   void serve();
   void finish();
   void fail(std::string_view what);
   void accept_client();
   void forward(int stream, int fd);
-  void send_frame(FrameType t, std::string_view data);
+  void on_client_frame(FrameType t, std::string_view data);
+  void close_stdin();
   void reap();
 
   Args a_;
   JsonLog log_;
   UniqueFd lock_, sigfd_, listen_;
+  UniqueFd console_;  // the pty master, with a tty
+  // With a tty, out_[0] reads the pty master (a copy of console_) and err_ is only the
+  // runtime's own stderr during create.
   int out_[2] = {-1, -1}, err_[2] = {-1, -1}, in_[2] = {-1, -1};
   pid_t init_ = 0;
   int init_status_ = -1;
   bool init_done_ = false, mounted_ = false;
-  std::vector<int> clients_;
+  Clients clients_;
   snapshot::Layout layout_;
 };
 
@@ -207,14 +216,33 @@ bool Monitor::prepare() {
 
 bool Monitor::create() {
   if (::pipe2(out_, O_CLOEXEC) < 0 || ::pipe2(err_, O_CLOEXEC) < 0 ||
-      (a_.stdin_open && ::pipe2(in_, O_CLOEXEC) < 0)) {
+      (a_.stdin_open && !a_.tty && ::pipe2(in_, O_CLOEXEC) < 0)) {
     fail(fmt::format("pipe: {}", std::strerror(errno)));
     return false;
   }
   std::string pid_file = a_.run_dir + "/" + kPidFile;
   std::string bundle = a_.store_root + "/" + a_.bundle;
-  int rc = run_runtime(a_, {"create", "--bundle", bundle, "--pid-file", pid_file, a_.id}, in_[0],
-                       out_[1], err_[1], 0, nullptr);
+  std::vector<std::string> args = {"create", "--bundle", bundle, "--pid-file", pid_file};
+  UniqueFd console_listener, console_dir;
+  if (a_.tty) {
+    // The runtime connects and sends the master during create; the connection waits
+    // in the backlog until it is accepted below.
+    std::string path = a_.run_dir + "/" + kConsoleSocket;
+    auto l = sys::listen_unix(path, "console socket");
+    if (!l.ok()) {
+      fail(l.error().message());
+      return false;
+    }
+    console_listener = std::move(*l);
+    auto name = sys::socket_path(path, "console socket", &console_dir);
+    if (!name.ok()) {
+      fail(name.error().message());
+      return false;
+    }
+    args.insert(args.end(), {"--console-socket", *name});
+  }
+  args.push_back(a_.id);
+  int rc = run_runtime(a_, args, in_[0], out_[1], err_[1], 0, nullptr);
   ::close(out_[1]);
   ::close(err_[1]);
   if (in_[0] >= 0) ::close(in_[0]);
@@ -230,13 +258,42 @@ bool Monitor::create() {
     fail(fmt::format("{} create wrote no pid to `{}`", a_.runtime, pid_file));
     return false;
   }
-  auto sock = sys::listen_unix(a_.run_dir + "/" + kAttachSocket, 16, "attach socket");
-  if (!sock.ok()) {
-    fail(sock.error().message());
+  if (a_.tty && !receive_console(console_listener.get())) return false;
+  if (!listen_attach()) return false;
+  report(fmt::format("created {} {}", init_, ::getpid()));
+  return true;
+}
+
+// The pty master the runtime sent: it replaces the output pipes (one stream, logged as
+// stdout) and, when stdin is open, the stdin pipe.
+bool Monitor::receive_console(int listener) {
+  UniqueFd conn(::accept4(listener, nullptr, nullptr, SOCK_CLOEXEC));
+  char buf[256];
+  if (conn.valid()) {
+    ssize_t n;
+    do {
+      n = sys::recv_with_fd(conn.get(), buf, sizeof buf, &console_);
+    } while (n < 0 && errno == EINTR);
+  }
+  ::unlink((a_.run_dir + "/" + kConsoleSocket).c_str());
+  if (!console_.valid()) {
+    fail(fmt::format("{} create sent no pty master over the console socket", a_.runtime));
     return false;
   }
-  listen_ = std::move(*sock);
-  report(fmt::format("created {} {}", init_, ::getpid()));
+  ::close(out_[0]);
+  ::close(err_[0]);
+  err_[0] = -1;
+  out_[0] = ::fcntl(console_.get(), F_DUPFD_CLOEXEC, 0);
+  return true;
+}
+
+bool Monitor::listen_attach() {
+  auto l = sys::listen_unix(a_.run_dir + "/" + kAttachSocket, "attach socket");
+  if (!l.ok()) {
+    fail(l.error().message());
+    return false;
+  }
+  listen_ = std::move(*l);
   return true;
 }
 
@@ -246,8 +303,10 @@ bool Monitor::start() {
     fail("the engine went away before start");
     return false;
   }
-  // Clients that connected before start are taken now, so they miss nothing.
+  // Clients that connected before start are taken now, so they miss nothing, and what
+  // they sent (the first window size) is applied before the process runs.
   accept_client();
+  clients_.read_pending([this](FrameType t, std::string_view d) { on_client_frame(t, d); });
   int errp[2];
   if (::pipe2(errp, O_CLOEXEC) < 0) {
     fail(fmt::format("pipe: {}", std::strerror(errno)));
@@ -267,27 +326,43 @@ bool Monitor::start() {
   return true;
 }
 
-void Monitor::send_frame(FrameType t, std::string_view data) {
-  char head[kFrameHeader] = {static_cast<char>(t), static_cast<char>(data.size() >> 24),
-                             static_cast<char>(data.size() >> 16),
-                             static_cast<char>(data.size() >> 8), static_cast<char>(data.size())};
-  std::string frame(head, kFrameHeader);
-  frame.append(data);
-  for (size_t i = 0; i < clients_.size();) {
-    if (sys::send_all(clients_[i], frame) < 0) {
-      ::close(clients_[i]);
-      clients_.erase(clients_.begin() + static_cast<long>(i));
-    } else {
-      ++i;
-    }
-  }
-}
-
 void Monitor::accept_client() {
   for (;;) {
     int c = ::accept4(listen_.get(), nullptr, nullptr, SOCK_CLOEXEC);
     if (c < 0) return;
-    clients_.push_back(c);
+    clients_.add(c);
+  }
+}
+
+void Monitor::close_stdin() {
+  if (in_[1] >= 0) ::close(in_[1]);
+  in_[1] = -1;
+}
+
+void Monitor::on_client_frame(FrameType t, std::string_view data) {
+  switch (t) {
+    case kStdin:
+      if (a_.tty && a_.stdin_open) {
+        (void)sys::write_all(console_.get(), data);  // a closed pty fails later reads too
+      } else if (in_[1] >= 0 && sys::write_all(in_[1], data) < 0) {
+        close_stdin();
+      }
+      break;
+    case kStdinClose:
+      close_stdin();  // a pty has no EOF: nothing to do with a tty
+      break;
+    case kResize: {
+      auto f = split(data, ' ');
+      struct winsize ws = {};
+      if (a_.tty && f.size() == 2) {
+        ws.ws_row = static_cast<unsigned short>(std::strtoul(f[0].c_str(), nullptr, 10));
+        ws.ws_col = static_cast<unsigned short>(std::strtoul(f[1].c_str(), nullptr, 10));
+        (void)::ioctl(console_.get(), TIOCSWINSZ, &ws);
+      }
+      break;
+    }
+    default:
+      break;
   }
 }
 
@@ -303,7 +378,7 @@ void Monitor::forward(int stream, int fd) {
   }
   std::string_view data(buf, static_cast<size_t>(n));
   (void)log_.write(stream, data, realtime_ns());  // a full disk loses log lines, not the container
-  send_frame(stream == 0 ? kStdout : kStderr, data);
+  clients_.broadcast(frame(stream == 0 ? kStdout : kStderr, data));
 }
 
 void Monitor::reap() {
@@ -331,29 +406,14 @@ void Monitor::serve() {
                                {listen_.get(), POLLIN, 0},
                                {out_[0], POLLIN, 0},
                                {err_[0], POLLIN, 0}};
-    for (int c : clients_) fds.push_back({c, POLLIN, 0});
+    clients_.want(fds);
     int timeout = deadline != 0 ? 100 : -1;
     if (::poll(fds.data(), fds.size(), timeout) < 0 && errno != EINTR) break;
     if (fds[0].revents) reap();
     if (fds[1].revents) accept_client();
     if (fds[2].revents) forward(0, out_[0]);
     if (fds[3].revents) forward(1, err_[0]);
-    for (size_t i = 4; i < fds.size(); ++i) {
-      if (!fds[i].revents) continue;
-      char buf[65536];
-      ssize_t n = ::read(fds[i].fd, buf, sizeof buf);
-      if (n > 0 && in_[1] >= 0) {
-        if (sys::write_all(in_[1], {buf, static_cast<size_t>(n)}) < 0) {
-          ::close(in_[1]);
-          in_[1] = -1;
-        }
-      } else if (n == 0) {
-        // The client closed its side: EOF on the container's stdin (Docker's stdin-once).
-        if (in_[1] >= 0) ::close(in_[1]);
-        in_[1] = -1;
-        ::shutdown(fds[i].fd, SHUT_RD);
-      }
-    }
+    clients_.handle(fds, [this](FrameType t, std::string_view d) { on_client_frame(t, d); });
   }
   (void)log_.flush(realtime_ns());
 }
@@ -364,9 +424,9 @@ void Monitor::finish() {
     code = WIFEXITED(init_status_) ? WEXITSTATUS(init_status_) : 128 + WTERMSIG(init_status_);
   std::string exit_path = a_.run_dir + "/" + kExitFile;
   (void)sys::write_file_atomic(exit_path, fmt::format("{} {} 0\n", code, realtime_ns()));
-  send_frame(kExit, std::to_string(code));
-  for (int c : clients_) ::close(c);
-  clients_.clear();
+  clients_.broadcast(frame(kExit, std::to_string(code)));
+  clients_.flush_and_close(2000);
+  console_.reset();
   (void)run_runtime(a_, {"delete", "--force", a_.id}, -1, -1, -1, 0, nullptr);
   if (mounted_) (void)snapshot::unmount(layout_.merged());
 }
