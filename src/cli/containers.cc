@@ -12,6 +12,7 @@
 
 #include "cli/command.h"
 #include "cli/container_io.h"
+#include "cli/fs_cmds.h"
 #include "cli/output.h"
 #include "container/container.h"
 #include "util/strings.h"
@@ -345,6 +346,8 @@ void register_container_commands(CLI::App& app, Context& ctx) {
          });
        });
   register_logs_command(both, ctx);
+  register_fs_commands(both, ctx);
+  register_container_prune(*group, ctx);
 
   // What a container's monitor runs when the container has exited (not for users).
   auto cleanup_id = std::make_shared<std::string>();

@@ -97,6 +97,11 @@ class Engine {
   Result<void> cleanup(std::string_view id);
 
   std::string dir(const Container& c) const { return store_.root() + "/containers/" + c.id; }
+  store::Store& store() { return store_; }
+  // The lock start, stop and remove take (held while commit, cp or export read it).
+  Result<UniqueFd> lock(const Container& c);
+  // Runs the container's OCI runtime with `args` (its --root first); its exit code.
+  Result<int> run_runtime(const Container& c, std::vector<std::string> args);
   std::string run_dir(const Container& c) const { return paths_.run_root + "/containers/" + c.id; }
   std::string log_path(const Container& c) const { return dir(c) + "/log"; }
 
@@ -113,7 +118,6 @@ class Engine {
   Result<void> repair(Container& c);
   std::string runtime_path(const Container& c) const;
   std::string runtime_root(const Container& c) const;
-  Result<int> run_runtime(const Container& c, std::vector<std::string> args);
 
   store::Store& store_;
   Paths paths_;

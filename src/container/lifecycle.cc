@@ -140,6 +140,8 @@ Result<void> Engine::repair(Container& c) {
   return sys::remove_all(run_dir(c));
 }
 
+Result<UniqueFd> Engine::lock(const Container& c) { return op_lock(paths_.run_root, c.id); }
+
 Result<void> Engine::start(Container& c, Attached* attach) {
   auto lock = TRY(op_lock(paths_.run_root, c.id));
   c = TRY(get(c.id));
