@@ -39,13 +39,14 @@ Result<int> export_command(const Context& ctx, const std::string& ref, const std
                        "cowardly refusing to save to a terminal. Use the -o flag or redirect");
   auto env = TRY(ctx.open_engine());
   container::Container c = TRY(env.engine->get(ref));
+  container::RootfsView view = TRY(container::open_rootfs(*env.engine, c));
   if (output.empty() || output == "-") {
     archive::FdWriter out(STDOUT_FILENO, "stdout");
-    TRY(container::export_container(*env.engine, c, out));
+    TRY(container::export_container(c, view, out));
     return 0;
   }
   auto out = TRY(store::OutputFile::create(output));
-  TRY(container::export_container(*env.engine, c, *out));
+  TRY(container::export_container(c, view, *out));
   TRY(out->close());
   return 0;
 }

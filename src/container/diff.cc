@@ -72,10 +72,23 @@ class ChangeWalker {
 
  private:
   Result<std::optional<ChangeKind>> kind_of(const sys::WalkEntry& w, const std::string& path);
+  Result<bool> holds_only(int dir_fd, const std::string& path);
   const std::vector<int>& lowers_;
   std::set<std::string> skip_, skip_parents_, changed_dirs_;
   std::vector<Change> out_;
 };
+
+// Whether the directory holds nothing but skipped paths.
+Result<bool> ChangeWalker::holds_only(int dir_fd, const std::string& path) {
+  bool only = true;
+  sys::WalkVisitor v;
+  v.enter = [&](const sys::WalkEntry& w) -> Result<bool> {
+    if (!skip_.count(path + "/" + w.name)) only = false;
+    return false;
+  };
+  TRY(sys::walk_tree(dir_fd, v));
+  return only;
+}
 
 // Nothing: the entry is not a change of its own (an unchanged directory).
 Result<std::optional<ChangeKind>> ChangeWalker::kind_of(const sys::WalkEntry& w,
@@ -85,10 +98,11 @@ Result<std::optional<ChangeKind>> ChangeWalker::kind_of(const sys::WalkEntry& w,
   if (S_ISDIR(w.st.st_mode) && is_opaque(w.fd) && lower)
     return std::optional<ChangeKind>(ChangeKind::kDelete);
   if (!lower) return std::optional<ChangeKind>(ChangeKind::kAdd);
-  // The parent of a mount point Strata made changed only by holding it: its mode and
+  // The parent of mount points Strata made, changed only by holding them: its mode and
   // owner decide (Docker keeps such points in its init layer).
+  bool only_mount_points = skip_parents_.count(path) && TRY(holds_only(w.fd, path));
   if (S_ISDIR(w.st.st_mode) && S_ISDIR(lower->st_mode) &&
-      same_dir(w.st, *lower, skip_parents_.count(path) == 0))
+      same_dir(w.st, *lower, !only_mount_points))
     return std::optional<ChangeKind>();
   return std::optional<ChangeKind>(ChangeKind::kModify);
 }

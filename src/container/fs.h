@@ -65,7 +65,9 @@ struct RootfsView {
 };
 Result<RootfsView> open_rootfs(Engine& engine, const Container& c);
 
-// `export`: the merged tree as a tar.
-Result<void> export_container(Engine& engine, const Container& c, archive::Writer& out);
+// `export`: the merged tree of a view as a tar. Open the view before the output file:
+// a stopped container's view moves this process into its own mount namespace, and a
+// file created before that could not be linked into place after it (EXDEV).
+Result<void> export_container(const Container& c, const RootfsView& view, archive::Writer& out);
 
 }  // namespace strata::container

@@ -3,9 +3,8 @@
 // merged tree for `cp` and `export`. A running container's merged/ is mounted (by its
 // monitor) and is opened as it is. A stopped one has no mount: this process moves into
 // a mount namespace of its own (unshare, no fork: nothing runs between fork and exec),
-// mounts the overlay there, opens the tree and detaches the mount at once. The open
-// directory keeps the overlay alive for as long as it is needed, no other process ever
-// sees the mount, and a kill leaves none behind. The container's operation lock is held
+// mounts the overlay there and opens the tree. No other process ever sees the mount, and
+// it ends with the process (the namespace goes with its last member): a kill leaves none. The container's operation lock is held
 // meanwhile, so it cannot be started (a second overlay on the same upper/) or removed.
 #include <fcntl.h>
 #include <sched.h>
@@ -53,9 +52,9 @@ Result<UniqueFd> mount_privately(Engine& engine, const Container& c) {
     return Error::from_errno(errno, fmt::format("chdir `{}`", engine.store().root()));
   Defer back([&] { (void)::fchdir(cwd.get()); });
   TRY_CTX(snapshot::mount(layout), "mount container {}", c.short_id());
-  auto root = sys::open_dir(layout.merged());
-  TRY(snapshot::unmount(layout.merged()));
-  return root;
+  // Left mounted (in this namespace only, which ends with the process): in a detached
+  // tree the kernel cannot check a ".." for RESOLVE_IN_ROOT and fails it with EAGAIN.
+  return sys::open_dir(layout.merged());
 }
 
 }  // namespace
@@ -83,9 +82,8 @@ Result<RootfsView> open_rootfs(Engine& engine, const Container& c) {
   return v;
 }
 
-Result<void> export_container(Engine& engine, const Container& c, archive::Writer& out) {
-  RootfsView v = TRY(open_rootfs(engine, c));
-  TRY_CTX(archive::pack_dir(v.root.get(), out), "export container {}", c.short_id());
+Result<void> export_container(const Container& c, const RootfsView& view, archive::Writer& out) {
+  TRY_CTX(archive::pack_dir(view.root.get(), out), "export container {}", c.short_id());
   return {};
 }
 
