@@ -137,16 +137,7 @@ Result<int> run_command(const Context& ctx, CreateFlags& f) {
   return *code;
 }
 
-std::string quoted_command(const Container& c) {
-  std::string cmd;
-  for (const char* k : {"Entrypoint", "Cmd"}) {
-    auto it = c.config.find(k);
-    if (it == c.config.end() || !it->is_array()) continue;
-    for (const auto& a : *it)
-      if (a.is_string()) cmd += (cmd.empty() ? "" : " ") + a.get<std::string>();
-  }
-  return "\"" + cmd + "\"";
-}
+std::string quoted_command(const Container& c) { return "\"" + container::command_line(c) + "\""; }
 
 std::string status_text(const Container& c, int64_t now) {
   const auto& s = c.state;

@@ -35,6 +35,8 @@ Result<oci::Json> image_config(store::Store& store, const Container& c,
   return cfg;
 }
 
+}  // namespace
+
 std::string command_line(const Container& c) {
   std::string out;
   for (const char* k : {"Entrypoint", "Cmd"}) {
@@ -45,8 +47,6 @@ std::string command_line(const Container& c) {
   }
   return out;
 }
-
-}  // namespace
 
 Result<oci::Digest> commit(Engine& engine, const Container& ref, const CommitOptions& o) {
   auto lock = TRY(engine.lock(ref));  // not started, stopped or removed meanwhile

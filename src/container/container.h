@@ -125,6 +125,8 @@ class Engine {
 
 // A Docker-style name, adjective_surname ("focused_turing"), from `seed` bits.
 std::string generate_name(uint64_t seed);
+// The container's command: its Entrypoint then its Cmd, joined by spaces.
+std::string command_line(const Container& c);
 // 64 hex characters from the kernel's random source.
 std::string new_id();
 // Signal names and numbers as Docker takes them: "SIGTERM", "TERM", "15"; 0 if unknown.

@@ -4,8 +4,9 @@
 // monitor) and is opened as it is. A stopped one has no mount: this process moves into
 // a mount namespace of its own (unshare, no fork: nothing runs between fork and exec),
 // mounts the overlay there and opens the tree. No other process ever sees the mount, and
-// it ends with the process (the namespace goes with its last member): a kill leaves none. The container's operation lock is held
-// meanwhile, so it cannot be started (a second overlay on the same upper/) or removed.
+// it ends with the process (the namespace goes with its last member): a kill leaves none.
+// The container's operation lock is held meanwhile, so it cannot be started (a second
+// overlay on the same upper/) or removed.
 #include <fcntl.h>
 #include <sched.h>
 #include <sys/mount.h>
