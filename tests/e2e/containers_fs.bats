@@ -95,8 +95,11 @@ A /root/new" ]
 @test "commit: a running container is paused while its layer is read, and runs on after" {
   id=$(strata run -d --name r busybox sh -c 'echo a > /a; i=0; while true; do i=$((i+1)); echo $i > /hb; usleep 100000; done')
   for _ in $(seq 50); do strata diff r | grep -q '^A /a$' && break; sleep 0.1; done
-  run strata commit r live
+  # The runtime is asked to pause, then to resume it.
+  run strace -f -qq -s 100 -e trace=execve -o "$W/trace" "$STRATA_BIN" commit r live
   [ "$status" -eq 0 ]
+  grep -q '"pause", "'"$id"'"' "$W/trace"
+  grep -q '"resume", "'"$id"'"' "$W/trace"
   # Resumed: still running, and its heartbeat goes on.
   run strata ps
   assert_output_has "Up"
@@ -106,8 +109,9 @@ A /root/new" ]
   run strata run live cat /a
   [ "$output" = "a" ]
   # --pause=false reads it as it runs.
-  run strata commit --pause=false r live2
+  run strace -f -qq -s 100 -e trace=execve -o "$W/trace2" "$STRATA_BIN" commit --pause=false r live2
   [ "$status" -eq 0 ]
+  [ "$(grep -c '"pause"' "$W/trace2")" = 0 ]
 }
 
 @test "commit: killed at random points, it leaves a usable store and nothing half-written" {
@@ -138,9 +142,9 @@ A /root/new" ]
   tar -tf "$W/c.tar" | sed 's,^\./,,' | sort > "$W/list"
   grep -qx 'tmp/d/x' "$W/list"
   grep -qx 'bin/sh' "$W/list"
-  ! grep -qx 'bin/ls' "$W/list"
-  ! grep -q '^usr' "$W/list"
-  ! grep -q '\.wh\.' "$W/list"
+  [ "$(grep -cx 'bin/ls' "$W/list")" = 0 ]
+  [ "$(grep -c '^usr' "$W/list")" = 0 ]
+  [ "$(grep -c '\.wh\.' "$W/list")" = 0 ]
   [ "$(tar -xOf "$W/c.tar" tmp/d/x)" = "hi" ]
   assert_no_mounts
   # To stdout too, and a running container.
@@ -208,7 +212,9 @@ A /root/new" ]
   run strata cp nope:/a "$W/x"
   [ "$status" -eq 125 ]
   [ "$output" = "strata: No such container: nope" ]
-  [ ! -e "$W/x" ] && [ ! -e "$W/p" ] && [ ! -e "$W/other" ]
+  [ ! -e "$W/x" ]
+  [ ! -e "$W/p" ]
+  [ ! -e "$W/other" ]
 }
 
 @test "cp: into a container, running and stopped; the next run of a commit sees it" {
@@ -280,7 +286,8 @@ deep" ]
   [ "$(cat "$STRATA_ROOT/containers/$id/upper/tmp/p")" = "planted" ]
   # Out: /escape/etc/hostname is the container's (the empty mount point), not the host's.
   strata cp c:/escape/etc/hostname "$W/h"
-  [ -f "$W/h" ] && [ ! -s "$W/h" ]
+  [ -f "$W/h" ]
+  [ ! -s "$W/h" ]
   [ -s /etc/hostname ]
 }
 
@@ -290,7 +297,7 @@ deep" ]
   id=$(strata images -q --no-trunc busybox)
   run strata rmi busybox
   [ "$status" -eq 1 ]
-  [ "$output" = "strata: conflict: unable to remove repository reference \"busybox\" (must force) - container $short is using its referenced image ${id#sha256:}" ] || [ "$output" = "strata: conflict: unable to remove repository reference \"busybox\" (must force) - container $short is using its referenced image ${id:7:12}" ]
+  [ "$output" = "strata: conflict: unable to remove repository reference \"busybox\" (must force) - container $short is using its referenced image ${id:7:12}" ]
   run strata rmi "$id"
   [ "$status" -eq 1 ]
   assert_output_has "image is being used by container $short"
@@ -332,8 +339,8 @@ deep" ]
 $id
 
 Total reclaimed space: 2kB" ]
-  run strata ps -a --format '{{.Names}}' 2>/dev/null || run strata ps -a
-  assert_output_has "r"
+  run strata ps -a
+  [ "$(echo "${lines[1]}" | awk '{print $NF}')" = r ]
   [ "$(strata ps -aq | wc -l)" = 1 ]
   [ ! -e "$STRATA_ROOT/containers/$id" ]
 }
