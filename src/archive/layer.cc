@@ -79,11 +79,11 @@ Result<LayerInfo> import_tar(Reader& in, Compression c, Writer& blob_out, int de
   return info;
 }
 
-Result<LayerInfo> pack_layer(int dir_fd, Compression c, Writer& blob_out) {
+Result<LayerInfo> pack_layer(int dir_fd, Compression c, Writer& blob_out, const PackFilter& skip) {
   HashingWriter blob_hash(&blob_out);
   auto compressor = TRY(make_compressor(c, blob_hash));
   HashingWriter diff(compressor.get());
-  TRY(pack_dir(dir_fd, diff));
+  TRY(pack_dir(dir_fd, diff, skip));
   TRY(compressor->close());
   LayerInfo info;
   info.compression = c;

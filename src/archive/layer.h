@@ -27,7 +27,9 @@ Result<LayerInfo> unpack_layer_blob(Reader& blob, Writer* blob_copy, int dest_fd
 Result<LayerInfo> import_tar(Reader& in, Compression c, Writer& blob_out, int dest_fd,
                              const ExtractLimits& limits = {});
 
-// Packs dir_fd (an overlay upper or any tree) into a layer blob compressed with `c`.
-Result<LayerInfo> pack_layer(int dir_fd, Compression c, Writer& blob_out);
+// Packs dir_fd (an overlay upper or any tree) into a layer blob compressed with `c`,
+// leaving out what `skip` names (tar.h pack_dir).
+Result<LayerInfo> pack_layer(int dir_fd, Compression c, Writer& blob_out,
+                             const PackFilter& skip = {});
 
 }  // namespace strata::archive

@@ -25,7 +25,8 @@ using Entry = std::unique_ptr<struct archive_entry, decltype(&archive_entry_free
 
 class Packer {
  public:
-  explicit Packer(TarWriter* tar) : tar_(tar) {}
+  explicit Packer(TarWriter* tar, const PackEntryOptions* owner = nullptr)
+      : tar_(tar), owner_(owner) {}
   Result<void> add(const sys::WalkEntry& w);
 
  private:
@@ -36,6 +37,7 @@ class Packer {
   Result<void> add_file_data(int fd, const struct stat& st, struct archive_entry* e);
   Result<void> write_data(int fd, const struct stat& st);
   TarWriter* tar_;
+  const PackEntryOptions* owner_;  // set_owner: the owner every entry gets
   std::map<std::pair<dev_t, ino_t>, std::string> links_;
 };
 
@@ -105,6 +107,10 @@ Result<void> Packer::add(const sys::WalkEntry& w) {
   const struct stat& st = w.st;
   Entry e(archive_entry_new(), archive_entry_free);
   archive_entry_copy_stat(e.get(), &st);
+  if (owner_ && owner_->set_owner) {
+    archive_entry_set_uid(e.get(), owner_->uid);
+    archive_entry_set_gid(e.get(), owner_->gid);
+  }
   archive_entry_set_pathname(e.get(), path.c_str());
   archive_entry_unset_atime(e.get());
   archive_entry_unset_ctime(e.get());
@@ -175,16 +181,45 @@ Result<void> Packer::add_dir(const sys::WalkEntry& w, Entry& e) {
 
 }  // namespace
 
-Result<void> pack_dir(int dir_fd, Writer& out) {
+Result<void> pack_dir(int dir_fd, Writer& out, const PackFilter& skip) {
   TarWriter tar(out);
   Packer p(&tar);
   sys::WalkVisitor v;
   v.sorted = true;
   v.enter = [&](const sys::WalkEntry& w) -> Result<bool> {
+    if (skip && skip(w.path, w.st)) return false;
     TRY(p.add(w));
     return true;
   };
   TRY(sys::walk_tree(dir_fd, v));
+  return tar.close();
+}
+
+Result<void> pack_entry(int parent_fd, const std::string& name, Writer& out,
+                        const PackEntryOptions& o) {
+  struct stat st;
+  if (::fstatat(parent_fd, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) < 0)
+    return Error::from_errno(errno, fmt::format("stat `{}`", sys::printable_path(name)));
+  UniqueFd dir;
+  if (S_ISDIR(st.st_mode)) {
+    dir = UniqueFd(
+        ::openat(parent_fd, name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+    if (!dir.valid())
+      return Error::from_errno(errno, fmt::format("open `{}`", sys::printable_path(name)));
+  }
+  TarWriter tar(out);
+  Packer p(&tar, &o);
+  TRY(p.add({parent_fd, name, o.as, st, dir.get()}));
+  if (dir.valid()) {
+    sys::WalkVisitor v;
+    v.sorted = true;
+    v.enter = [&](const sys::WalkEntry& w) -> Result<bool> {
+      std::string path = o.as + "/" + std::string(w.path);
+      TRY(p.add({w.parent_fd, w.name, path, w.st, w.fd}));
+      return true;
+    };
+    TRY(sys::walk_tree(dir.get(), v));
+  }
   return tar.close();
 }
 

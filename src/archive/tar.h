@@ -16,7 +16,10 @@
 // pack_dir() does the reverse for an overlay upper directory.
 #pragma once
 
+#include <sys/stat.h>
+
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <string_view>
 
@@ -64,8 +67,23 @@ struct ExtractStats {
 // limit; damaged input is kCorrupt; both name the entry (through printable()).
 Result<ExtractStats> extract_tar(Reader& in, int dest_fd, const ExtractLimits& limits = {});
 
+// Entries pack_dir leaves out (with what they hold): true for a path ("etc/hosts",
+// relative to the tree) and its lstat.
+using PackFilter = std::function<bool(std::string_view path, const struct stat& st)>;
+
 // Writes the tree below dir_fd as a PAX tar to `out`, names sorted, converting overlay
 // whiteouts back to OCI ones. Does not close `out`.
-Result<void> pack_dir(int dir_fd, Writer& out);
+Result<void> pack_dir(int dir_fd, Writer& out, const PackFilter& skip = {});
+
+// How pack_entry writes one entry and its tree (`cp`).
+struct PackEntryOptions {
+  std::string as;          // the top entry's name in the tar ("x", or "." for contents)
+  bool set_owner = false;  // write uid/gid below instead of the files' owners
+  uint32_t uid = 0, gid = 0;
+};
+// Writes the entry `name` of parent_fd (never followed: a symlink is written as a link),
+// and everything below it if it is a directory, as a PAX tar named from `o.as`.
+Result<void> pack_entry(int parent_fd, const std::string& name, Writer& out,
+                        const PackEntryOptions& o);
 
 }  // namespace strata::archive

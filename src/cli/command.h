@@ -62,7 +62,12 @@ void register_images_command(CLI::App& app, CLI::App& image, Context& ctx);  // 
 void register_image_commands(CLI::App& app, CLI::App& image,
                              Context& ctx);  // tag rmi inspect history prune
 void register_io_commands(CLI::App& app, CLI::App& image, Context& ctx);  // import save load
-void register_system_commands(CLI::App& app, Context& ctx);               // system df
+void register_system_commands(CLI::App& app, Context& ctx);               // system df, system prune
+// `container prune`, on the `container` group (prune.cc).
+void register_container_prune(CLI::App& group, Context& ctx);
+void register_system_prune(CLI::App& system, Context& ctx);
+// "Deleted Images:" and what image prune untagged and deleted, as Docker prints them.
+void print_pruned_images(const store::PruneResult& pruned);
 // create run start ps stop kill rm wait logs, and `container ...`
 void register_container_commands(CLI::App& app, Context& ctx);
 void register_volume_commands(CLI::App& app, Context& ctx);  // volume create ls inspect rm prune

@@ -13,6 +13,7 @@
 #include "cli/command.h"
 #include "cli/container_io.h"
 #include "cli/create_flags.h"
+#include "cli/fs_cmds.h"
 #include "cli/inspect.h"
 #include "cli/output.h"
 #include "cli/terminal.h"
@@ -236,6 +237,8 @@ void register_container_commands(CLI::App& app, Context& ctx) {
   register_admin_commands(both, ctx);
   register_attach_command(both, ctx);
   register_exec_command(both, ctx);
+  register_fs_commands(both, ctx);
+  register_container_prune(*group, ctx);
 
   // What a container's monitor runs when the container has exited (not for users).
   auto cleanup_id = std::make_shared<std::string>();

@@ -112,17 +112,20 @@ Result<int> prune_images(const Context& ctx, bool all, bool force) {
   auto store = TRY(ctx.open_store());
   auto pruned = TRY(store->prune_images(all));
   auto stats = TRY(store->collect_garbage());
-  if (!pruned.deleted.empty()) {
-    std::printf("Deleted Images:\n");
-    for (const auto& t : pruned.untagged) std::printf("untagged: %s\n", t.c_str());
-    for (const auto& id : pruned.deleted) std::printf("deleted: %s\n", id.str().c_str());
-    std::printf("\n");
-  }
+  print_pruned_images(pruned);
   std::printf("Total reclaimed space: %s\n", human_size(stats.bytes).c_str());
   return 0;
 }
 
 }  // namespace
+
+void print_pruned_images(const store::PruneResult& pruned) {
+  if (pruned.deleted.empty()) return;
+  std::printf("Deleted Images:\n");
+  for (const auto& t : pruned.untagged) std::printf("untagged: %s\n", t.c_str());
+  for (const auto& id : pruned.deleted) std::printf("deleted: %s\n", id.str().c_str());
+  std::printf("\n");
+}
 
 void register_image_commands(CLI::App& app, CLI::App& image, Context& ctx) {
   auto tag_args = std::make_shared<std::pair<std::string, std::string>>();

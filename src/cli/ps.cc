@@ -28,13 +28,7 @@ struct PsFlags {
 };
 
 std::string quoted_command(const Container& c, bool no_trunc) {
-  std::string cmd;
-  for (const char* k : {"Entrypoint", "Cmd"}) {
-    auto it = c.config.find(k);
-    if (it == c.config.end() || !it->is_array()) continue;
-    for (const auto& a : *it)
-      if (a.is_string()) cmd += (cmd.empty() ? "" : " ") + a.get<std::string>();
-  }
+  std::string cmd = container::command_line(c);
   cmd = "\"" + cmd + "\"";
   if (!no_trunc && cmd.size() > 22) cmd = cmd.substr(0, 20) + "…\"";
   return cmd;

@@ -1,9 +1,12 @@
 // SPDX-License-Identifier: Apache-2.0
-// `strata system df`: disk use by type, as Docker prints it.
+// `strata system df`: disk use by type, as Docker prints it (and `system prune`, in
+// prune.cc). Containers count by the size of their rw layers; an image is active while a
+// container uses it, and reclaimable is what the inactive ones hold alone.
 #include <set>
 
 #include "cli/command.h"
 #include "cli/output.h"
+#include "container/prune.h"
 #include "util/strings.h"
 
 namespace strata::cli {
@@ -16,18 +19,43 @@ std::string with_percent(uint64_t part, uint64_t total) {
 }
 
 Result<int> disk_usage(const Context& ctx) {
-  auto store = TRY(ctx.open_store());
-  auto images = TRY(store->list_images());
-  std::set<std::string> seen;
-  uint64_t size = 0;
+  auto env = TRY(ctx.open_engine());
+  auto images = TRY(env.store->list_images());
+  auto containers = TRY(env.engine->list());
+  std::set<std::string> used_images;
+  uint64_t rw_total = 0, rw_reclaimable = 0;
+  size_t running = 0;
+  for (const auto& c : containers) {
+    used_images.insert(c.image_id.str());
+    uint64_t size = TRY(container::rw_size(*env.engine, c));
+    rw_total += size;
+    if (c.state.running())
+      ++running;
+    else
+      rw_reclaimable += size;
+  }
+  // Layers are shared: each counts once, and is reclaimable only if no used image has it.
+  std::set<std::string> seen, active_layers;
   for (const auto& img : images)
-    for (const auto& l : img.layers)
-      if (seen.insert(l.diff_id.str()).second) size += static_cast<uint64_t>(l.unpacked_size);
+    if (used_images.count(img.id.str()))
+      for (const auto& l : img.layers) active_layers.insert(l.diff_id.str());
+  uint64_t size = 0, reclaimable = 0;
+  size_t active = 0;
+  for (const auto& img : images) {
+    active += used_images.count(img.id.str());
+    for (const auto& l : img.layers) {
+      if (!seen.insert(l.diff_id.str()).second) continue;
+      size += static_cast<uint64_t>(l.unpacked_size);
+      if (!active_layers.count(l.diff_id.str()))
+        reclaimable += static_cast<uint64_t>(l.unpacked_size);
+    }
+  }
   Table t;
   t.add({"TYPE", "TOTAL", "ACTIVE", "SIZE", "RECLAIMABLE"});
-  // No containers exist yet, so no image is active and every byte is reclaimable.
-  t.add({"Images", std::to_string(images.size()), "0", human_size(size), with_percent(size, size)});
-  t.add({"Containers", "0", "0", "0B", "0B"});
+  t.add({"Images", std::to_string(images.size()), std::to_string(active), human_size(size),
+         with_percent(reclaimable, size)});
+  t.add({"Containers", std::to_string(containers.size()), std::to_string(running),
+         human_size(rw_total), with_percent(rw_reclaimable, rw_total)});
   t.add({"Local Volumes", "0", "0", "0B", "0B"});
   t.add({"Build Cache", "0", "0", "0B", "0B"});
   t.print(stdout);
@@ -41,6 +69,7 @@ void register_system_commands(CLI::App& app, Context& ctx) {
   system->require_subcommand(1);
   CLI::App* df = system->add_subcommand("df", "Show disk usage");
   df->callback([&ctx] { ctx.action = [&ctx] { return disk_usage(ctx); }; });
+  register_system_prune(*system, ctx);
 }
 
 }  // namespace strata::cli

@@ -153,6 +153,11 @@ class Engine {
   Result<oci::Json> stats(const Container& c);
 
   std::string dir(const Container& c) const { return store_.root() + "/containers/" + c.id; }
+  store::Store& store() { return store_; }
+  // The lock start, stop and remove take (held while commit, cp or export read it).
+  Result<UniqueFd> lock(const Container& c);
+  // Runs the container's OCI runtime with `args` (its --root first); its exit code.
+  Result<int> run_runtime(const Container& c, std::vector<std::string> args);
   std::string run_dir(const Container& c) const { return paths_.run_root + "/containers/" + c.id; }
   std::string log_path(const Container& c) const { return dir(c) + "/log"; }
 
@@ -173,7 +178,6 @@ class Engine {
   Result<UniqueFd> lock_and_get(Container& c);
   std::string runtime_path(const Container& c) const;
   std::string runtime_root(const Container& c) const;
-  Result<int> run_runtime(const Container& c, std::vector<std::string> args);
   Result<std::string> runtime_output(const Container& c, std::vector<std::string> args);
 
   store::Store& store_;
@@ -182,6 +186,8 @@ class Engine {
 
 // A Docker-style name, adjective_surname ("focused_turing"), from `seed` bits.
 std::string generate_name(uint64_t seed);
+// The container's command: its Entrypoint then its Cmd, joined by spaces.
+std::string command_line(const Container& c);
 // 64 hex characters from the kernel's random source.
 std::string new_id();
 // Signal names and numbers as Docker takes them: "SIGTERM", "TERM", "15"; 0 if unknown.

@@ -154,6 +154,8 @@ Result<void> Engine::repair(Container& c) {
   return sys::remove_all(run_dir(c));
 }
 
+Result<UniqueFd> Engine::lock(const Container& c) { return op_lock(paths_.run_root, c.id); }
+
 Result<UniqueFd> Engine::lock_and_get(Container& c) {
   auto lock = TRY(op_lock(paths_.run_root, c.id));
   auto current = get(c.id);

@@ -12,6 +12,8 @@
 
 #include "archive/compress.h"
 #include "archive/stream.h"
+#include "archive/tar.h"
+#include "oci/json.h"
 #include "oci/reference.h"
 #include "store/store.h"
 
@@ -26,6 +28,17 @@ struct ImportOptions {
 };
 
 Result<ImageRecord> import_image(Store& store, archive::Reader& in, const ImportOptions& opts);
+
+// `commit`: a tree with overlay whiteouts (a container's rw layer) becomes a layer on
+// top of `parent`, in an image whose "config" is `config`; the history gains one entry.
+struct CommitImageOptions {
+  oci::Json config;  // the image config's "config": Cmd, Env, ...
+  std::string author, comment, created_by;
+  archive::PackFilter skip;  // entries of the tree left out
+  std::optional<oci::Reference> tag;
+};
+Result<ImageRecord> commit_image(Store& store, const ImageRecord& parent, int tree_fd,
+                                 const CommitImageOptions& opts);
 
 struct LoadedImage {
   oci::Digest id;

@@ -174,11 +174,13 @@ Result<RemoveResult> Store::remove_image(std::string_view name, bool force) {
                                      printable(name), *user, img.id.short_str()));
     img.tags = {ref->str()};
   } else {
-    if (user)
+    // Forced, an image a container uses loses its tags and stays (Docker's rmi -f).
+    if (user && !force)
       return Error::make(Errc::kExists,
-                         fmt::format("conflict: unable to delete {} - image is being used by {}",
+                         fmt::format("conflict: unable to delete {} (must be forced) - image is "
+                                     "being used by {}",
                                      img.id.short_str(), *user));
-    if (img.tags.size() > 1 && !force)
+    if (!user && img.tags.size() > 1 && !force)
       return Error::make(Errc::kExists,
                          fmt::format("conflict: unable to delete {} (must be forced) - image is "
                                      "referenced in multiple repositories",

@@ -166,10 +166,15 @@ TEST_F(StoreTest, ReferencesKeepImagesAndLayers) {
             Errc::kNotFound);
   auto p = ASSERT_OK_AND_GET(store_->prune_images(true));
   EXPECT_EQ(p.deleted, std::vector<oci::Digest>{b.id});  // a is in use
-  auto rm = store_->remove_image(a.id.str(), true);
+  auto rm = store_->remove_image(a.id.str(), false);
   ASSERT_FALSE(rm.ok());
   EXPECT_EQ(rm.error().message(), "conflict: unable to delete " + a.id.short_str() +
-                                      " - image is being used by container c1");
+                                      " (must be forced) - image is being used by container c1");
+  // Forced, the image loses its tags and stays for the container.
+  auto forced = ASSERT_OK_AND_GET(store_->remove_image(a.id.str(), true));
+  EXPECT_EQ(forced.untagged, std::vector<std::string>{"app:1"});
+  EXPECT_FALSE(forced.deleted.has_value());
+  EXPECT_TRUE(store_->get_image(a.id).ok());
   ASSERT_OK(store_->collect_garbage());
   // b's image is gone, its layer stays for the build cache entry.
   EXPECT_TRUE(sys::exists(store_->layer_dir(b.layers[0].diff_id)));
@@ -177,7 +182,7 @@ TEST_F(StoreTest, ReferencesKeepImagesAndLayers) {
   ASSERT_OK(store_->collect_garbage());
   EXPECT_FALSE(sys::exists(store_->layer_dir(b.layers[0].diff_id)));
   ASSERT_OK(store_->remove_refs("container", "c1"));
-  ASSERT_OK(store_->remove_image("app:1", false));
+  ASSERT_OK(store_->remove_image(a.id.str(), false));
 }
 
 TEST_F(StoreTest, ReopeningKeepsEverything) {

@@ -31,9 +31,12 @@ Result<UniqueFd> openat2(int dirfd, std::string_view path, uint64_t flags, uint6
   how.resolve = resolve;
   std::string p(path.empty() ? "." : path);
   int fd;
+  // EAGAIN: a rename or mount raced a ".." (retry), or the tree is detached, where it
+  // never stops: bounded.
+  int tries = 0;
   do {
     fd = static_cast<int>(syscall(SYS_openat2, dirfd, p.c_str(), &how, sizeof(how)));
-  } while (fd < 0 && errno == EAGAIN);
+  } while (fd < 0 && errno == EAGAIN && ++tries < 1000);
   if (fd < 0) return Error::from_errno(errno, fmt::format("openat2 `{}`", printable_path(p)));
   return UniqueFd(fd);
 }
