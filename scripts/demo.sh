@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The main job on a fresh Debian 12 machine (as root): installs build dependencies,
 # builds Strata, makes a busybox base image from Debian's busybox-static package, and
-# shows the image store at work. Uses $STRATA_ROOT (default /var/lib/strata).
+# shows the image store and a container at work. Uses $STRATA_ROOT (default /var/lib/strata).
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 "$top/scripts/install-deps.sh"
@@ -24,5 +24,15 @@ step "$strata" save -o "$work/busybox-image.tar" busybox
 step tar tf "$work/busybox-image.tar"
 STRATA_ROOT=$work/second-store step "$strata" load -i "$work/busybox-image.tar"
 STRATA_ROOT=$work/second-store step "$strata" images --no-trunc
+echo "# A container: the image's layers under a copy-on-write layer of its own"
+step "$strata" run --rm busybox sh -c 'echo hello from $(hostname); cat /proc/self/cgroup | head -1'
+"$strata" rm -f demo-box >/dev/null 2>&1 || true
+step "$strata" run -d --name demo-box --memory 64m busybox sh -c 'echo started; touch /made-here; exec sleep 1000'
+step "$strata" ps
+step "$strata" exec demo-box ps
+step "$strata" diff demo-box
+step "$strata" logs demo-box
+step "$strata" stop -t 1 demo-box
+step "$strata" rm demo-box
 step "$strata" system df
 step "$strata" rmi busybox:zstd demo/busybox:1

@@ -21,27 +21,6 @@ namespace {
 using container::Container;
 using container::Engine;
 
-// Runs fn on each named container, printing the name as given on success; 125 if any
-// failed (each failure printed), as Docker's multi-container commands.
-Result<int> each(const Context& ctx, const std::vector<std::string>& refs,
-                 const std::function<Result<void>(Engine&, Container&)>& fn) {
-  auto env = TRY(ctx.open_engine());
-  int rc = 0;
-  for (const auto& ref : refs) {
-    auto r = [&]() -> Result<void> {
-      Container c = TRY(env.engine->get(ref));
-      return fn(*env.engine, c);
-    }();
-    if (!r.ok()) {
-      print_error(r.error());
-      rc = 125;
-    } else {
-      std::printf("%s\n", ref.c_str());
-    }
-  }
-  return rc;
-}
-
 // `top`: the host's ps run with the user's options (default -ef), keeping the header and
 // the rows whose PID column names one of the container's processes, as Docker does.
 Result<int> top_command(const Context& ctx, const std::string& ref,
@@ -198,7 +177,7 @@ void register_admin_commands(const AddBoth& both, Context& ctx) {
     c->add_option("CONTAINER", *restart_refs)->required();
     c->callback([=, &ctx] {
       ctx.action = [=, &ctx] {
-        return each(ctx, *restart_refs, [=](Engine& e, Container& ct) -> Result<void> {
+        return for_each(ctx, *restart_refs, [=](Engine& e, Container& ct) -> Result<void> {
           if (ct.state.paused()) TRY(e.pause(ct, false));
           TRY(e.stop(ct, *restart_timeout));
           return e.start(ct, nullptr);
@@ -229,8 +208,8 @@ void register_admin_commands(const AddBoth& both, Context& ctx) {
            c->add_option("CONTAINER", *refs)->required();
            c->callback([=, &ctx] {
              ctx.action = [=, &ctx] {
-               return each(ctx, *refs,
-                           [=](Engine& e, Container& ct) { return e.pause(ct, pause); });
+               return for_each(ctx, *refs,
+                               [=](Engine& e, Container& ct) { return e.pause(ct, pause); });
              };
            });
          });

@@ -37,6 +37,13 @@ Result<void> check_input_tty(bool tty, bool interactive);
 using AddBoth = std::function<void(const std::string&, const std::vector<std::string>&,
                                    const std::string&, const std::function<void(CLI::App*)>&)>;
 void register_logs_command(const AddBoth& both, Context& ctx);
+// Runs `fn` on each named container, printing the name as given on success; the exit
+// code is 125 if any failed (each failure printed), as Docker's multi-container commands.
+Result<int> for_each(
+    const Context& ctx, const std::vector<std::string>& refs,
+    const std::function<Result<void>(container::Engine&, container::Container&)>& fn,
+    bool print_ref = true);
+
 // restart rename pause unpause top stats port (container_admin.cc).
 void register_admin_commands(const AddBoth& both, Context& ctx);
 // `ps` (cli/ps.cc); `group` is `strata container`, where it is also `ls`.

@@ -84,11 +84,10 @@ Result<int> run_command(const Context& ctx, CreateFlags& f) {
   return **code;
 }
 
-// Runs `fn` on each named container, printing the name as given on success; the exit
-// code is 1 if any failed (each failure printed), as Docker's multi-container commands.
+}  // namespace
+
 Result<int> for_each(const Context& ctx, const std::vector<std::string>& refs,
-                     const std::function<Result<void>(Engine&, Container&)>& fn,
-                     bool print_ref = true) {
+                     const std::function<Result<void>(Engine&, Container&)>& fn, bool print_ref) {
   auto env = TRY(ctx.open_engine());
   int rc = 0;
   for (const auto& ref : refs) {
@@ -105,8 +104,6 @@ Result<int> for_each(const Context& ctx, const std::vector<std::string>& refs,
   }
   return rc;
 }
-
-}  // namespace
 
 void register_container_commands(CLI::App& app, Context& ctx) {
   CLI::App* group = app.add_subcommand("container", "Manage containers");

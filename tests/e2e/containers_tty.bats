@@ -45,10 +45,12 @@ wait_running() {
 }
 
 @test "run -it: the terminal's typed input reaches the process, and a resize too" {
-  run "$PTY" --size 10 40 --send 'first' 'typed-line\r' --resize 'typed-line' 50 120 --send 'resized' 'x\r' \
-    -- "$STRATA_BIN" run --rm -it busybox sh -c \
-    'stty size; echo first; read l; echo "got $l"; trap "echo resized" WINCH; while :; do sleep 0.1; done & pid=$!;
-     sleep 1; stty size; read y; kill $pid; exit 0'
+  # The WINCH trap is set before anything is typed, and the resize waits for the line
+  # to be read: no order of events on a loaded machine loses the signal.
+  run "$PTY" --size 10 40 --send 'first' 'typed-line\r' --resize 'got typed-line' 50 120 \
+    --send 'resized' 'x\r' -- "$STRATA_BIN" run --rm -it busybox sh -c \
+    'trap "echo resized" WINCH; stty size; echo first; read l; echo "got $l";
+     while :; do sleep 0.1; done & pid=$!; sleep 1; stty size; read y; kill $pid; exit 0'
   [ "$status" -eq 0 ]
   assert_output_has $'10 40\r'
   assert_output_has "got typed-line"
