@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "cli/container_io.h"
+#include "cli/create_flags.h"
 #include "cli/output.h"
 #include "sys/spawn.h"
 #include "util/strings.h"
@@ -222,6 +223,7 @@ void register_admin_commands(const AddBoth& both, Context& ctx) {
     c->add_option("PS_OPTIONS", *top_args);
     c->positionals_at_end();
     c->prefix_command();
+    refuse_unknown_flags(c);
     c->callback(
         [=, &ctx] { ctx.action = [=, &ctx] { return top_command(ctx, *top_ref, *top_args); }; });
   });

@@ -127,6 +127,14 @@ void add_create_flags(CLI::App* c, CreateFlags& f) {
   // Everything after the image belongs to the container's command, flags included.
   c->positionals_at_end();
   c->prefix_command();
+  refuse_unknown_flags(c);
+}
+
+void refuse_unknown_flags(CLI::App* c) {
+  c->parse_complete_callback([c] {
+    for (const auto& r : c->remaining())
+      if (r.size() > 1 && r[0] == '-') throw CLI::ValidationError("unknown flag: " + r);
+  });
 }
 
 Result<container::Container> create_from(container::Engine& engine, CreateFlags& f) {

@@ -22,6 +22,10 @@ struct CreateFlags {
 };
 
 void add_create_flags(CLI::App* c, CreateFlags& f);
+// For commands that end in a command line (prefix_command): an option CLI11 does not
+// know, met before the first positional, is refused as Docker refuses it ("unknown
+// flag: --bogus", exit 125) instead of being dropped.
+void refuse_unknown_flags(CLI::App* c);
 // The sizes and numbers of `f` into f.o; kInvalidArgument names the flag.
 Result<void> parse_limits(CreateFlags& f);
 // parse_limits, then the engine's create.

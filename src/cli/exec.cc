@@ -18,6 +18,7 @@
 #include <charconv>
 
 #include "cli/container_io.h"
+#include "cli/create_flags.h"
 #include "cli/terminal.h"
 #include "sys/fs.h"
 #include "sys/io.h"
@@ -176,6 +177,7 @@ void register_exec_command(const AddBoth& both, Context& ctx) {
     c->add_option("COMMAND", f->args, "Command and arguments")->required();
     c->positionals_at_end();
     c->prefix_command();
+    refuse_unknown_flags(c);
     c->callback([f, &ctx] { ctx.action = [f, &ctx] { return exec_command(ctx, *f); }; });
   });
 }

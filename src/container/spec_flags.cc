@@ -95,7 +95,10 @@ Result<void> apply_security(const Container& c, bool privileged, oci::Json& spec
       profile = &custom;
     }
   }
-  if (!unconfined) spec["linux"]["seccomp"] = TRY(seccomp_to_oci(*profile, caps, host_arch()));
+  if (!unconfined)
+    spec["linux"]["seccomp"] = profile == &custom
+                                   ? TRY(checked_seccomp(*profile, caps, host_arch()))
+                                   : TRY(seccomp_to_oci(*profile, caps, host_arch()));
   return {};
 }
 

@@ -114,3 +114,11 @@ fails_with() {
   [ "$status" -eq 0 ]
   [ "$output" = "--memory abc" ]
 }
+
+@test "an unknown flag before the image is refused, not dropped (Docker's words)" {
+  fails_with "unknown flag: --readonly" run --rm --readonly busybox true
+  fails_with "unknown flag: --bogus" create --bogus busybox true
+  strata run -d --name up busybox sleep 1000 >/dev/null
+  fails_with "unknown flag: --bogus" exec --bogus up true
+  fails_with "unknown flag: --bogus" top --bogus up
+}
