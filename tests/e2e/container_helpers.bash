@@ -39,7 +39,9 @@ assert_no_mounts() {
 assert_no_cgroups() {
   local id left=""
   for id in "$@"; do
-    left+=$(find /sys/fs/cgroup -maxdepth 4 -type d -name "$id" 2>/dev/null)
+    # find's status is not the answer: it fails when another test's cgroup vanishes
+    # while it walks the tree. What it prints is.
+    left+=$(find /sys/fs/cgroup -maxdepth 4 -type d -name "$id" 2>/dev/null | sort)
   done
   if [[ -n "$left" ]]; then
     echo "cgroups left: $left" >&2
