@@ -103,7 +103,8 @@ std::pair<std::string, oci::Json> process_json(const Container& c) {
 }
 
 oci::Json network_settings(const Container& c) {
-  std::string mode = c.host_config.value("NetworkMode", "none");
+  auto recorded = oci::get_string_or(c.host_config, "NetworkMode", "none");
+  std::string mode = recorded.ok() ? *recorded : "none";
   oci::Json endpoint = {{"NetworkID", ""}, {"EndpointID", ""}, {"Gateway", ""},
                         {"IPAddress", ""}, {"IPPrefixLen", 0}, {"MacAddress", ""}};
   return {{"Bridge", ""},

@@ -73,12 +73,17 @@ std::string labels_text(const oci::Json& labels) {
 std::pair<std::string, int> mounts_text(const Container& c, bool no_trunc) {
   std::string out;
   int local = 0;
+  // A recorded field of the wrong type reads as empty (json's value() would throw).
+  auto text = [](const oci::Json& m, const char* k) {
+    auto v = oci::get_string_or(m, k, "");
+    return v.ok() ? *v : std::string();
+  };
   for (const auto& m : c.mounts) {
-    std::string name = m.value("Name", "");
-    if (name.empty()) name = m.value("Source", "");
+    std::string name = text(m, "Name");
+    if (name.empty()) name = text(m, "Source");
     if (!no_trunc && name.size() > 15) name = name.substr(0, 14) + "…";
     out += (out.empty() ? "" : ",") + name;
-    if (m.value("Driver", "") == "local") ++local;
+    if (text(m, "Driver") == "local") ++local;
   }
   return {out, local};
 }
