@@ -10,7 +10,7 @@ build_pkgs=(build-essential cmake ninja-build pkg-config git
   ccache)
 test_pkgs=(bats jq sqlite3 podman containernetworking-plugins skopeo umoci pigz zstd uidmap python3
   debootstrap time runc crun iproute2 docker.io strace tini
-  golang-github-opencontainers-specs-dev python3-jsonschema)
+  golang-github-opencontainers-specs-dev python3-jsonschema procps)
 
 fuzz_pkgs=(clang-14 libclang-rt-14-dev)
 
