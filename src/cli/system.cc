@@ -7,6 +7,8 @@
 #include "cli/command.h"
 #include "cli/output.h"
 #include "container/prune.h"
+#include "container/volumes.h"
+#include "sys/fs.h"
 #include "util/strings.h"
 
 namespace strata::cli {
@@ -16,6 +18,25 @@ namespace {
 std::string with_percent(uint64_t part, uint64_t total) {
   if (total == 0) return human_size(part);
   return fmt::format("{} ({}%)", human_size(part), part * 100 / total);
+}
+
+// Docker's row: every volume, those some container mounts, and the bytes of the others.
+Result<std::vector<std::string>> volumes_row(store::Store& store) {
+  container::Volumes volumes(store);
+  uint64_t size = 0, reclaimable = 0;
+  size_t active = 0, total = 0;
+  for (const auto& v : TRY(volumes.list())) {
+    ++total;
+    auto measured = sys::tree_size(v.mountpoint);
+    uint64_t bytes = measured.ok() ? *measured : 0;  // a vanished directory holds nothing
+    size += bytes;
+    if (!TRY(volumes.users(v.name)).empty())
+      ++active;
+    else
+      reclaimable += bytes;
+  }
+  return std::vector<std::string>{"Local Volumes", std::to_string(total), std::to_string(active),
+                                  human_size(size), with_percent(reclaimable, size)};
 }
 
 Result<int> disk_usage(const Context& ctx) {
@@ -56,7 +77,7 @@ Result<int> disk_usage(const Context& ctx) {
          with_percent(reclaimable, size)});
   t.add({"Containers", std::to_string(containers.size()), std::to_string(running),
          human_size(rw_total), with_percent(rw_reclaimable, rw_total)});
-  t.add({"Local Volumes", "0", "0", "0B", "0B"});
+  t.add(TRY(volumes_row(*env.store)));
   t.add({"Build Cache", "0", "0", "0B", "0B"});
   t.print(stdout);
   return 0;

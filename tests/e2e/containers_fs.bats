@@ -330,6 +330,18 @@ deep" ]
   [[ "${lines[2]}" =~ ^Containers\ +2\ +1\ +100kB\ +100kB\ \(100%\)$ ]]
 }
 
+@test "system df: a Local Volumes row counts volumes, those in use, and what the unused hold" {
+  strata run --name u -v used:/data busybox sh -c 'head -c 50000 /dev/zero > /data/f' >/dev/null
+  strata volume create free >/dev/null
+  strata run --rm -v free:/d busybox sh -c 'head -c 20000 /dev/zero > /d/f' >/dev/null
+  run strata system df
+  [ "$status" -eq 0 ]
+  [[ "${lines[3]}" =~ ^Local\ Volumes\ +2\ +1\ +70kB\ +20kB\ \(28%\)$ ]]
+  strata rm u >/dev/null
+  run strata system df
+  [[ "${lines[3]}" =~ ^Local\ Volumes\ +2\ +0\ +70kB\ +70kB\ \(100%\)$ ]]
+}
+
 @test "container prune: removes stopped containers only, as Docker prints it" {
   strata run --name c busybox sh -c 'head -c 2000 /dev/zero > /f' >/dev/null
   id=$(strata ps -aq --no-trunc)
