@@ -68,6 +68,9 @@ void register_container_prune(CLI::App& group, Context& ctx);
 void register_system_prune(CLI::App& system, Context& ctx);
 // "Deleted Images:" and what image prune untagged and deleted, as Docker prints them.
 void print_pruned_images(const store::PruneResult& pruned);
+// "Deleted Containers:" / "Deleted Volumes:" (`title`), one name a line and a blank line;
+// nothing when there are none.
+void print_deleted(const char* title, const std::vector<std::string>& names);
 // create run start ps stop kill rm wait logs, and `container ...`
 void register_container_commands(CLI::App& app, Context& ctx);
 void register_volume_commands(CLI::App& app, Context& ctx);  // volume create ls inspect rm prune

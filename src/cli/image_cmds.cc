@@ -119,6 +119,13 @@ Result<int> prune_images(const Context& ctx, bool all, bool force) {
 
 }  // namespace
 
+void print_deleted(const char* title, const std::vector<std::string>& names) {
+  if (names.empty()) return;
+  std::printf("%s\n", title);
+  for (const auto& n : names) std::printf("%s\n", n.c_str());
+  std::printf("\n");
+}
+
 void print_pruned_images(const store::PruneResult& pruned) {
   if (pruned.deleted.empty()) return;
   std::printf("Deleted Images:\n");

@@ -158,11 +158,7 @@ Result<int> prune_command(const Context& ctx, bool all, bool force) {
     return 0;
   auto store = TRY(ctx.open_store());
   auto [names, bytes] = TRY(Volumes(*store).prune(all));
-  if (!names.empty()) {
-    std::printf("Deleted Volumes:\n");
-    for (const auto& n : names) std::printf("%s\n", n.c_str());
-    std::printf("\n");
-  }
+  print_deleted("Deleted Volumes:", names);
   std::printf("Total reclaimed space: %s\n", human_size(bytes).c_str());
   return 0;
 }

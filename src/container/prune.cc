@@ -5,6 +5,8 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include <functional>
+
 #include "snapshot/snapshot.h"
 #include "sys/fs.h"
 #include "util/strings.h"
@@ -32,8 +34,13 @@ Result<PrunedContainers> prune_containers(Engine& engine) {
   return out;
 }
 
-Result<uint64_t> prune_leftovers(Engine& engine) {
-  std::string dir = engine.store().root() + "/containers";
+namespace {
+
+// The directories under ROOT/<kind>/ older than kLeftoverAgeSeconds whose name `row_sql`
+// (one `?`) does not find; `release` runs on each before it is removed. The bytes they held.
+Result<uint64_t> prune_orphans(store::Store& store, const std::string& kind, const char* row_sql,
+                               const std::function<Result<void>(const std::string&)>& release) {
+  std::string dir = store.root() + "/" + kind;
   if (!sys::exists(dir)) return 0;
   auto root = TRY(sys::open_dir(dir));
   std::vector<std::string> names;
@@ -49,14 +56,29 @@ Result<uint64_t> prune_leftovers(Engine& engine) {
     struct stat st;
     if (::fstatat(root.get(), n.c_str(), &st, AT_SYMLINK_NOFOLLOW) < 0) continue;  // gone
     if (now - st.st_mtime < kLeftoverAgeSeconds) continue;
-    auto row = TRY(engine.store().db().query_text("SELECT id FROM containers WHERE id = ?", n));
-    if (row) continue;
+    if (TRY(store.db().query_text(row_sql, n))) continue;
     std::string path = dir + "/" + n;
     if (auto size = sys::tree_size(path); size.ok()) bytes += *size;
-    TRY(snapshot::unmount(path + "/merged"));  // a mount a crash left, if any
+    if (release) TRY(release(path));
     TRY(sys::remove_all(path));
   }
   return bytes;
+}
+
+}  // namespace
+
+Result<uint64_t> prune_leftovers(Engine& engine) {
+  uint64_t containers =
+      TRY(prune_orphans(engine.store(), "containers", "SELECT id FROM containers WHERE id = ?",
+                        [](const std::string& path) -> Result<void> {
+                          return snapshot::unmount(path + "/merged");  // a crash's, if any
+                        }));
+  // A volume's directory is made before its row commits, and an anonymous one's is
+  // removed after its row goes: a kill between leaves a directory whose random name is
+  // never created again.
+  uint64_t volumes = TRY(prune_orphans(engine.store(), "volumes",
+                                       "SELECT name FROM volumes WHERE name = ?", nullptr));
+  return containers + volumes;
 }
 
 }  // namespace strata::container

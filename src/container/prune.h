@@ -25,7 +25,8 @@ Result<PrunedContainers> prune_containers(Engine& engine);
 // A directory under ROOT/containers/ older than this that no row names is a leftover (a
 // younger one may be a container being created: its row commits after its files).
 inline constexpr int64_t kLeftoverAgeSeconds = 300;
-// Removes the leftovers; the bytes they held.
+// Removes the leftovers, and the volume directories (ROOT/volumes/<name>) no row names
+// that are as old; the bytes they held.
 Result<uint64_t> prune_leftovers(Engine& engine);
 
 }  // namespace strata::container

@@ -371,12 +371,22 @@ Total reclaimed space: 2kB" ]
   mkdir -p "$STRATA_ROOT/containers/0123456789abcdef/upper"
   head -c 5000 /dev/zero > "$STRATA_ROOT/containers/0123456789abcdef/upper/junk"
   touch -d '1 hour ago' "$STRATA_ROOT/containers/0123456789abcdef"
+  # And a volume directory no row names (rm killed before it removed an anonymous
+  # volume's directory); a young one may be a volume being created, and stays.
+  mkdir -p "$STRATA_ROOT/volumes/0123abcd/_data" "$STRATA_ROOT/volumes/young/_data"
+  touch -d '1 hour ago' "$STRATA_ROOT/volumes/0123abcd"
+  strata volume create kept >/dev/null
+  touch -d '1 hour ago' "$STRATA_ROOT/volumes/kept"
   run strata system prune -f
   [ "$status" -eq 0 ]
   [ "${lines[0]}" = "Deleted Containers:" ]
   [ "${lines[1]}" = "$id" ]
   assert_output_has "Total reclaimed space: "
   [ ! -e "$STRATA_ROOT/containers/0123456789abcdef" ]
+  [ ! -e "$STRATA_ROOT/volumes/0123abcd" ]
+  [ -d "$STRATA_ROOT/volumes/young/_data" ]
+  [ "$(strata volume ls -q)" = kept ]
+  [ -d "$STRATA_ROOT/volumes/kept/_data" ]
   [ -z "$(strata ps -aq)" ]
   # Tagged images stay without -a; with it, every image no container uses goes.
   [ "$(strata images -q | wc -l)" = 2 ]
@@ -386,4 +396,29 @@ Total reclaimed space: 2kB" ]
   assert_output_has "untagged: snap:latest"
   [ -z "$(strata images -q)" ]
   [ -z "$(find "$STRATA_ROOT/tmp" "$STRATA_ROOT/layers" -mindepth 1)" ]
+}
+
+@test "system prune --volumes: the anonymous volumes no container uses, named ones stay" {
+  strata run --name c -v /anon busybox true >/dev/null
+  anon=$(strata volume ls -q)
+  strata volume create named >/dev/null
+  run bash -c "echo n | '$STRATA_BIN' system prune --volumes"
+  [ "$status" -eq 0 ]
+  assert_output_has "  - all anonymous volumes not used by at least one container"
+  [ "$(strata volume ls -q | wc -l)" = 2 ]
+  # The container goes first, then its anonymous volume, which it no longer uses.
+  id=$(strata ps -aq --no-trunc)
+  run strata system prune -f --volumes
+  [ "$status" -eq 0 ]
+  [ "$output" = "Deleted Containers:
+$id
+
+Deleted Volumes:
+$anon
+
+Total reclaimed space: 0B" ]
+  [ "$(strata volume ls -q)" = named ]
+  [ ! -e "$STRATA_ROOT/volumes/$anon" ]
+  run strata system prune -f
+  [ "$output" = "Total reclaimed space: 0B" ]
 }
