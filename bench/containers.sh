@@ -32,8 +32,8 @@ run_runtime() { i=$((i + 1)); "$runtime" --root "$W/rt" run -b "$W/bundle" "benc
 for r in $(seq "$ROUNDS"); do
   for t in "${tools[@]}"; do keep_best "$t" "$(timed "run_$t")"; done
 done
-echo "run --rm --network none true: ms per run (best of $ROUNDS rounds of $N)"
-print_ms "" "${tools[@]}"
+echo "ms per run, best of $ROUNDS rounds of $N"
+print_ms "run --rm --network none true" "${tools[@]}"
 awk -v p="${best[podman]}" -v s="${best[strata]}" -v r="${best[runtime]}" 'BEGIN {
   printf "podman / strata:          %6.2fx (target >= 5)\n", p / s
   printf "strata / bare runtime:    %6.2fx (target <= 2)\n", s / r }'
