@@ -131,6 +131,7 @@ Result<std::optional<int>> relay(container::Engine& engine, container::Container
   sigfd.reset();
   if (detached) return std::optional<int>();
   if (ended) return code;
+  if (o.on_exit) o.on_exit();
   // The exit is recorded (and the monitor gone) before this returns: a `ps -a` right
   // after shows the container exited.
   auto waited = engine.wait(c);

@@ -18,6 +18,8 @@ struct RelayOptions {
   bool tty = false;         // the container has a pty: raw terminal, window size, no sig-proxy
   bool sig_proxy = true;    // without a tty: signals to this process go to the container
   std::string detach_keys;  // the bytes (parse_detach_keys); empty: none
+  // Called once the container has exited, before waiting for its monitor to finish.
+  std::function<void()> on_exit;
 };
 
 // Relays frames from the attach socket to stdout/stderr (and stdin to it) until the

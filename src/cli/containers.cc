@@ -66,19 +66,31 @@ Result<int> run_command(const Context& ctx, CreateFlags& f) {
     std::printf("%s\n", c.id.c_str());
     return 0;
   }
+  // With --rm, the container's lock is taken as soon as it has exited: the monitor's
+  // exit command (which removes --rm containers too) then waits for this removal, not
+  // this removal for a whole `strata container cleanup` process.
+  UniqueFd removal_lock;
+  auto remove = [&] {
+    return removal_lock.valid() ? engine.remove_locked(c, true, true)
+                                : engine.remove(c, true, true);
+  };
   auto code = [&]() -> Result<std::optional<int>> {
-    return run_attached(engine, c, TRY(relay_options(c, f.detach_keys, f.sig_proxy)));
+    RelayOptions o = TRY(relay_options(c, f.detach_keys, f.sig_proxy));
+    if (f.o.auto_remove)
+      o.on_exit = [&] {
+        if (auto lock = engine.lock(c); lock.ok()) removal_lock = std::move(*lock);
+      };
+    return run_attached(engine, c, o);
   }();
   if (!code.ok()) {
     print_error(code.error());
-    if (f.o.auto_remove) (void)engine.remove(c, true, true);
+    if (f.o.auto_remove) (void)remove();
     return start_failure_code(code.error());
   }
   if (!code->has_value()) return 0;  // detached: it runs on (its monitor applies --rm)
   if (f.o.auto_remove) {
-    (void)engine.wait(c);
     // The monitor may have removed it first (its exit command does for --rm).
-    if (auto r = engine.remove(c, true, true); !r.ok() && r.error().code() != Errc::kNotFound)
+    if (auto r = remove(); !r.ok() && r.error().code() != Errc::kNotFound)
       return std::move(r).error();
   }
   return **code;

@@ -127,6 +127,8 @@ class Engine {
   // A running container needs force (it is killed first). With `volumes`, its anonymous
   // volumes go too (those no other container uses), as `rm -v` and `--rm` do.
   Result<void> remove(Container& c, bool force, bool volumes = false);
+  // remove with the lock from lock() already held (re-reads the container).
+  Result<void> remove_locked(Container& c, bool force, bool volumes);
   // Blocks until the container is not running; its exit code.
   Result<int> wait(Container& c);
   // Connects to a running container's monitor as an attach client (monitor/protocol.h).
@@ -176,6 +178,7 @@ class Engine {
   Result<void> thaw(Container& c);
   // Takes the container's operation lock (RUNROOT/locks/<id>) and re-reads it.
   Result<UniqueFd> lock_and_get(Container& c);
+  Result<void> remove_now(Container& c, bool force, bool volumes);
   std::string runtime_path(const Container& c) const;
   std::string runtime_root(const Container& c) const;
   Result<std::string> runtime_output(const Container& c, std::vector<std::string> args);

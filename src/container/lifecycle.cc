@@ -148,7 +148,10 @@ Result<void> Engine::sync(Container& c) {
 }
 
 Result<void> Engine::repair(Container& c) {
-  (void)run_runtime(c, {"delete", "--force", c.id});
+  // Only a runtime that has state for the container has anything to delete: runc, crun
+  // and strata-runtime keep it in ROOT/<id>. Most repairs find none (the monitor deleted
+  // it), and a runtime started for nothing costs a process start on every start and rm.
+  if (sys::exists(runtime_root(c) + "/" + c.id)) (void)run_runtime(c, {"delete", "--force", c.id});
   remove_empty_cgroups(c.id);
   TRY(snapshot::unmount(dir(c) + "/merged"));
   return sys::remove_all(run_dir(c));
@@ -310,6 +313,16 @@ Result<void> Engine::stop(Container& c, std::optional<int> timeout) {
 
 Result<void> Engine::remove(Container& c, bool force, bool volumes) {
   auto lock = TRY(lock_and_get(c));
+  return remove_now(c, force, volumes);
+}
+
+Result<void> Engine::remove_locked(Container& c, bool force, bool volumes) {
+  auto current = TRY(get(c.id));
+  c = std::move(current);
+  return remove_now(c, force, volumes);
+}
+
+Result<void> Engine::remove_now(Container& c, bool force, bool volumes) {
   if (c.state.running()) {
     if (!force)
       return Error::make(Errc::kExists,

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "oci/digest.h"
 
+#include <openssl/crypto.h>
+
 #include "util/strings.h"
 
 namespace strata::oci {
@@ -37,7 +39,20 @@ Digest Digest::of(std::string_view data) {
   return h.finish();
 }
 
-Sha256::Sha256() : ctx_(EVP_MD_CTX_new()) {
+namespace {
+
+// Before OpenSSL's first use: a SHA-256 needs nothing from openssl.cnf, and reading it
+// (with the providers it names) is a third of libcrypto's start-up cost, paid by every
+// command that checks a digest.
+EVP_MD_CTX* new_ctx() {
+  static const bool kInit = OPENSSL_init_crypto(OPENSSL_INIT_NO_LOAD_CONFIG, nullptr) == 1;
+  STRATA_CHECK(kInit);
+  return EVP_MD_CTX_new();
+}
+
+}  // namespace
+
+Sha256::Sha256() : ctx_(new_ctx()) {
   STRATA_CHECK(ctx_ != nullptr);
   STRATA_CHECK(EVP_DigestInit_ex(ctx_, EVP_sha256(), nullptr) == 1);
 }

@@ -2,10 +2,14 @@
 #include <gtest/gtest.h>
 #include <sys/mount.h>
 
+#include <filesystem>
+
 #include "oci/runtime_spec.h"
 #include "runtime/container.h"
 #include "runtime/plan.h"
 #include "runtime/seccomp/seccomp.h"
+#include "sys/fs.h"
+#include "testutil/testutil.h"
 
 namespace strata::runtime {
 namespace {
@@ -108,6 +112,40 @@ TEST(SeccompCompileTest, HostileMembersAreErrorsNamingThem) {
   EXPECT_EQ(error_of(R"({"defaultAction":"SCMP_ACT_ALLOW","syscalls":[{"names":["getpid"],
       "action":"SCMP_ACT_ERRNO","errnoRet":38}]})"),
             "ok");
+}
+
+TEST(SeccompCompileTest, CacheGivesTheSameFilterAndNeverAnotherProfiles) {
+  strata::testing::TempDir t;
+  auto bpf = [](const std::string& errno_ret) {
+    auto f = seccomp::compile(oci::Json::parse(
+        R"({"defaultAction":"SCMP_ACT_ALLOW","architectures":["SCMP_ARCH_X86_64"],
+        "syscalls":[{"names":["getpid","mkdirat"],"action":"SCMP_ACT_ERRNO","errnoRet":)" +
+        errno_ret + "}]}"));
+    EXPECT_TRUE(f.ok()) << f.error().message();
+    return f.ok() ? f->bpf : std::string();
+  };
+  std::string fresh1 = bpf("1"), fresh2 = bpf("2");
+  ASSERT_NE(fresh1, fresh2);
+  std::string dir = t.path() + "/cache";
+  seccomp::set_cache_dir(dir);
+  EXPECT_EQ(bpf("1"), fresh1);  // compiled and stored
+  std::vector<std::string> files;
+  for (const auto& e : std::filesystem::directory_iterator(dir)) files.push_back(e.path());
+  ASSERT_EQ(files.size(), 1u);
+  const std::string& file = files.front();
+  EXPECT_EQ(bpf("1"), fresh1);  // read back
+  EXPECT_EQ(bpf("2"), fresh2);  // another profile is not the cached one
+  // A file that holds another key (a hash collision) or a cut-off program is a miss.
+  auto text = sys::read_file(file);
+  ASSERT_TRUE(text.ok());
+  std::string other = *text;
+  ASSERT_NE(other.find("\nrule "), std::string::npos);
+  other.replace(other.find("\nrule "), 6, "\nRULE ");
+  ASSERT_TRUE(sys::write_file_atomic(file, other).ok());
+  EXPECT_EQ(bpf("1"), fresh1);
+  ASSERT_TRUE(sys::write_file_atomic(file, text->substr(0, text->size() - 8)).ok());
+  EXPECT_EQ(bpf("1"), fresh1);
+  seccomp::set_cache_dir("");
 }
 
 TEST(MountOptionsTest, FlagsPropagationAndData) {

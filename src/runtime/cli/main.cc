@@ -8,6 +8,7 @@
 
 #include "runtime/cli/cli.h"
 #include "runtime/sealed.h"
+#include "runtime/seccomp/seccomp.h"
 #include "sys/io.h"
 #include "util/strings.h"
 
@@ -68,6 +69,7 @@ int run_cli(int argc, char** argv) {
                    add_pause, add_events, add_spec, add_features, add_exec})
     add(app, g, action);
   if (auto code = parse(app, g, argc, argv)) return *code;
+  seccomp::set_cache_dir(g.root + "/@seccomp");  // not a container ID: '@' is not allowed
   auto r = run_guarded(action);
   std::fflush(stdout);
   if (!r.ok()) {

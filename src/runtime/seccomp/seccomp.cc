@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "runtime/seccomp/seccomp.h"
 
+#include <dirent.h>
 #include <linux/seccomp.h>
 #include <seccomp.h>
 #include <sys/mman.h>
@@ -9,9 +10,11 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <optional>
 #include <set>
 
 #include "oci/runtime_spec_reader.h"
+#include "sys/fs.h"
 #include "sys/unix_socket.h"
 #include "util/defer.h"
 #include "util/strings.h"
@@ -216,7 +219,78 @@ Result<std::string> build_bpf(uint32_t def, const std::vector<uint32_t>& arches,
   return export_bpf(ctx);
 }
 
+// Compiled filters are kept in the state root: libseccomp takes ~8 ms (most of a
+// container's create) to build the default profile's BPF, and nearly every container
+// and exec asks for the same one. The key is the whole parsed profile, length-prefixed
+// (no two profiles share one), with libseccomp's version; the file name is a hash of
+// it and the file holds the key, so a hash collision is a miss, never a wrong filter.
+std::string& cache_dir() {
+  static std::string dir;
+  return dir;
+}
+
+void put_string(std::string* key, std::string_view v) { *key += fmt::format("{}:{}", v.size(), v); }
+
+std::string cache_key(uint32_t def, const std::vector<uint32_t>& arches,
+                      const std::vector<Rule>& rules) {
+  const scmp_version* v = seccomp_version();
+  std::string key =
+      fmt::format("libseccomp {}.{}.{} default {} arches", v->major, v->minor, v->micro, def);
+  for (uint32_t a : arches) key += fmt::format(" {}", a);
+  for (const auto& r : rules) {
+    key += fmt::format("\nrule {} {} {}", r.action, r.repeated ? 1 : 0, r.names.size());
+    for (const auto& n : r.names) put_string(&key, n);
+    for (const auto& a : r.args)
+      key += fmt::format(" {} {} {} {}", a.arg, +a.op, a.datum_a, a.datum_b);
+  }
+  return key;
+}
+
+// FNV-1a: only spreads the keys over file names (the key itself is compared).
+std::string cache_path(const std::string& key) {
+  uint64_t h = 14695981039346656037ULL;
+  for (unsigned char c : key) h = (h ^ c) * 1099511628211ULL;
+  return fmt::format("{}/{:016x}", cache_dir(), h);
+}
+
+constexpr std::string_view kCacheMagic = "strata-seccomp-cache 1\n";
+
+// The cached BPF for `key`, if its file holds exactly this key and a whole program.
+std::optional<std::string> cached_bpf(const std::string& key) {
+  auto text = sys::read_file(cache_path(key), 1 << 20);
+  if (!text.ok()) return std::nullopt;
+  std::string_view t = *text;
+  std::string head = fmt::format("{}{}\n{}", kCacheMagic, key.size(), key);
+  if (!t.starts_with(head)) return std::nullopt;
+  t.remove_prefix(head.size());
+  size_t nl = t.find('\n');
+  if (nl == std::string_view::npos) return std::nullopt;
+  std::string size(t.substr(0, nl));
+  std::string_view bpf = t.substr(nl + 1);
+  if (size != std::to_string(bpf.size()) || bpf.empty() || bpf.size() % 8 != 0) return std::nullopt;
+  return std::string(bpf);
+}
+
+// Profiles a user makes up one after another do not fill /run: past kMaxCached files
+// new ones are compiled every time.
+constexpr size_t kMaxCached = 64;
+
+void cache_bpf(const std::string& key, const std::string& bpf) {
+  if (!sys::mkdir_p(cache_dir(), 0700).ok()) return;  // a cache that cannot be written: no cache
+  if (DIR* d = ::opendir(cache_dir().c_str())) {
+    size_t n = 0;
+    while (struct dirent* e = ::readdir(d)) n += e->d_name[0] != '.';
+    ::closedir(d);
+    if (n >= kMaxCached) return;
+  }
+  (void)sys::write_file_atomic(
+      cache_path(key), fmt::format("{}{}\n{}{}\n{}", kCacheMagic, key.size(), key, bpf.size(), bpf),
+      0600);
+}
+
 }  // namespace
+
+void set_cache_dir(const std::string& dir) { cache_dir() = dir; }
 
 Result<Filter> compile(const Json& j) {
   if (!j.is_object()) return bad("linux.seccomp", "want an object");
@@ -245,7 +319,13 @@ Result<Filter> compile(const Json& j) {
   } else {
     f.listener_path.clear();  // "If SCMP_ACT_NOTIFY is not used this value is ignored."
   }
+  std::string key = cache_key(def, arches, rules);
+  if (auto bpf = cache_dir().empty() ? std::nullopt : cached_bpf(key)) {
+    f.bpf = std::move(*bpf);
+    return f;
+  }
   f.bpf = TRY(build_bpf(def, arches, rules));
+  if (!cache_dir().empty()) cache_bpf(key, f.bpf);
   return f;
 }
 

@@ -18,7 +18,12 @@ struct Filter {
 };
 
 // kInvalidArgument / kUnsupported name the field ("linux.seccomp.syscalls[3].action").
+// With a cache directory set, a profile compiled before is read from there.
 Result<Filter> compile(const oci::Json& seccomp);
+
+// Where compile keeps the BPF of the profiles it built (made 0700 on first use; the
+// runtime's state root holds it). Empty (the default): no cache.
+void set_cache_dir(const std::string& dir);
 
 // Hands a seccomp listener fd to the agent at `listener_path`: one connection, the
 // container process state (runtime-spec config-linux.md) as JSON with the fd attached
