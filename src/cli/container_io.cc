@@ -132,9 +132,9 @@ Result<std::optional<int>> relay(container::Engine& engine, container::Container
   if (detached) return std::optional<int>();
   if (ended) return code;
   if (o.on_exit) o.on_exit();
-  // The exit is recorded (and the monitor gone) before this returns: a `ps -a` right
-  // after shows the container exited.
-  auto waited = engine.wait(c);
+  // The exit is recorded (and the monitor gone, unless it restarts the container)
+  // before this returns: a `ps -a` right after shows the container exited.
+  auto waited = engine.wait(c, true);
   if (!waited.ok() && !(code && waited.error().code() == Errc::kNotFound))
     return std::move(waited).error();  // (gone already: its monitor applied --rm)
   int out = code ? *code : *waited;

@@ -96,6 +96,41 @@ Result<int> run_command(const Context& ctx, CreateFlags& f) {
   return **code;
 }
 
+// `start --all` (Podman's spelling), for a boot unit: the containers whose restart policy
+// brings them back after a reboot (container.h boot_list); --filter restart-policy=NAME
+// narrows them. Prints the ID of each one started; 125 if any failed.
+Result<int> start_all(const Context& ctx, const std::vector<std::string>& filters) {
+  std::vector<container::RestartMode> modes;
+  for (const auto& f : filters) {
+    size_t eq = f.find('=');
+    std::string key = f.substr(0, eq), value = eq == std::string::npos ? "" : f.substr(eq + 1);
+    if (eq == std::string::npos)
+      return Error::make(Errc::kInvalidArgument, "bad format of filter (expected name=value)");
+    if (key != "restart-policy")
+      return Error::make(
+          Errc::kInvalidArgument,
+          fmt::format("invalid filter '{}': start --all takes restart-policy=", printable(key)));
+    auto p = container::parse_restart_policy(value);
+    if (!p.ok() || value.empty() || value.find(':') != std::string::npos)
+      return Error::make(Errc::kInvalidArgument,
+                         fmt::format("invalid filter 'restart-policy={}': want no, on-failure, "
+                                     "always or unless-stopped",
+                                     printable(value)));
+    modes.push_back(p->mode);
+  }
+  auto env = TRY(ctx.open_engine());
+  int rc = 0;
+  for (auto& c : TRY(env.engine->boot_list(modes))) {
+    if (auto r = env.engine->start(c, nullptr); !r.ok()) {
+      print_error(r.error());
+      rc = 125;
+    } else {
+      std::printf("%s\n", c.id.c_str());
+    }
+  }
+  return rc;
+}
+
 }  // namespace
 
 Result<int> for_each(const Context& ctx, const std::vector<std::string>& refs,
@@ -158,13 +193,21 @@ void register_container_commands(CLI::App& app, Context& ctx) {
   });
 
   auto start_refs = std::make_shared<std::vector<std::string>>();
-  auto start_attach = std::make_shared<bool>(false);
+  auto start_attach = std::make_shared<bool>(false), start_every = std::make_shared<bool>(false);
+  auto start_filters = std::make_shared<std::vector<std::string>>();
   both("start", {}, "Start one or more stopped containers", [=, &ctx](CLI::App* c) {
     c->add_flag("-a,--attach", *start_attach, "Attach STDOUT/STDERR and forward signals");
     c->add_flag("-i,--interactive", *start_attach, "Attach container's STDIN");
-    c->add_option("CONTAINER", *start_refs)->required();
+    auto* all = c->add_flag("--all", *start_every,
+                            "Start the containers a restart policy brings back after a reboot");
+    c->add_option("--filter", *start_filters, "With --all: restart-policy=NAME")
+        ->allow_extra_args(false);
+    all->excludes(c->add_option("CONTAINER", *start_refs));
     c->callback([=, &ctx] {
       ctx.action = [=, &ctx]() -> Result<int> {
+        if (*start_every) return start_all(ctx, *start_filters);
+        if (start_refs->empty())
+          return Error::make(Errc::kInvalidArgument, "\"start\" requires at least 1 argument");
         if (*start_attach) {
           if (start_refs->size() != 1)
             return Error::make(Errc::kInvalidArgument,
@@ -235,7 +278,7 @@ void register_container_commands(CLI::App& app, Context& ctx) {
              return for_each(
                  ctx, *wait_refs,
                  [](Engine& e, Container& ct) -> Result<void> {
-                   std::printf("%d\n", TRY(e.wait(ct)));
+                   std::printf("%d\n", TRY(e.wait(ct, true)));
                    return {};
                  },
                  false);

@@ -21,6 +21,14 @@ Result<int64_t> size_flag(const std::string& value, const char* flag) {
   return static_cast<int64_t>(bytes);
 }
 
+// --restart: Docker's CLI refuses it with --rm before the daemon checks the policy.
+Result<void> parse_restart(CreateFlags& f) {
+  f.o.restart = TRY(container::parse_restart_policy(f.restart));
+  if (f.o.auto_remove && !f.o.restart.none())
+    return Error::make(Errc::kInvalidArgument, "Conflicting options: --restart and --rm");
+  return {};
+}
+
 }  // namespace
 
 Result<void> parse_limits(CreateFlags& f) {
@@ -49,6 +57,7 @@ Result<void> parse_limits(CreateFlags& f) {
   }
   if (f.o.pids_limit < -1)
     return Error::make(Errc::kInvalidArgument, "invalid --pids-limit: want -1 or more");
+  TRY(parse_restart(f));
   return {};
 }
 
@@ -74,6 +83,7 @@ void add_create_flags(CLI::App* c, CreateFlags& f) {
   c->add_flag("-t,--tty", f.o.tty, "Allocate a pseudo-TTY");
   c->add_flag("-i,--interactive", f.o.interactive, "Keep STDIN open even if not attached");
   c->add_flag("--rm", f.o.auto_remove, "Automatically remove the container when it exits");
+  c->add_option("--restart", f.restart, "Restart policy to apply when a container exits");
   c->add_option("--runtime", f.o.runtime, "Runtime to use for this container");
   c->add_option("-m,--memory", f.memory, "Memory limit");
   c->add_option("--memory-swap", f.memory_swap,

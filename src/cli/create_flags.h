@@ -15,6 +15,7 @@ namespace strata::cli {
 struct CreateFlags {
   container::Options o;
   std::string memory, cpus, memory_swap, memory_reservation;
+  std::string restart;  // --restart as typed
   bool detach = false, sig_proxy = true;
   std::string detach_keys = kDefaultDetachKeys;
   std::string image;

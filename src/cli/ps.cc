@@ -36,6 +36,9 @@ std::string quoted_command(const Container& c, bool no_trunc) {
 
 std::string status_text(const Container& c, int64_t now) {
   const auto& s = c.state;
+  if (s.restarting())
+    return fmt::format("Restarting ({}) {}", s.exit_code,
+                       human_duration_ago(s.finished_ns / 1000000000, now));
   if (s.running()) {
     std::string up = human_duration_ago(s.started_ns / 1000000000, now);
     return "Up " + up.substr(0, up.size() - 4) + (s.paused() ? " (Paused)" : "");  // no " ago"

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "container/host_flags.h"
+#include "container/restart_policy.h"
 #include "oci/json.h"
 #include "store/store.h"
 #include "util/result.h"
@@ -28,15 +29,25 @@ namespace strata::container {
 inline constexpr int kUnknownExit = 255;
 
 struct State {
-  // created, running, paused (frozen; it still has its monitor), exited, or dead: being
-  // removed (a removal killed half-way leaves it so, and the next rm finishes it), as
-  // Docker names them.
+  // created, running, paused (frozen; it still has its monitor), restarting (its monitor
+  // waits out the restart back-off: no process, pid 0), exited, or dead: being removed (a
+  // removal killed half-way leaves it so, and the next rm finishes it), as Docker names
+  // them. Restarting counts as running, as in Docker (rm needs -f, stop ends it).
   std::string status = "created";
   int64_t pid = 0, monitor_pid = 0;
-  int exit_code = 0;
+  int exit_code = 0;  // while restarting: the run that ended
   int64_t started_ns = 0, finished_ns = 0;
-  bool running() const { return status == "running" || status == "paused"; }
+  int restart_count = 0;  // restarts by the policy since the user's last start
+  bool oom_killed = false;
+  // A user stop or kill since the last start (Docker's HasBeenManuallyStopped): what
+  // unless-stopped honours, here and at boot.
+  bool manually_stopped = false;
+  bool running() const {
+    return status == "running" || status == "paused" || status == "restarting";
+  }
   bool paused() const { return status == "paused"; }
+  bool restarting() const { return status == "restarting"; }
+  bool operator==(const State&) const = default;
 };
 
 // What `create` and `run` take from the command line.
@@ -54,6 +65,7 @@ struct Options {
   int64_t nano_cpus = 0;
   std::string stop_signal;
   std::optional<int> stop_timeout;
+  RestartPolicy restart;         // --restart, parsed (restart_policy.h)
   std::string network = "none";  // none or host (bridges come with networking)
   HostFlags host;                // environment files, hosts, limits, security, init
   // -v, --mount and --tmpfs as given (container/mounts.h parses them).
@@ -129,8 +141,9 @@ class Engine {
   Result<void> remove(Container& c, bool force, bool volumes = false);
   // remove with the lock from lock() already held (re-reads the container).
   Result<void> remove_locked(Container& c, bool force, bool volumes);
-  // Blocks until the container is not running; its exit code.
-  Result<int> wait(Container& c);
+  // Blocks until the container is not running; its exit code. With `next_exit`, as
+  // Docker's wait: also when it exits and its restart policy is to restart it.
+  Result<int> wait(Container& c, bool next_exit = false);
   // Connects to a running container's monitor as an attach client (monitor/protocol.h).
   Result<UniqueFd> attach(const Container& c);
   // Starts `o.cmd` in running container `c` through the runtime's exec (posix_spawn),
@@ -145,6 +158,9 @@ class Engine {
   Result<std::pair<int, bool>> exec_wait(ExecProcess& p);
   // The monitor's exit command: record the exit, and remove an --rm container.
   Result<void> cleanup(std::string_view id);
+  // restart.cc: what `start --all` starts after a reboot (starts_at_boot), oldest first,
+  // those not running; with `modes`, only containers with one of those policies.
+  Result<std::vector<Container>> boot_list(const std::vector<RestartMode>& modes);
 
   // admin.cc: Docker's rename, pause, unpause.
   Result<void> rename(Container& c, const std::string& name);
@@ -166,6 +182,11 @@ class Engine {
  private:
   Result<Container> find(std::string_view ref);  // get without sync
   Result<void> sync(Container& c);
+  // A monitor that is alive may have restarted its container: its status file says.
+  Result<void> sync_restarts(Container& c);
+  // restart.cc: tells the monitor that the user stops or kills the container (no restart,
+  // whatever the policy: run_state.h's stop file), and records manually_stopped.
+  Result<void> request_stop(Container& c);
   Result<void> save_state(const Container& c);
   // Saves c.state only if the row still holds `before` (false if it changed meanwhile).
   Result<bool> save_state_if(const Container& c, const State& before);
@@ -191,6 +212,10 @@ class Engine {
 std::string generate_name(uint64_t seed);
 // The container's command: its Entrypoint then its Cmd, joined by spaces.
 std::string command_line(const Container& c);
+// restart.cc: HostConfig.RestartPolicy as Docker records it ({"Name", "MaximumRetryCount"}),
+// and read back (a container created before policies has none: "no").
+oci::Json restart_policy_json(const RestartPolicy& p);
+Result<RestartPolicy> restart_policy(const Container& c);
 // 64 hex characters from the kernel's random source.
 std::string new_id();
 // Signal names and numbers as Docker takes them: "SIGTERM", "TERM", "15"; 0 if unknown.

@@ -127,7 +127,8 @@ Result<Container> Engine::create(const Options& o, std::string_view image) {
                    {"NetworkMode", o.network},
                    {"Memory", o.memory},
                    {"PidsLimit", o.pids_limit},
-                   {"NanoCpus", o.nano_cpus}};
+                   {"NanoCpus", o.nano_cpus},
+                   {"RestartPolicy", restart_policy_json(o.restart)}};
   TRY(record_host_flags(o.host, c.host_config));
   MountPlan mounts = TRY(plan_mounts(o, ic.config.volumes));
   c.host_config["Binds"] = mounts.binds;

@@ -14,6 +14,7 @@
 
 #include "container/container.h"
 #include "container/monitor/protocol.h"
+#include "container/monitor/run_state.h"
 #include "container/spec.h"
 #include "container/volumes.h"
 #include "snapshot/snapshot.h"
@@ -74,6 +75,37 @@ void remove_empty_cgroups(const std::string& id) {
   ::closedir(d);
 }
 
+std::optional<mon::RunStatus> read_status(const std::string& run) {
+  auto text = sys::read_file(run + "/" + mon::kStatusFile, 256);
+  return text.ok() ? mon::parse_status(*text) : std::nullopt;
+}
+
+// How a container whose monitor is gone ended: the exit file, else the status file of a
+// monitor killed while it waited to restart (the run that ended is known), else unknown.
+void record_end(State& s, const std::string& run) {
+  s.exit_code = kUnknownExit;
+  s.finished_ns = realtime_ns();
+  s.oom_killed = false;
+  auto text = sys::read_file(run + "/" + mon::kExitFile, 256);
+  auto status = read_status(run);
+  if (auto e = text.ok() ? mon::parse_exit(*text) : std::nullopt) {
+    s.exit_code = e->code;
+    s.finished_ns = e->finished_ns;
+    s.oom_killed = e->oom_killed;
+    if (e->restart_count) s.restart_count = *e->restart_count;
+  } else if (status) {
+    s.restart_count = status->restart_count;
+    if (status->restarting) {
+      s.exit_code = status->exit_code;
+      s.finished_ns = status->finished_ns;
+      s.oom_killed = status->oom_killed;
+    }
+  }
+  s.status = "exited";
+  s.pid = 0;
+  s.monitor_pid = 0;
+}
+
 std::string find_in_path(const std::string& name) {
   const char* path = ::getenv("PATH");
   for (const auto& d : split(path ? path : "/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin", ':')) {
@@ -122,28 +154,44 @@ Result<std::string> Engine::runtime_output(const Container& c, std::vector<std::
 Result<void> Engine::sync(Container& c) {
   if (!c.state.running()) return {};
   std::string run = run_dir(c);
-  if (held_lock(run + "/" + mon::kLockFile).valid()) return {};
+  if (held_lock(run + "/" + mon::kLockFile).valid()) return sync_restarts(c);
   State before = c.state;
-  int code = kUnknownExit;
-  int64_t finished = realtime_ns();
-  if (auto text = sys::read_file(run + "/" + mon::kExitFile, 256); text.ok()) {
-    auto f = split(trim(*text), ' ');
-    if (f.size() >= 2) {
-      std::from_chars(f[0].data(), f[0].data() + f[0].size(), code);
-      std::from_chars(f[1].data(), f[1].data() + f[1].size(), finished);
-    }
-  }
-  c.state.status = "exited";
-  c.state.exit_code = code;
-  c.state.finished_ns = finished;
-  c.state.pid = 0;
-  c.state.monitor_pid = 0;
+  record_end(c.state, run);
   if (!TRY(save_state_if(c, before))) {  // someone else recorded it first: take theirs
     auto again = TRY(get(c.id));
     c = std::move(again);
     return {};
   }
   TRY(repair(c));
+  return {};
+}
+
+// Each restart (and each wait before one) rewrites the status file; the row follows it.
+// Docker's shape: while restarting, pid 0 and the ended run's exit code; running again,
+// exit code 0 and the new run's pid and start. A paused container stays paused.
+Result<void> Engine::sync_restarts(Container& c) {
+  auto st = read_status(run_dir(c));
+  if (!st) return {};  // not restarted yet: the row is what start recorded
+  State s = c.state;
+  s.restart_count = st->restart_count;
+  if (st->restarting) {
+    s.status = "restarting";
+    s.pid = 0;
+    s.exit_code = st->exit_code;
+    s.oom_killed = st->oom_killed;
+    s.finished_ns = st->finished_ns;
+  } else if (c.state.restarting() || c.state.restart_count != st->restart_count) {
+    s.status = "running";
+    s.pid = st->pid;
+    s.exit_code = 0;
+    s.oom_killed = false;
+    s.started_ns = st->started_ns;
+    s.finished_ns = st->finished_ns;
+  }
+  if (s == c.state) return {};
+  State before = c.state;
+  c.state = s;
+  if (!TRY(save_state_if(c, before))) c = TRY(find(c.id));  // another command recorded it
   return {};
 }
 
@@ -191,6 +239,7 @@ Result<void> Engine::start(Container& c, Attached* attach) {
   auto [log_max, log_files] = TRY(log_rotation(c.host_config));
   bool open_stdin = TRY(oci::get_bool_or(c.config, "OpenStdin", false));
   bool tty = TRY(oci::get_bool_or(c.config, "Tty", false));
+  RestartPolicy restart = TRY(restart_policy(c));
   std::vector<std::string> argv = {paths_.monitor,
                                    c.id,
                                    store_.root(),
@@ -204,6 +253,7 @@ Result<void> Engine::start(Container& c, Attached* attach) {
                                    "1",
                                    open_stdin ? "1" : "0",
                                    tty ? "1" : "0",
+                                   format_restart_policy(restart),
                                    "--",
                                    paths_.self,
                                    "--root",
@@ -248,13 +298,26 @@ Result<void> Engine::start(Container& c, Attached* attach) {
   c.state.exit_code = 0;
   c.state.started_ns = realtime_ns();
   c.state.finished_ns = 0;
+  // A user's start begins a new series (Docker resets RestartCount and the manual stop).
+  c.state.restart_count = 0;
+  c.state.oom_killed = false;
+  c.state.manually_stopped = false;
   TRY(save_state_if(c, before));
   return {};
 }
 
-Result<int> Engine::wait(Container& c) {
+Result<int> Engine::wait(Container& c, bool next_exit) {
+  // The monitor holds its lock across restarts: the next exit of a container it may
+  // restart is watched for in the row instead (a newer end, or a restart counted).
+  int64_t finished = c.state.finished_ns;
+  int restarts = c.state.restart_count;
+  bool poll = next_exit && !TRY(restart_policy(c)).none();
   while (c.state.running()) {
-    UniqueFd fd(::open((run_dir(c) + "/" + mon::kLockFile).c_str(), O_RDONLY | O_CLOEXEC));
+    if (poll && (c.state.restart_count != restarts ||
+                 (c.state.restarting() && c.state.finished_ns != finished)))
+      break;
+    UniqueFd fd(poll ? -1
+                     : ::open((run_dir(c) + "/" + mon::kLockFile).c_str(), O_RDONLY | O_CLOEXEC));
     if (fd.valid())
       while (::flock(fd.get(), LOCK_SH) < 0 && errno == EINTR) {
       }
@@ -281,11 +344,13 @@ Result<void> Engine::kill(Container& c, int sig) {
     return Error::make(Errc::kInvalidArgument,
                        fmt::format("cannot kill container: {}: container {} is not running", c.name,
                                    c.short_id()));
+  TRY(request_stop(c));
+  if (c.state.restarting()) return {};  // no process: its monitor just ends (as Docker)
   int rc = TRY(run_runtime(c, {"kill", c.id, std::to_string(sig)}));
   TRY(thaw(c));
   if (rc != 0) {
-    auto again = TRY(get(c.id));  // it may have exited meanwhile
-    if (again.state.running())
+    auto again = TRY(get(c.id));  // it may have exited (or be waiting to restart) meanwhile
+    if (again.state.running() && !again.state.restarting())
       return Error::make(Errc::kInternal,
                          fmt::format("cannot kill container {}: the runtime failed", c.name));
   }
@@ -300,6 +365,7 @@ Result<void> Engine::stop(Container& c, std::optional<int> timeout) {
   if (auto it = c.config.find("StopTimeout"); it != c.config.end())
     seconds = TRY(oci::int_of_type<int>(*it, "StopTimeout"));
   if (timeout) seconds = *timeout;
+  TRY(request_stop(c));
   (void)run_runtime(c, {"kill", c.id, std::to_string(sig)});
   TRY(thaw(c));
   std::string lock = run_dir(c) + "/" + mon::kLockFile;
@@ -326,9 +392,10 @@ Result<void> Engine::remove_now(Container& c, bool force, bool volumes) {
   if (c.state.running()) {
     if (!force)
       return Error::make(Errc::kExists,
-                         fmt::format("cannot remove container \"/{}\": container is running: stop "
+                         fmt::format("cannot remove container \"/{}\": container is {}: stop "
                                      "the container before removing or force remove",
-                                     c.name));
+                                     c.name, c.state.restarting() ? "restarting" : "running"));
+    TRY(request_stop(c));
     (void)run_runtime(c, {"kill", c.id, "KILL"});
     TRY(thaw(c));
     TRY(wait(c));

@@ -12,10 +12,16 @@ namespace {
 constexpr const char* kColumns =
     "SELECT id, name, image_id, image_name, created, config, state FROM containers";
 
+// The fields restart policies brought are left out while they hold their defaults: a
+// row written before them reads back as the same text, which save_state_if compares.
 oci::Json state_json(const State& s) {
-  return {{"Status", s.status},          {"Pid", s.pid},
-          {"MonitorPid", s.monitor_pid}, {"ExitCode", s.exit_code},
-          {"StartedAt", s.started_ns},   {"FinishedAt", s.finished_ns}};
+  oci::Json j = {{"Status", s.status},          {"Pid", s.pid},
+                 {"MonitorPid", s.monitor_pid}, {"ExitCode", s.exit_code},
+                 {"StartedAt", s.started_ns},   {"FinishedAt", s.finished_ns}};
+  if (s.restart_count != 0) j["RestartCount"] = s.restart_count;
+  if (s.oom_killed) j["OOMKilled"] = true;
+  if (s.manually_stopped) j["ManuallyStopped"] = true;
+  return j;
 }
 
 Result<State> parse_state(std::string_view text) {
@@ -27,6 +33,10 @@ Result<State> parse_state(std::string_view text) {
   s.exit_code = static_cast<int>(TRY(oci::get_int(j, "ExitCode")));
   s.started_ns = TRY(oci::get_int(j, "StartedAt"));
   s.finished_ns = TRY(oci::get_int(j, "FinishedAt"));
+  if (auto it = j.find("RestartCount"); it != j.end())
+    s.restart_count = TRY(oci::int_of_type<int>(*it, "RestartCount"));
+  s.oom_killed = TRY(oci::get_bool_or(j, "OOMKilled", false));
+  s.manually_stopped = TRY(oci::get_bool_or(j, "ManuallyStopped", false));
   return s;
 }
 

@@ -48,3 +48,17 @@ assert_no_cgroups() {
     return 1
   fi
 }
+
+# A simulated host reboot for the containers with the given ids: their monitors and
+# processes killed, every mount under the test's directory gone, the run root cleared.
+simulate_reboot() {
+  local id
+  for id in "$@"; do
+    kill -9 "$(pgrep -f "strata-monitor $id " | head -1)" "$(cat "$STRATA_RUNROOT/containers/$id/pid")"
+  done
+  sleep 0.2
+  while read -r _ mnt _; do
+    [[ "$mnt" == "$BATS_TEST_TMPDIR"* ]] && umount -l "$mnt"
+  done </proc/self/mounts
+  rm -rf "$STRATA_RUNROOT"
+}

@@ -102,15 +102,7 @@ init_pid() {
   a=$(strata run -d --name a busybox sleep 1000)
   b=$(strata run -d --name b busybox sleep 1000)
   strata create --name c busybox sleep 1000 >/dev/null
-  for id in $a $b; do
-    init=$(init_pid "$id")
-    kill -9 "$(monitor_pid "$id")" "$init"
-  done
-  sleep 0.2
-  while read -r _ mnt _; do
-    [[ "$mnt" == "$BATS_TEST_TMPDIR"* ]] && umount -l "$mnt"
-  done </proc/self/mounts
-  rm -rf "$STRATA_RUNROOT"
+  simulate_reboot "$a" "$b"
   run strata ps -a
   [ "$status" -eq 0 ]
   [[ "$output" == *"Exited (255) "*" a"* ]]

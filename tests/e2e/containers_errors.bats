@@ -122,3 +122,16 @@ fails_with() {
   fails_with "unknown flag: --bogus" exec --bogus up true
   fails_with "unknown flag: --bogus" top --bogus up
 }
+
+@test "--restart bogus, on-failure:-1, always:3, x as a count, --restart with --rm" {
+  fails_with "invalid restart policy: unknown policy 'bogus'; use one of 'no', 'always', 'on-failure', or 'unless-stopped'" \
+    run --restart bogus busybox true
+  fails_with "invalid restart policy: unknown policy 'bogus'" create --restart bogus busybox true
+  fails_with "invalid restart policy: maximum retry count cannot be negative" \
+    run -d --restart on-failure:-1 busybox true
+  fails_with "invalid restart policy: maximum retry count can only be used with 'on-failure'" \
+    run --restart always:3 busybox true
+  fails_with "invalid restart policy format: maximum retry count must be an integer" \
+    run --restart on-failure:x busybox true
+  fails_with "Conflicting options: --restart and --rm" run --rm --restart always busybox true
+}

@@ -3,12 +3,15 @@
 // exec'd by the engine, detaches into its own session, becomes the subreaper of the
 // container's init, mounts the container's overlay, drives the OCI runtime's create and
 // start, holds the container's stdio, writes its json-file log, serves attach clients,
-// records the exit code, unmounts, and finally execs the engine's exit command
-// (`strata container cleanup ID`), which records the exit in the store and applies
-// --rm. Single-threaded: one poll loop. See protocol.h for what it says to the engine.
+// records the exit code and OOM kill, applies the restart policy (the same container
+// created and started again after Docker's back-off, keeping its log, mount and attach
+// socket), unmounts, and finally execs the engine's exit command (`strata container
+// cleanup ID`), which records the exit in the store and applies --rm. Single-threaded:
+// one poll loop. See protocol.h and run_state.h for what it says to the engine.
 //
 // Usage: strata-monitor ID STORE_ROOT RUN_DIR BUNDLE LOG MAX_SIZE MAX_FILES RUNTIME
-//          RUNTIME_ROOT MOUNT(0|1) STDIN(0|1) TTY(0|1) -- EXIT_COMMAND...
+//          RUNTIME_ROOT MOUNT(0|1) STDIN(0|1) TTY(0|1) RESTART -- EXIT_COMMAND...
+// RESTART is the policy as --restart spells it ("no", "on-failure:3", ...).
 // with fd 3 the start-up socket. BUNDLE/lowers lists the layers (l/<link>), topmost
 // first, one per line; BUNDLE holds upper/, work/, merged/ (store-root-relative).
 #include <fcntl.h>
@@ -20,6 +23,7 @@
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -32,6 +36,8 @@
 #include "container/monitor/clients.h"
 #include "container/monitor/json_log.h"
 #include "container/monitor/protocol.h"
+#include "container/monitor/run_state.h"
+#include "container/restart_policy.h"
 #include "snapshot/snapshot.h"
 #include "sys/fs.h"
 #include "sys/io.h"
@@ -46,13 +52,14 @@ struct Args {
   uint64_t max_size = 0;
   int max_files = 1;
   bool mount = false, stdin_open = false, tty = false;
+  RestartPolicy restart;
   std::vector<std::string> exit_command;
 };
 
 constexpr int kSyncFd = 3;
 
 bool parse_args(int argc, char** argv, Args* a) {
-  if (argc < 14 || std::strcmp(argv[13], "--") != 0) return false;
+  if (argc < 15 || std::strcmp(argv[14], "--") != 0) return false;
   a->id = argv[1];
   a->store_root = argv[2];
   a->run_dir = argv[3];
@@ -65,11 +72,19 @@ bool parse_args(int argc, char** argv, Args* a) {
   a->mount = std::strcmp(argv[10], "1") == 0;
   a->stdin_open = std::strcmp(argv[11], "1") == 0;
   a->tty = std::strcmp(argv[12], "1") == 0;
-  for (int i = 14; i < argc; ++i) a->exit_command.emplace_back(argv[i]);
+  auto restart = parse_restart_policy(argv[13]);
+  if (!restart.ok()) return false;
+  a->restart = *restart;
+  for (int i = 15; i < argc; ++i) a->exit_command.emplace_back(argv[i]);
   return true;
 }
 
+// Whether fd 3 is still the start-up socket: once the container started it is closed,
+// and the number may be reused by a file the monitor opens (a restart's pipes).
+bool sync_open = true;
+
 void report(std::string_view line) {
+  if (!sync_open) return;
   if (sys::write_all(kSyncFd, std::string(line) + "\n") < 0) {
     // The engine went away: nothing to tell.
   }
@@ -143,8 +158,17 @@ class Monitor {
   bool listen_attach();
   bool receive_console(int listener);
   bool start();
+  bool start_process();
   void serve();
+  void end_run();
+  bool restart_wanted();
+  bool back_off();
+  bool restart();
   void finish();
+  bool stop_requested() const;
+  void find_oom_file();
+  bool oom_killed() const;
+  void write_status(bool restarting);
   void fail(std::string_view what);
   void accept_client();
   void forward(int stream, int fd);
@@ -164,6 +188,12 @@ class Monitor {
   bool init_done_ = false, mounted_ = false;
   Clients clients_;
   snapshot::Layout layout_;
+  // The runs so far: the last one's end, and the restart policy's state.
+  RestartBackoff backoff_;
+  int restart_count_ = 0, exit_code_ = -1;
+  bool oom_killed_ = false, cancelled_ = false;  // cancelled_: told to end (SIGTERM)
+  int64_t started_ns_ = 0, finished_ns_ = 0;
+  std::string oom_file_;  // the memory cgroup's OOM counter, found at create
 };
 
 void Monitor::fail(std::string_view what) {
@@ -172,6 +202,7 @@ void Monitor::fail(std::string_view what) {
     (void)run_runtime(a_, {"delete", "--force", a_.id}, -1, -1, -1, init_, nullptr);
   }
   if (mounted_) (void)snapshot::unmount(layout_.merged());
+  mounted_ = false;
 }
 
 bool Monitor::prepare() {
@@ -259,7 +290,8 @@ bool Monitor::create() {
     return false;
   }
   if (a_.tty && !receive_console(console_listener.get())) return false;
-  if (!listen_attach()) return false;
+  find_oom_file();
+  if (!listen_.valid() && !listen_attach()) return false;  // a restart keeps the socket
   report(fmt::format("created {} {}", init_, ::getpid()));
   return true;
 }
@@ -307,6 +339,14 @@ bool Monitor::start() {
   // they sent (the first window size) is applied before the process runs.
   accept_client();
   clients_.read_pending([this](FrameType t, std::string_view d) { on_client_frame(t, d); });
+  if (!start_process()) return false;
+  report("started");
+  ::close(kSyncFd);
+  sync_open = false;
+  return true;
+}
+
+bool Monitor::start_process() {
   int errp[2];
   if (::pipe2(errp, O_CLOEXEC) < 0) {
     fail(fmt::format("pipe: {}", std::strerror(errno)));
@@ -321,8 +361,7 @@ bool Monitor::start() {
     return false;
   }
   if (init_status_ != -1) init_done_ = true;
-  report("started");
-  ::close(kSyncFd);
+  started_ns_ = realtime_ns();
   return true;
 }
 
@@ -384,8 +423,11 @@ void Monitor::forward(int stream, int fd) {
 void Monitor::reap() {
   struct signalfd_siginfo si;
   while (::read(sigfd_.get(), &si, sizeof si) == sizeof si) {
-    if (si.ssi_signo == SIGTERM || si.ssi_signo == SIGINT || si.ssi_signo == SIGHUP)
-      (void)run_runtime(a_, {"kill", a_.id, "KILL"}, -1, -1, -1, init_, &init_status_);
+    if (si.ssi_signo == SIGTERM || si.ssi_signo == SIGINT || si.ssi_signo == SIGHUP) {
+      cancelled_ = true;  // as at a host's shutdown: no restart
+      if (!init_done_)
+        (void)run_runtime(a_, {"kill", a_.id, "KILL"}, -1, -1, -1, init_, &init_status_);
+    }
   }
   for (;;) {
     int st;
@@ -418,22 +460,112 @@ void Monitor::serve() {
   (void)log_.flush(realtime_ns());
 }
 
-void Monitor::finish() {
-  int code = -1;
+// The run that just ended: its exit code, when, and whether the kernel's OOM killer
+// struck in its cgroup (read before the runtime deletes the cgroup). Attach clients get
+// the end of this run and are closed, as Docker ends attach streams at each exit.
+void Monitor::end_run() {
+  exit_code_ = -1;
   if (init_status_ != -1)
-    code = WIFEXITED(init_status_) ? WEXITSTATUS(init_status_) : 128 + WTERMSIG(init_status_);
-  std::string exit_path = a_.run_dir + "/" + kExitFile;
-  (void)sys::write_file_atomic(exit_path, fmt::format("{} {} 0\n", code, realtime_ns()));
-  clients_.broadcast(frame(kExit, std::to_string(code)));
+    exit_code_ = WIFEXITED(init_status_) ? WEXITSTATUS(init_status_) : 128 + WTERMSIG(init_status_);
+  finished_ns_ = realtime_ns();
+  oom_killed_ = oom_killed();
+  clients_.broadcast(frame(kExit, std::to_string(exit_code_)));
   clients_.flush_and_close(2000);
   console_.reset();
+  close_stdin();
+  for (int* fd : {&out_[0], &err_[0]}) {
+    if (*fd >= 0) ::close(*fd);
+    *fd = -1;
+  }
+}
+
+bool Monitor::stop_requested() const {
+  auto text = sys::read_file(a_.run_dir + "/" + kStopFile, 64);
+  return text.ok() && is_stop(*text);
+}
+
+// The policy's decision; a restart to come is recorded at once (status "restarting").
+bool Monitor::restart_wanted() {
+  if (a_.restart.none()) return false;
+  bool stopped = stop_requested();
+  RunEnd end{exit_code_, restart_count_, cancelled_ || stopped, stopped};
+  if (!should_restart(a_.restart, end)) return false;
+  ++restart_count_;
+  write_status(true);
+  return true;
+}
+
+// Waits out the back-off, serving attach clients. False if told to end meanwhile: a
+// signal, or the engine's stop file (it connects to the attach socket to wake us).
+bool Monitor::back_off() {
+  struct timespec now;
+  ::clock_gettime(CLOCK_MONOTONIC, &now);
+  int64_t delay_ms = backoff_.next_delay_ms((finished_ns_ - started_ns_) / 1000000);
+  int64_t deadline_ms = now.tv_sec * 1000 + now.tv_nsec / 1000000 + delay_ms;
+  for (;;) {
+    if (cancelled_ || stop_requested()) return false;
+    ::clock_gettime(CLOCK_MONOTONIC, &now);
+    int64_t left = deadline_ms - (now.tv_sec * 1000 + now.tv_nsec / 1000000);
+    if (left <= 0) return true;
+    std::vector<pollfd> fds = {{sigfd_.get(), POLLIN, 0}, {listen_.get(), POLLIN, 0}};
+    clients_.want(fds);
+    if (::poll(fds.data(), fds.size(), static_cast<int>(left)) < 0 && errno != EINTR) return false;
+    if (fds[0].revents) reap();
+    if (fds[1].revents) accept_client();
+    clients_.handle(fds, [this](FrameType t, std::string_view d) { on_client_frame(t, d); });
+  }
+}
+
+// The same container again: created and started anew in its mounted rw layer. A stop
+// that came while the runtime started it is honoured now.
+bool Monitor::restart() {
+  init_ = 0;
+  init_status_ = -1;
+  init_done_ = false;
+  if (!create() || !start_process()) return false;
+  if (stop_requested()) {
+    (void)run_runtime(a_, {"kill", a_.id, "KILL"}, -1, -1, -1, init_, &init_status_);
+    if (init_status_ != -1) init_done_ = true;
+  }
+  write_status(false);
+  return true;
+}
+
+void Monitor::write_status(bool restarting) {
+  RunStatus s{
+      restarting,  restarting ? 0 : init_, restart_count_, exit_code_, oom_killed_, started_ns_,
+      finished_ns_};
+  (void)sys::write_file_atomic(a_.run_dir + "/" + kStatusFile, format_status(s));  // see sync
+}
+
+void Monitor::find_oom_file() {
+  auto text = sys::read_file(fmt::format("/proc/{}/cgroup", init_), 1 << 16);
+  bool unified = sys::exists("/sys/fs/cgroup/cgroup.controllers");
+  oom_file_ = text.ok() ? oom_events_file(*text, unified) : "";
+}
+
+bool Monitor::oom_killed() const {
+  if (oom_file_.empty()) return false;
+  auto text = sys::read_file(oom_file_, 4096);
+  return text.ok() && parse_oom_kill(*text).value_or(0) > 0;
+}
+
+void Monitor::finish() {
+  ExitRecord e{exit_code_, finished_ns_, oom_killed_, restart_count_};
+  (void)sys::write_file_atomic(a_.run_dir + "/" + kExitFile, format_exit(e));
   (void)run_runtime(a_, {"delete", "--force", a_.id}, -1, -1, -1, 0, nullptr);
   if (mounted_) (void)snapshot::unmount(layout_.merged());
 }
 
 int Monitor::run() {
   if (!prepare() || !create() || !start()) return 1;
-  serve();
+  for (;;) {
+    serve();
+    end_run();
+    if (!restart_wanted()) break;
+    (void)run_runtime(a_, {"delete", "--force", a_.id}, -1, -1, -1, 0, nullptr);
+    if (!back_off() || !restart()) break;
+  }
   finish();
   return 0;
 }

@@ -6,6 +6,8 @@
 //   engine:  "start\n"                    (after connecting to attach, if it attaches)
 //   monitor: "started\n"                  the runtime's start succeeded
 //   either failure: "error <message>\n", and the monitor undoes what it did.
+// After "started" the monitor says nothing more on it: restarts and the exit are told in
+// run-state files (run_state.h), and kExit ends each run for attach clients.
 // An engine that goes away (EOF) before "start" means: do not start; clean up.
 //
 // Attach, over RUNDIR/attach.sock (SOCK_STREAM). Both sides send frames: a type byte, a
@@ -52,7 +54,7 @@ inline constexpr size_t kClientBuffer = 1 << 20;  // unsent bytes a client may h
 // Files in a container's run directory.
 inline constexpr const char* kLockFile = "monitor.lock";  // flock held by the live monitor
 inline constexpr const char* kPidFile = "pid";            // the container's init (runtime)
-inline constexpr const char* kExitFile = "exit";          // "<code> <finished unix ns> <oom 0|1>\n"
+inline constexpr const char* kExitFile = "exit";          // run_state.h: the final exit
 inline constexpr const char* kAttachSocket = "attach.sock";
 inline constexpr const char* kConsoleSocket = "console.sock";
 
