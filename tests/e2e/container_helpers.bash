@@ -48,3 +48,16 @@ assert_no_cgroups() {
     return 1
   fi
 }
+
+# A refused create (containers_flags.bats, containers_health.bats): exit 125, the exact
+# error, no container left.
+refused() {
+  local want=$1
+  shift
+  run strata create "$@"
+  echo "$output"
+  [ "$status" -eq 125 ]
+  [ "$output" = "strata: $want" ]
+  [ -z "$(strata ps -aq)" ]
+  [ -z "$(ls "$STRATA_ROOT/containers" 2>/dev/null)" ]
+}

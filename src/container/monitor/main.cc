@@ -30,6 +30,7 @@
 #include <vector>
 
 #include "container/monitor/clients.h"
+#include "container/monitor/health.h"
 #include "container/monitor/json_log.h"
 #include "container/monitor/protocol.h"
 #include "snapshot/snapshot.h"
@@ -50,6 +51,10 @@ struct Args {
 };
 
 constexpr int kSyncFd = 3;
+
+// The health checker, once the container runs: children reaped while waiting for the
+// runtime may be its probes.
+HealthChecker* g_health = nullptr;
 
 bool parse_args(int argc, char** argv, Args* a) {
   if (argc < 14 || std::strcmp(argv[13], "--") != 0) return false;
@@ -112,7 +117,10 @@ int run_runtime(const Args& a, std::vector<std::string> args, int in, int out, i
     if (r < 0 && errno == EINTR) continue;
     if (r < 0) return -1;
     if (r == pid) return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-    if (r == init && init_status) *init_status = st;
+    if (r == init && init_status)
+      *init_status = st;
+    else if (g_health)
+      g_health->reaped(r, st);
   }
 }
 
@@ -164,6 +172,7 @@ class Monitor {
   bool init_done_ = false, mounted_ = false;
   Clients clients_;
   snapshot::Layout layout_;
+  HealthChecker health_;
 };
 
 void Monitor::fail(std::string_view what) {
@@ -323,6 +332,11 @@ bool Monitor::start() {
   if (init_status_ != -1) init_done_ = true;
   report("started");
   ::close(kSyncFd);
+  if (health_.load(a_.store_root, a_.bundle, a_.run_dir, {a_.runtime, "--root", a_.runtime_root},
+                   a_.id)) {
+    g_health = &health_;
+    health_.start();
+  }
   return true;
 }
 
@@ -391,7 +405,10 @@ void Monitor::reap() {
     int st;
     pid_t r = ::waitpid(-1, &st, WNOHANG);
     if (r <= 0) break;
-    if (r == init_) init_status_ = st;
+    if (r == init_)
+      init_status_ = st;
+    else
+      health_.reaped(r, st);
   }
   if (init_status_ != -1) init_done_ = true;
 }
@@ -407,18 +424,23 @@ void Monitor::serve() {
                                {out_[0], POLLIN, 0},
                                {err_[0], POLLIN, 0}};
     clients_.want(fds);
+    health_.want(fds);
     int timeout = deadline != 0 ? 100 : -1;
+    int probe = init_done_ ? -1 : health_.timeout_ms();  // no new probe once init is gone
+    if (probe >= 0 && (timeout < 0 || probe < timeout)) timeout = probe;
     if (::poll(fds.data(), fds.size(), timeout) < 0 && errno != EINTR) break;
     if (fds[0].revents) reap();
     if (fds[1].revents) accept_client();
     if (fds[2].revents) forward(0, out_[0]);
     if (fds[3].revents) forward(1, err_[0]);
     clients_.handle(fds, [this](FrameType t, std::string_view d) { on_client_frame(t, d); });
+    if (!init_done_) health_.handle(fds);
   }
   (void)log_.flush(realtime_ns());
 }
 
 void Monitor::finish() {
+  health_.stop();
   int code = -1;
   if (init_status_ != -1)
     code = WIFEXITED(init_status_) ? WEXITSTATUS(init_status_) : 128 + WTERMSIG(init_status_);
