@@ -58,18 +58,23 @@ ps_status() { strata ps -a --filter "id=$1" --format '{{.Status}}'; }
   [ "$(strata inspect -f '{{.State.Status}} {{.State.Pid}}' "$id")" = "running $pid" ]
 }
 
-@test "health: a probe past its timeout fails with -1 and is killed, its children too" {
-  # Start period 500ms, interval 10s: one probe at 0.5s, the next 10s after it ends.
-  id=$(strata run -d --health-cmd 'echo started; sleep 987 & sleep 986' --health-timeout 300ms \
-    --health-interval 10s --health-start-period 500ms --health-retries 1 busybox sleep 60)
-  wait_health "$id" unhealthy 3
-  [ "$(health "$id" | jq -c '[.Log[0].ExitCode, .Log[0].Output]')" = \
-    '[-1,"Health check exceeded timeout (300ms): started\n"]' ]
-  # Nothing of the probe is left in the container (its process group was killed).
-  run strata exec "$id" ps
-  echo "$output"
-  [[ "$output" != *"sleep 98"* ]]
-  [ ! -e "$STRATA_RUNROOT/containers/$id/health.pid" ]
+@test "health: a probe past its timeout fails with -1 and is killed, its children too (strata-runtime, runc)" {
+  local runtimes=(strata-runtime)
+  command -v runc >/dev/null && runtimes+=(runc)
+  for rt in "${runtimes[@]}"; do
+    # Start period 500ms, interval 10s: one probe at 0.5s, the next 10s after it ends.
+    id=$(strata run -d --runtime "$rt" --health-cmd 'echo started; sleep 987 & sleep 986' \
+      --health-timeout 300ms --health-interval 10s --health-start-period 500ms \
+      --health-retries 1 busybox sleep 60)
+    wait_health "$id" unhealthy 3
+    [ "$(health "$id" | jq -c '[.Log[0].ExitCode, .Log[0].Output]')" = \
+      '[-1,"Health check exceeded timeout (300ms): started\n"]' ]
+    # Nothing of the probe is left in the container.
+    run strata exec "$id" ps
+    echo "$rt: $output"
+    [[ "$output" != *"sleep 98"* ]]
+    [ ! -e "$STRATA_RUNROOT/containers/$id/health.pid" ]
+  done
 }
 
 @test "health: failures in the start period do not count until it ends" {

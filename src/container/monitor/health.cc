@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "container/monitor/health.h"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/wait.h>
@@ -51,6 +52,42 @@ pid_t read_pid(const std::string& path) {
   int64_t pid = 0;
   if (!text.ok() || !parse_int(trim(*text), &pid) || pid <= 1 || pid > INT_MAX) return 0;
   return static_cast<pid_t>(pid);
+}
+
+// The processes descended from `root` (its children, theirs, ...), from each /proc/PID/stat's
+// parent pid: the kernel here may lack /proc/PID/task/TID/children.
+std::vector<pid_t> descendants(pid_t root) {
+  std::vector<std::pair<pid_t, pid_t>> parent_of;  // (pid, ppid)
+  DIR* d = ::opendir("/proc");
+  if (d == nullptr) return {};
+  while (struct dirent* e = ::readdir(d)) {
+    int64_t pid = 0;
+    if (!parse_int(e->d_name, &pid) || pid <= 1 || pid > INT_MAX) continue;
+    auto stat = sys::read_file(fmt::format("/proc/{}/stat", pid), 1024);
+    if (!stat.ok()) continue;
+    size_t close = stat->rfind(')');  // the name may hold spaces and parentheses
+    if (close == std::string::npos) continue;
+    auto f = split_fields(std::string_view(*stat).substr(close + 1), 3);
+    int64_t ppid = 0;
+    if (f.size() >= 2 && parse_int(f[1], &ppid))
+      parent_of.emplace_back(static_cast<pid_t>(pid), static_cast<pid_t>(ppid));
+  }
+  ::closedir(d);
+  std::vector<pid_t> out = {root};
+  for (size_t i = 0; i < out.size(); ++i)
+    for (const auto& [pid, ppid] : parent_of)
+      if (ppid == out[i]) out.push_back(pid);
+  out.erase(out.begin());
+  return out;
+}
+
+// Kills the probe's process, its process group (strata-runtime starts it in a session of
+// its own) and what it started (runc leaves it in the runtime's group).
+void kill_tree(pid_t probe) {
+  std::vector<pid_t> tree = descendants(probe);
+  ::kill(-probe, SIGKILL);
+  ::kill(probe, SIGKILL);
+  for (pid_t p : tree) ::kill(p, SIGKILL);
 }
 
 }  // namespace
@@ -218,8 +255,8 @@ void HealthChecker::begin_probe() {
   pid_ = *pid;
 }
 
-// Past the timeout: the probe's process (and its process group: the runtime starts it in
-// a session of its own) is killed, and the runtime, waiting for it, exits. Before the
+// Past the timeout: the probe's process and what it started are killed, and the runtime,
+// waiting for it, exits. Before the
 // runtime has written the pid the process is still being set up: Docker does not count
 // that time, so the kill waits for it (at most kStartTimeout, then the runtime is killed).
 void HealthChecker::kill_probe() {
@@ -238,12 +275,10 @@ void HealthChecker::kill_probe() {
   }
   timed_out_ = true;
   deadline_ = now + kKillGrace;
-  if (probe > 0) {
-    ::kill(-probe, SIGKILL);
-    ::kill(probe, SIGKILL);
-  } else {
+  if (probe > 0)
+    kill_tree(probe);
+  else
     ::kill(pid_, SIGKILL);
-  }
 }
 
 bool HealthChecker::reaped(pid_t pid, int status) {
@@ -289,10 +324,7 @@ void HealthChecker::stop() {
   if (!enabled_) return;
   if (pid_ > 0 && !exited_) {
     pid_t probe = read_pid(pid_path_);
-    if (probe > 0) {
-      ::kill(-probe, SIGKILL);
-      ::kill(probe, SIGKILL);
-    }
+    if (probe > 0) kill_tree(probe);
     ::kill(pid_, SIGKILL);
     while (::waitpid(pid_, nullptr, 0) < 0 && errno == EINTR) {
     }
