@@ -127,6 +127,19 @@ void add_create_flags(CLI::App* c, CreateFlags& f) {
       ->allow_extra_args(false);
   c->add_option("--stop-signal", f.o.stop_signal, "Signal to stop the container");
   c->add_option("--stop-timeout", f.o.stop_timeout, "Timeout (in seconds) to stop a container");
+  c->add_option("--health-cmd", h.health.cmd, "Command to run to check health");
+  c->add_option("--health-interval", h.health.interval,
+                "Time between running the check (ms|s|m|h) (default 0s)");
+  c->add_option("--health-retries", h.health.retries,
+                "Consecutive failures needed to report unhealthy");
+  c->add_option("--health-start-interval", h.health.start_interval,
+                "Time between running the check during the start period (ms|s|m|h) (default 0s)");
+  c->add_option("--health-start-period", h.health.start_period,
+                "Start period for the container to initialize before starting health-retries "
+                "countdown (ms|s|m|h) (default 0s)");
+  c->add_option("--health-timeout", h.health.timeout,
+                "Maximum time to allow one check to run (ms|s|m|h) (default 0s)");
+  c->add_flag("--no-healthcheck", h.health.none, "Disable any container-specified HEALTHCHECK");
   c->add_option("--network", f.o.network, "Connect a container to a network (none, host)");
   c->add_option("-v,--volume", f.o.volumes, "Bind mount a volume")->allow_extra_args(false);
   c->add_option("--mount", f.o.mounts, "Attach a filesystem mount to the container")

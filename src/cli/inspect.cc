@@ -8,6 +8,7 @@
 #include <algorithm>
 
 #include "cli/output.h"
+#include "container/healthcheck.h"
 #include "oci/reference.h"
 #include "sys/fs.h"
 #include "util/strings.h"
@@ -152,6 +153,9 @@ Result<oci::Json> container_json(const EngineEnv& env, const Container& c, bool 
                  {"Mounts", c.mounts},
                  {"Config", c.config},
                  {"NetworkSettings", network_settings(c)}};
+  // Docker's State.Health, last in State: only for a container with a probe that has run.
+  if (oci::Json health = container::health_state(engine, c); !health.is_null())
+    j["State"]["Health"] = std::move(health);
   if (size) {
     uint64_t rw = TRY(sys::tree_size(dir + "/upper"));
     j["SizeRw"] = rw;

@@ -11,6 +11,7 @@
 #include "cli/container_io.h"
 #include "cli/output.h"
 #include "container/filter.h"
+#include "container/healthcheck.h"
 #include "sys/fs.h"
 #include "util/strings.h"
 
@@ -34,14 +35,20 @@ std::string quoted_command(const Container& c, bool no_trunc) {
   return cmd;
 }
 
-std::string status_text(const Container& c, int64_t now) {
+// `health` as health_status gives it; a running container shows it as Docker does:
+// "Up 5 seconds (healthy)", "(unhealthy)", "(health: starting)".
+std::string status_text(const Container& c, int64_t now, const std::string& health) {
   const auto& s = c.state;
   if (s.restarting())
     return fmt::format("Restarting ({}) {}", s.exit_code,
                        human_duration_ago(s.finished_ns / 1000000000, now));
   if (s.running()) {
     std::string up = human_duration_ago(s.started_ns / 1000000000, now);
-    return "Up " + up.substr(0, up.size() - 4) + (s.paused() ? " (Paused)" : "");  // no " ago"
+    std::string suffix = s.paused()             ? " (Paused)"
+                         : health == "none"     ? ""
+                         : health == "starting" ? " (health: starting)"
+                                                : " (" + health + ")";
+    return "Up " + up.substr(0, up.size() - 4) + suffix;  // no " ago"
   }
   if (s.status == "exited")
     return fmt::format("Exited ({}) {}", s.exit_code,
@@ -118,13 +125,17 @@ Result<oci::Json> ps_row(const EngineEnv& env, const Container& c, const PsFlags
       {"RunningFor", human_duration_ago(c.created_ns / 1000000000, now)},
       {"Size", with_size ? TRY(size_text(*env.engine, *env.store, c)) : std::string("0B")},
       {"State", c.state.status},
-      {"Status", status_text(c, now)}};
+      {"Status", status_text(c, now, container::health_status(*env.engine, c))}};
 }
 
 // What the filters name in the store: ancestor images, before/since containers.
 Result<container::ResolvedFilters> resolve_filters(const EngineEnv& env,
                                                    const container::Filters& f) {
   container::ResolvedFilters r;
+  if (f.has("health")) {
+    const container::Engine* engine = env.engine.get();
+    r.health = [engine](const Container& c) { return container::health_status(*engine, c); };
+  }
   if (f.has("ancestor"))
     for (const auto& name : f.values.at("ancestor")) {
       auto img = env.store->resolve(name);

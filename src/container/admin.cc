@@ -6,6 +6,8 @@
 #include <charconv>
 
 #include "container/container.h"
+#include "container/monitor/health.h"
+#include "sys/fs.h"
 #include "util/strings.h"
 
 namespace strata::container {
@@ -38,10 +40,18 @@ Result<void> Engine::pause(Container& c, bool pause) {
   if (!pause && !c.state.paused())
     return Error::make(Errc::kInvalidArgument,
                        fmt::format("Container {} is not paused", c.short_id()));
-  int rc = TRY(run_runtime(c, {pause ? "pause" : "resume", c.id}));
+  // The monitor runs no health check while the marker is there, as Docker runs none in a
+  // paused container; it is put down before the freeze, so that no probe starts meanwhile.
+  std::string marker = run_dir(c) + "/" + monitor::kPausedFile;
+  if (pause) TRY(sys::write_file_atomic(marker, ""));
+  auto ran = run_runtime(c, {pause ? "pause" : "resume", c.id});
+  int rc = ran.ok() ? *ran : -1;
+  if (pause && rc != 0) ::unlink(marker.c_str());
+  if (!ran.ok()) return std::move(ran).error();
   if (rc != 0)
     return Error::make(Errc::kInternal, fmt::format("cannot {} container {}: the runtime failed",
                                                     pause ? "pause" : "unpause", c.name));
+  if (!pause) ::unlink(marker.c_str());
   State before = c.state;
   c.state.status = pause ? "paused" : "running";
   if (!TRY(save_state_if(c, before)))

@@ -22,7 +22,8 @@ Result<oci::Json> image_config(store::Store& store, const Container& c,
   oci::Json parent = TRY(oci::parse_json(TRY(store.read_blob(c.image_id)), "image config"));
   oci::Json cfg = oci::Json::object();
   if (auto it = parent.find("config"); it != parent.end() && it->is_object()) cfg = *it;
-  for (const char* k : {"User", "Env", "Cmd", "WorkingDir", "Entrypoint", "Labels", "StopSignal"}) {
+  for (const char* k :
+       {"User", "Env", "Cmd", "WorkingDir", "Entrypoint", "Labels", "StopSignal", "Healthcheck"}) {
     auto it = c.config.find(k);
     bool empty = it == c.config.end() || it->is_null() || (it->is_string() && it->empty()) ||
                  ((it->is_array() || it->is_object()) && it->empty());

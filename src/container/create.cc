@@ -9,6 +9,7 @@
 #include <cstdlib>
 
 #include "container/container.h"
+#include "container/healthcheck.h"
 #include "container/spec.h"
 #include "container/spec_flags.h"
 #include "container/volumes.h"
@@ -79,6 +80,7 @@ oci::Json strings(const std::vector<std::string>& v) {
 }  // namespace
 
 Result<Container> Engine::create(const Options& o, std::string_view image) {
+  auto health = TRY(parse_health_flags(o.host.health));  // the CLI's errors come first
   store::ImageRecord img = TRY(store_.resolve(image));
   oci::ImageConfig ic = TRY(store_.load_config(img));
   Container c;
@@ -122,6 +124,7 @@ Result<Container> Engine::create(const Options& o, std::string_view image) {
                              : !ic.config.stop_signal.empty() ? ic.config.stop_signal
                                                               : "SIGTERM"}};
   if (o.stop_timeout) c.config["StopTimeout"] = *o.stop_timeout;
+  TRY(record_healthcheck(health, ic.doc, c.config));
   c.host_config = {{"AutoRemove", o.auto_remove},
                    {"Runtime", o.runtime.empty() ? paths_.runtime_name : o.runtime},
                    {"NetworkMode", o.network},
@@ -191,6 +194,7 @@ Result<void> Engine::write_files(const Container& c, const store::ImageRecord& i
   TRY(sys::write_file_atomic(d + "/resolv.conf", resolv_conf_with(resolv_conf(), c.host_config)));
   oci::Json spec = TRY(make_spec(c, user, store_.root() + "/" + layout.merged(), d));
   TRY(sys::write_file_atomic(d + "/config.json", oci::dump_json_pretty(spec), 0600));
+  TRY(write_health_files(c.config, spec, d));
   return {};
 }
 

@@ -13,8 +13,9 @@ namespace strata::container {
 
 namespace {
 
-constexpr const char* kKeys[] = {"status",   "name",   "id",     "label",
-                                 "ancestor", "exited", "before", "since"};
+constexpr const char* kKeys[] = {"status", "name",   "id",    "label", "ancestor",
+                                 "exited", "before", "since", "health"};
+constexpr const char* kHealth[] = {"starting", "healthy", "unhealthy", "none"};
 constexpr const char* kStates[] = {"created",  "running", "paused", "restarting",
                                    "removing", "exited",  "dead"};
 
@@ -77,6 +78,10 @@ Result<void> check_value(const std::string& key, const std::string& value, Filte
           "{}: strconv.Atoi: parsing \"{}\": {}", what, printable(value),
           ec == std::errc::result_out_of_range ? "value out of range" : "invalid syntax"));
     f.exited.push_back(code);
+  } else if (key == "health") {
+    if (std::find_if(std::begin(kHealth), std::end(kHealth),
+                     [&](const char* s) { return value == s; }) == std::end(kHealth))
+      return invalid(fmt::format("Unrecognised filter value for health: {}", printable(value)));
   } else if (key == "name" || key == "id") {
     Regex re;
     std::string err = re.compile(value);
@@ -138,6 +143,10 @@ bool matches(const Filters& f, const ResolvedFilters& r, const Container& c) {
     if (c.state.status != "exited" || c.state.started_ns == 0) return false;
     if (std::find(f.exited.begin(), f.exited.end(), c.state.exit_code) == f.exited.end())
       return false;
+  }
+  if (f.has("health")) {
+    const auto& v = values("health");
+    if (!r.health || std::find(v.begin(), v.end(), r.health(c)) == v.end()) return false;
   }
   if (r.before && !created_before(c, *r.before)) return false;
   if (r.since && !created_before(*r.since, c)) return false;

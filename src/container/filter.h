@@ -5,6 +5,7 @@
 // are alternatives (any may match), keys all must match; label values all must match.
 #pragma once
 
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -27,11 +28,14 @@ struct Filters {
 struct ResolvedFilters {
   std::vector<std::string> ancestor_ids;  // image IDs of the ancestor= values that exist
   std::optional<Container> before, since;
+  // A container's health (starting, healthy, unhealthy, none), for health=.
+  std::function<std::string(const Container&)> health;
 };
 
 // Parses "key=value" arguments. kInvalidArgument: "bad format of filter (expected
 // name=value)", "invalid filter 'bogus'", "invalid filter 'status=gone': invalid value
-// for state (gone): must be one of ...", "invalid filter 'exited=x': ...", and an
+// for state (gone): must be one of ...", "invalid filter 'exited=x': ...",
+// "Unrecognised filter value for health: x", and an
 // invalid name= or id= regular expression.
 Result<Filters> parse_filters(const std::vector<std::string>& args);
 

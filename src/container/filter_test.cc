@@ -67,6 +67,18 @@ TEST(FilterTest, ExitedNeedsAStoppedContainerThatRan) {
   EXPECT_FALSE(pass({"exited=0"}, make("a", "running", 0, 10)));
 }
 
+TEST(FilterTest, HealthMatchesTheStatusGiven) {
+  Container c = make("web", "running", 0, 10);
+  ResolvedFilters r;
+  r.health = [](const Container&) { return std::string("unhealthy"); };
+  EXPECT_TRUE(pass({"health=unhealthy"}, c, r));
+  EXPECT_TRUE(pass({"health=healthy", "health=unhealthy"}, c, r));
+  EXPECT_FALSE(pass({"health=healthy"}, c, r));
+  EXPECT_FALSE(pass({"health=none"}, c, {}));  // nothing to tell: no match
+  EXPECT_EQ(refusal({"health=sick"}), "Unrecognised filter value for health: sick");
+  EXPECT_EQ(refusal({"health=starting", "health=none"}), "");
+}
+
 TEST(FilterTest, AncestorBeforeAndSince) {
   Container old = make("old", "exited", 0, 10), mid = make("mid", "exited", 0, 20),
             young = make("young", "running", 0, 30);

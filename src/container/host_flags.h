@@ -11,6 +11,7 @@
 #include <string_view>
 #include <vector>
 
+#include "container/healthcheck.h"
 #include "oci/json.h"
 #include "util/result.h"
 
@@ -25,6 +26,7 @@ struct HostFlags {
   std::string cpuset_cpus;
   std::vector<std::string> ulimits, cap_add, cap_drop, devices, security_opt, log_opts;
   bool privileged = false, read_only = false, init = false;
+  HealthFlags health;  // --health-*, --no-healthcheck (healthcheck.h)
 };
 
 // Docker's env-file format: one K=V a line, a bare K takes the value of the caller's K

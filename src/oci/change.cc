@@ -4,7 +4,9 @@
 #include <algorithm>
 #include <cctype>
 #include <charconv>
+#include <cstdint>
 
+#include "util/duration.h"
 #include "util/strings.h"
 
 namespace strata::oci {
@@ -155,6 +157,78 @@ Result<void> apply_volume(Json& cfg, std::string_view instr, std::string_view ar
   return {};
 }
 
+// One --name=value flag of HEALTHCHECK, as BuildKit checks it.
+Result<void> health_flag(Json& hc, std::string_view instr, std::string_view flag) {
+  size_t eq = flag.find('=');
+  std::string name(flag.substr(2, eq == std::string_view::npos ? flag.npos : eq - 2));
+  static constexpr std::pair<const char*, const char*> kDurations[] = {
+      {"interval", "Interval"},
+      {"timeout", "Timeout"},
+      {"start-period", "StartPeriod"},
+      {"start-interval", "StartInterval"}};
+  const char* key = nullptr;
+  for (const auto& [n, k] : kDurations)
+    if (name == n) key = k;
+  if (key == nullptr && name != "retries") return bad(instr, fmt::format("Unknown flag: {}", name));
+  if (eq == std::string_view::npos || eq + 1 == flag.size())
+    return bad(instr, fmt::format("Missing a value on flag: {}", name));
+  std::string value(flag.substr(eq + 1));
+  if (key == nullptr) {
+    int64_t n = 0;
+    auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), n);
+    bool whole = ec == std::errc() && end == value.data() + value.size();
+    if (!whole || n < INT32_MIN || n > INT32_MAX)
+      return bad(instr,
+                 fmt::format("strconv.ParseInt: parsing \"{}\": {}", value,
+                             whole || ec == std::errc::result_out_of_range ? "value out of range"
+                                                                           : "invalid syntax"));
+    if (n < 0) return bad(instr, fmt::format("--retries cannot be negative ({})", n));
+    if (n > 0) hc["Retries"] = n;
+    return {};
+  }
+  auto d = parse_go_duration(value);
+  if (!d.ok()) return bad(instr, d.error().message());
+  if (*d != 0 && *d < 1'000'000)  // BuildKit's minimum
+    return bad(instr, fmt::format("Interval \"{}\" cannot be less than 1ms", name));
+  if (*d != 0) hc[key] = *d;
+  return {};
+}
+
+// HEALTHCHECK [--interval=D] [--timeout=D] [--start-period=D] [--start-interval=D]
+// [--retries=N] CMD command | NONE, as BuildKit parses it: CMD's shell form is CMD-SHELL.
+Result<void> apply_healthcheck(Json& cfg, std::string_view instr, std::string_view args) {
+  Json hc = Json::object();
+  Json flags = Json::object();
+  while (args.starts_with("--")) {
+    size_t end = args.find_first_of(" \t");
+    TRY(health_flag(flags, instr, args.substr(0, end)));
+    args = end == std::string_view::npos ? "" : trim(args.substr(end));
+  }
+  size_t sp = args.find_first_of(" \t");
+  std::string type(args.substr(0, sp));
+  std::string_view rest = sp == std::string_view::npos ? "" : trim(args.substr(sp));
+  std::transform(type.begin(), type.end(), type.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
+  if (type == "NONE") {
+    if (!rest.empty()) return bad(instr, "HEALTHCHECK NONE takes no arguments");
+    cfg["Healthcheck"] = {{"Test", Json::array({"NONE"})}};
+    return {};
+  }
+  if (type != "CMD")
+    return bad(instr, fmt::format("Unknown type \"{}\" in HEALTHCHECK (try CMD)", type));
+  Json test = Json::array({"CMD-SHELL", std::string(rest)});
+  if (auto j = exec_form(rest)) {
+    test = Json::array({"CMD"});
+    for (const auto& a : *j) test.push_back(a);
+  }
+  if (rest.empty() || test.size() < 2) return bad(instr, "Missing command after HEALTHCHECK CMD");
+  hc["Test"] = test;
+  for (const char* k : {"Interval", "Timeout", "StartPeriod", "StartInterval", "Retries"})
+    if (flags.contains(k)) hc[k] = flags[k];
+  cfg["Healthcheck"] = hc;
+  return {};
+}
+
 }  // namespace
 
 Result<void> apply_change(Json& cfg, std::string_view instruction) {
@@ -179,12 +253,14 @@ Result<void> apply_change(Json& cfg, std::string_view instruction) {
     cfg[key] = std::string(args);
   } else if (word == "VOLUME") {
     TRY(apply_volume(cfg, instruction, args));
+  } else if (word == "HEALTHCHECK") {
+    TRY(apply_healthcheck(cfg, instruction, args));
   } else if (word == "ONBUILD") {
     TRY(array_member(cfg, "OnBuild", instruction))->push_back(std::string(args));
   } else {
     return bad(instruction,
-               fmt::format("unknown instruction {} (want CMD, ENTRYPOINT, ENV, EXPOSE, LABEL, "
-                           "ONBUILD, STOPSIGNAL, USER, VOLUME or WORKDIR)",
+               fmt::format("unknown instruction {} (want CMD, ENTRYPOINT, ENV, EXPOSE, "
+                           "HEALTHCHECK, LABEL, ONBUILD, STOPSIGNAL, USER, VOLUME or WORKDIR)",
                            word));
   }
   return {};

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // `--change` instructions for `strata import`, as `docker import --change` takes them:
-// CMD, ENTRYPOINT, ENV, EXPOSE, LABEL, ONBUILD, USER, VOLUME, WORKDIR, STOPSIGNAL.
+// CMD, ENTRYPOINT, ENV, EXPOSE, HEALTHCHECK, LABEL, ONBUILD, USER, VOLUME, WORKDIR,
+// STOPSIGNAL.
 #pragma once
 
 #include <string_view>

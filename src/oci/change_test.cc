@@ -101,5 +101,56 @@ TEST(ChangeTest, AFieldOfTheWrongTypeIsAnErrorNotAnException) {
   EXPECT_FALSE(apply_change(cfg, "ONBUILD RUN x").ok());
 }
 
+TEST(ChangeTest, HealthcheckAsBuildKitParsesIt) {
+  EXPECT_EQ(dump_json(apply_all({"HEALTHCHECK CMD curl -f http://x/ || exit 1"})),
+            R"({"Healthcheck":{"Test":["CMD-SHELL","curl -f http://x/ || exit 1"]}})");
+  EXPECT_EQ(dump_json(apply_all({R"(HEALTHCHECK --interval=5s --timeout=1.5s --start-period=1m )"
+                                 R"(--start-interval=200ms --retries=4 cmd ["/bin/true", "-q"])"})),
+            R"({"Healthcheck":{"Test":["CMD","/bin/true","-q"],"Interval":5000000000,)"
+            R"("Timeout":1500000000,"StartPeriod":60000000000,"StartInterval":200000000,)"
+            R"("Retries":4}})");
+  EXPECT_EQ(dump_json(apply_all({"HEALTHCHECK --interval=0s --retries=0 CMD true"})),
+            R"({"Healthcheck":{"Test":["CMD-SHELL","true"]}})");
+  EXPECT_EQ(dump_json(apply_all({"HEALTHCHECK CMD true", "healthcheck none"})),
+            R"({"Healthcheck":{"Test":["NONE"]}})");
+}
+
+TEST(ChangeTest, HealthcheckErrorsAreBuildKits) {
+  auto error_of = [](const char* change) {
+    Json cfg = Json::object();
+    auto r = apply_change(cfg, change);
+    EXPECT_EQ(dump_json(cfg), "{}") << change;
+    return r.ok() ? std::string("ok") : r.error().message();
+  };
+  EXPECT_EQ(error_of("HEALTHCHECK NONE x"),
+            R"(--change "HEALTHCHECK NONE x": HEALTHCHECK NONE takes no arguments)");
+  EXPECT_EQ(error_of("HEALTHCHECK RUN x"),
+            R"(--change "HEALTHCHECK RUN x": Unknown type "RUN" in HEALTHCHECK (try CMD))");
+  EXPECT_EQ(error_of("HEALTHCHECK CMD"),
+            R"(--change "HEALTHCHECK CMD": Missing command after HEALTHCHECK CMD)");
+  EXPECT_EQ(error_of("HEALTHCHECK CMD []"),
+            R"(--change "HEALTHCHECK CMD []": Missing command after HEALTHCHECK CMD)");
+  EXPECT_EQ(error_of("HEALTHCHECK --interval=abc CMD true"),
+            R"(--change "HEALTHCHECK --interval=abc CMD true": time: invalid duration "abc")");
+  EXPECT_EQ(error_of("HEALTHCHECK --timeout=500us CMD true"),
+            R"(--change "HEALTHCHECK --timeout=500us CMD true": Interval "timeout" cannot be )"
+            R"(less than 1ms)");
+  EXPECT_EQ(error_of("HEALTHCHECK --interval=-1s CMD true"),
+            R"(--change "HEALTHCHECK --interval=-1s CMD true": Interval "interval" cannot be )"
+            R"(less than 1ms)");
+  EXPECT_EQ(error_of("HEALTHCHECK --retries=-1 CMD true"),
+            R"(--change "HEALTHCHECK --retries=-1 CMD true": --retries cannot be negative (-1))");
+  EXPECT_EQ(error_of("HEALTHCHECK --retries=x CMD true"),
+            R"(--change "HEALTHCHECK --retries=x CMD true": strconv.ParseInt: parsing "x": )"
+            R"(invalid syntax)");
+  EXPECT_EQ(error_of("HEALTHCHECK --retries=9999999999 CMD true"),
+            R"(--change "HEALTHCHECK --retries=9999999999 CMD true": strconv.ParseInt: parsing )"
+            R"("9999999999": value out of range)");
+  EXPECT_EQ(error_of("HEALTHCHECK --bogus=1 CMD true"),
+            R"(--change "HEALTHCHECK --bogus=1 CMD true": Unknown flag: bogus)");
+  EXPECT_EQ(error_of("HEALTHCHECK --interval CMD true"),
+            R"(--change "HEALTHCHECK --interval CMD true": Missing a value on flag: interval)");
+}
+
 }  // namespace
 }  // namespace strata::oci

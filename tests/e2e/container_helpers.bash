@@ -62,3 +62,16 @@ simulate_reboot() {
   done </proc/self/mounts
   rm -rf "$STRATA_RUNROOT"
 }
+
+# A refused create (containers_flags.bats, containers_health.bats): exit 125, the exact
+# error, no container left.
+refused() {
+  local want=$1
+  shift
+  run strata create "$@"
+  echo "$output"
+  [ "$status" -eq 125 ]
+  [ "$output" = "strata: $want" ]
+  [ -z "$(strata ps -aq)" ]
+  [ -z "$(ls "$STRATA_ROOT/containers" 2>/dev/null)" ]
+}

@@ -12,18 +12,6 @@ host_config() {
 
 config_json() { cat "$STRATA_ROOT/containers/$(strata ps -aq --no-trunc)/config.json"; }
 
-# A refused create: exit 125, the exact error, no container left.
-refused() {
-  local want=$1
-  shift
-  run strata create "$@"
-  echo "$output"
-  [ "$status" -eq 125 ]
-  [ "$output" = "strata: $want" ]
-  [ -z "$(strata ps -aq)" ]
-  [ -z "$(ls "$STRATA_ROOT/containers" 2>/dev/null)" ]
-}
-
 @test "flags: --env-file reads K=V, skips comments and blanks, bare K from the caller, -e wins" {
   printf '# a comment\n\nA=1\n  B=two words \nFROM_CALLER\nUNSET_HERE\nC=file\n' >"$W/env1"
   printf 'D=4\n' >"$W/env2"

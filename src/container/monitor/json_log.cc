@@ -17,6 +17,8 @@ namespace {
 
 constexpr const char* kStreamNames[] = {"stdout", "stderr"};
 
+}  // namespace
+
 void append_escaped(std::string& out, std::string_view s) {
   static constexpr char kHex[] = "0123456789abcdef";
   for (size_t i = 0; i < s.size(); ++i) {
@@ -61,8 +63,6 @@ void append_escaped(std::string& out, std::string_view s) {
     }
   }
 }
-
-}  // namespace
 
 std::string json_log_line(std::string_view stream, std::string_view log, int64_t ns) {
   std::string out = "{\"log\":\"";

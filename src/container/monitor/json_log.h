@@ -15,6 +15,10 @@
 
 namespace strata::container::monitor {
 
+// Appends `s` escaped for the inside of a JSON string (invalid UTF-8 as U+FFFD, as Go
+// writes it).
+void append_escaped(std::string& out, std::string_view s);
+
 // One json-file line (with its newline) for `log` from `stream` at unix time `ns`.
 std::string json_log_line(std::string_view stream, std::string_view log, int64_t ns);
 

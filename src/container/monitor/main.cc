@@ -34,6 +34,7 @@
 #include <vector>
 
 #include "container/monitor/clients.h"
+#include "container/monitor/health.h"
 #include "container/monitor/json_log.h"
 #include "container/monitor/protocol.h"
 #include "container/monitor/run_state.h"
@@ -57,6 +58,10 @@ struct Args {
 };
 
 constexpr int kSyncFd = 3;
+
+// The health checker, once the container runs: children reaped while waiting for the
+// runtime may be its probes.
+HealthChecker* g_health = nullptr;
 
 bool parse_args(int argc, char** argv, Args* a) {
   if (argc < 15 || std::strcmp(argv[14], "--") != 0) return false;
@@ -127,7 +132,10 @@ int run_runtime(const Args& a, std::vector<std::string> args, int in, int out, i
     if (r < 0 && errno == EINTR) continue;
     if (r < 0) return -1;
     if (r == pid) return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-    if (r == init && init_status) *init_status = st;
+    if (r == init && init_status)
+      *init_status = st;
+    else if (g_health)
+      g_health->reaped(r, st);
   }
 }
 
@@ -194,6 +202,7 @@ class Monitor {
   bool oom_killed_ = false, cancelled_ = false;  // cancelled_: told to end (SIGTERM)
   int64_t started_ns_ = 0, finished_ns_ = 0;
   std::string oom_file_;  // the memory cgroup's OOM counter, found at create
+  HealthChecker health_;
 };
 
 void Monitor::fail(std::string_view what) {
@@ -339,6 +348,9 @@ bool Monitor::start() {
   // they sent (the first window size) is applied before the process runs.
   accept_client();
   clients_.read_pending([this](FrameType t, std::string_view d) { on_client_frame(t, d); });
+  if (health_.load(a_.store_root, a_.bundle, a_.run_dir, {a_.runtime, "--root", a_.runtime_root},
+                   a_.id))
+    g_health = &health_;
   if (!start_process()) return false;
   report("started");
   ::close(kSyncFd);
@@ -362,6 +374,7 @@ bool Monitor::start_process() {
   }
   if (init_status_ != -1) init_done_ = true;
   started_ns_ = realtime_ns();
+  if (g_health) health_.start();  // each run starts its probes afresh
   return true;
 }
 
@@ -433,7 +446,10 @@ void Monitor::reap() {
     int st;
     pid_t r = ::waitpid(-1, &st, WNOHANG);
     if (r <= 0) break;
-    if (r == init_) init_status_ = st;
+    if (r == init_)
+      init_status_ = st;
+    else
+      health_.reaped(r, st);
   }
   if (init_status_ != -1) init_done_ = true;
 }
@@ -449,13 +465,17 @@ void Monitor::serve() {
                                {out_[0], POLLIN, 0},
                                {err_[0], POLLIN, 0}};
     clients_.want(fds);
+    health_.want(fds);
     int timeout = deadline != 0 ? 100 : -1;
+    int probe = init_done_ ? -1 : health_.timeout_ms();  // no new probe once init is gone
+    if (probe >= 0 && (timeout < 0 || probe < timeout)) timeout = probe;
     if (::poll(fds.data(), fds.size(), timeout) < 0 && errno != EINTR) break;
     if (fds[0].revents) reap();
     if (fds[1].revents) accept_client();
     if (fds[2].revents) forward(0, out_[0]);
     if (fds[3].revents) forward(1, err_[0]);
     clients_.handle(fds, [this](FrameType t, std::string_view d) { on_client_frame(t, d); });
+    if (!init_done_) health_.handle(fds);
   }
   (void)log_.flush(realtime_ns());
 }
@@ -464,6 +484,7 @@ void Monitor::serve() {
 // struck in its cgroup (read before the runtime deletes the cgroup). Attach clients get
 // the end of this run and are closed, as Docker ends attach streams at each exit.
 void Monitor::end_run() {
+  health_.stop();
   exit_code_ = -1;
   if (init_status_ != -1)
     exit_code_ = WIFEXITED(init_status_) ? WEXITSTATUS(init_status_) : 128 + WTERMSIG(init_status_);
