@@ -106,6 +106,8 @@ struct ExecProcess {
   bool adopt = false;         // the process becomes our child when the runtime exits
   std::optional<int> status;  // the runtime's exit code, once reaped
   std::string process_file, pid_file;
+  std::string log_file;  // a detached runtime's --log (json), where it says why it failed
+  std::string error;     // that, once exec_wait found the process did not start
   UniqueFd console_listener, console_dir;
 };
 
@@ -132,14 +134,18 @@ class Engine {
   // Connects to a running container's monitor as an attach client (monitor/protocol.h).
   Result<UniqueFd> attach(const Container& c);
   // Starts `o.cmd` in running container `c` through the runtime's exec (posix_spawn),
-  // with `stdio` as the runtime's fds 0-2 (-1: /dev/null; the process inherits them
-  // unless it has a tty): the process is built from the container's config.json with
-  // the options applied (user resolved in the image, as create does).
+  // with `stdio` as the runtime's fds 0-2 (-1: /dev/null), which the process inherits:
+  // pipes the caller relays, never the caller's own terminal or files (a process in the
+  // container could inject input into a terminal or reopen a file through /proc). With
+  // a tty or detached, stdio is ignored: all /dev/null, the runtime's error goes to its
+  // log (ExecProcess::error). The process is built from the container's config.json
+  // with the options applied; -u is resolved in the running container's own tree.
   Result<ExecProcess> exec(const Container& c, const ExecOptions& o, std::array<int, 3> stdio);
   // With a tty: the pty master the runtime sends (an error if it exits first).
   Result<UniqueFd> exec_console(ExecProcess& p);
   // Waits for the runtime and removes the exec's files: its exit code, and whether the
-  // process started at all (false: the runtime failed before, and said why on stderr).
+  // process started at all (false: the runtime failed before, and said why on stderr,
+  // or, detached, in p.error).
   Result<std::pair<int, bool>> exec_wait(ExecProcess& p);
   // The monitor's exit command: record the exit, and remove an --rm container.
   Result<void> cleanup(std::string_view id);
