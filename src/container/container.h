@@ -97,6 +97,13 @@ struct ExecOptions {
   std::optional<std::string> size;  // "ROWS COLS": the pty's first window size
 };
 
+// What `update` changes (Docker's UpdateConfig): only the fields that are set; values
+// as create records them (bytes, nano cpus; -1 unlimited for swap and pids).
+struct UpdateOptions {
+  std::optional<int64_t> memory, memory_swap, memory_reservation, nano_cpus, cpu_shares, pids_limit;
+  std::optional<std::string> cpuset_cpus;
+};
+
 // A runtime `exec` in progress (the runtime is our child): its files in the run dir,
 // and with a tty, the socket it sends the pty master to. With a tty the runtime runs
 // detached (runc takes a console socket only so) and the caller, made a child
@@ -150,7 +157,12 @@ class Engine {
   // The monitor's exit command: record the exit, and remove an --rm container.
   Result<void> cleanup(std::string_view id);
 
-  // admin.cc: Docker's rename, pause, unpause.
+  // admin.cc: Docker's rename, pause, unpause, update.
+  // New limits for `c`, checked as create checks them (kInvalidArgument, nothing
+  // changed) and recorded in its HostConfig and config.json, so that the next start
+  // uses them; a running container gets them at once through the runtime's `update`
+  // (a refusal, such as a memory limit below the usage, changes nothing recorded).
+  Result<void> update(Container& c, const UpdateOptions& u);
   Result<void> rename(Container& c, const std::string& name);
   Result<void> pause(Container& c, bool pause);
   // The host pids of a running container's processes (those in its pid namespace).
