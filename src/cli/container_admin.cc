@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
-// restart, rename, pause, unpause, top, stats and port: Docker's smaller container
-// commands, each also under `strata container`.
+// restart, rename, pause, unpause, update, top, stats and port: Docker's smaller
+// container commands, each also under `strata container`.
 #include <poll.h>
 #include <unistd.h>
 
@@ -168,9 +168,57 @@ Result<int> stats_command(const Context& ctx, const StatsFlags& f) {
   }
 }
 
+// `update`'s flags, as create's are typed (the same parsers take them).
+struct UpdateFlags {
+  CreateFlags limits;  // memory, memory_swap, memory_reservation, cpus as text
+  std::optional<int64_t> cpu_shares, pids_limit;
+  std::optional<std::string> cpuset_cpus;
+  std::vector<std::string> refs;
+};
+
+// Every value is parsed, as create parses it, before any container is touched.
+Result<container::UpdateOptions> update_options(UpdateFlags& f) {
+  CreateFlags& l = f.limits;
+  if (l.memory.empty() && l.memory_swap.empty() && l.memory_reservation.empty() && l.cpus.empty() &&
+      !f.cpu_shares && !f.pids_limit && !f.cpuset_cpus)
+    return Error::make(Errc::kInvalidArgument,
+                       "you must provide one or more flags when using this command");
+  if (f.pids_limit) l.o.pids_limit = *f.pids_limit;
+  TRY(parse_limits(l));
+  container::UpdateOptions u;
+  if (!l.memory.empty()) u.memory = l.o.memory;
+  if (!l.memory_swap.empty()) u.memory_swap = l.o.host.memory_swap;
+  if (!l.memory_reservation.empty()) u.memory_reservation = l.o.host.memory_reservation;
+  if (!l.cpus.empty()) u.nano_cpus = l.o.nano_cpus;
+  u.cpu_shares = f.cpu_shares;
+  u.pids_limit = f.pids_limit;
+  u.cpuset_cpus = f.cpuset_cpus;
+  return u;
+}
+
+Result<int> update_command(const Context& ctx, UpdateFlags& f) {
+  container::UpdateOptions u = TRY(update_options(f));
+  return for_each(ctx, f.refs, [&](Engine& e, Container& ct) { return e.update(ct, u); });
+}
+
 }  // namespace
 
 void register_admin_commands(const AddBoth& both, Context& ctx) {
+  auto upd = std::make_shared<UpdateFlags>();
+  both("update", {}, "Update configuration of one or more containers", [=, &ctx](CLI::App* c) {
+    c->add_option("-m,--memory", upd->limits.memory, "Memory limit");
+    c->add_option("--memory-swap", upd->limits.memory_swap,
+                  "Swap limit equal to memory plus swap: -1 to enable unlimited swap");
+    c->add_option("--memory-reservation", upd->limits.memory_reservation, "Memory soft limit");
+    c->add_option("--cpus", upd->limits.cpus, "Number of CPUs");
+    c->add_option("-c,--cpu-shares", upd->cpu_shares, "CPU shares (relative weight)");
+    c->add_option("--cpuset-cpus", upd->cpuset_cpus, "CPUs in which to allow execution (0-3, 0,1)");
+    c->add_option("--pids-limit", upd->pids_limit,
+                  "Tune container pids limit (set -1 for unlimited)");
+    c->add_option("CONTAINER", upd->refs)->required();
+    c->callback([=, &ctx] { ctx.action = [=, &ctx] { return update_command(ctx, *upd); }; });
+  });
+
   auto restart_refs = std::make_shared<std::vector<std::string>>();
   auto restart_timeout = std::make_shared<std::optional<int>>();
   both("restart", {}, "Restart one or more containers", [=, &ctx](CLI::App* c) {

@@ -80,6 +80,13 @@ Result<void> check_input_tty(bool tty, bool interactive) {
   return {};
 }
 
+std::optional<int> refuse_input_not_tty(bool tty, bool interactive) {
+  auto r = check_input_tty(tty, interactive);
+  if (r.ok()) return std::nullopt;
+  print_error(r.error());
+  return 1;
+}
+
 Result<std::optional<int>> relay(container::Engine& engine, container::Container& c, int sock,
                                  const RelayOptions& o) {
   std::optional<SignalFd> sigfd;

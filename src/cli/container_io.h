@@ -34,6 +34,10 @@ int start_failure_code(const Error& e);
 
 // Docker's refusal of -t with -i when stdin is not a terminal.
 Result<void> check_input_tty(bool tty, bool interactive);
+// The same as the docker CLI refuses it for run and exec, before anything is made:
+// the message printed and exit code 1 (the client's error, not the daemon's 125);
+// nothing when stdin is fine.
+std::optional<int> refuse_input_not_tty(bool tty, bool interactive);
 
 // Registers `logs` through `both` (a command at the top and under `container`).
 using AddBoth = std::function<void(const std::string&, const std::vector<std::string>&,
@@ -46,7 +50,7 @@ Result<int> for_each(
     const std::function<Result<void>(container::Engine&, container::Container&)>& fn,
     bool print_ref = true);
 
-// restart rename pause unpause top stats port (container_admin.cc).
+// restart rename pause unpause update top stats port (container_admin.cc).
 void register_admin_commands(const AddBoth& both, Context& ctx);
 // `ps` (cli/ps.cc); `group` is `strata container`, where it is also `ls`.
 void register_ps_command(const AddBoth& both, CLI::App& group, Context& ctx);

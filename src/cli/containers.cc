@@ -54,7 +54,7 @@ Result<int> run_command(const Context& ctx, CreateFlags& f) {
   Engine& engine = *env.engine;
   if (!f.detach) {
     TRY(parse_detach_keys(f.detach_keys));
-    TRY(check_input_tty(f.o.tty, f.o.interactive));
+    if (auto code = refuse_input_not_tty(f.o.tty, f.o.interactive)) return *code;
   }
   Container c = TRY(create_from(engine, f));
   if (f.detach) {

@@ -1,17 +1,17 @@
 // SPDX-License-Identifier: Apache-2.0
 // `exec`: a command in a running container (the engine's Engine::exec, through the OCI
-// runtime). Without -t the runtime, and so the process, gets this process's stdin (with
-// -i) and stdout directly, and a pipe for stderr that is relayed here (the runtime's own
-// error, when the command cannot start, arrives the same way). With -t the runtime
-// sends the pty master to a console socket; it is relayed to this terminal (raw), with
-// window sizes. The exit code is the command's; 126/127 when it cannot run / is not
-// found, 125 when Strata fails.
+// runtime). The process never gets this CLI's own descriptors (a container process
+// holding the host's terminal could inject input with TIOCSTI; one holding a file could
+// reopen it through /proc/self/fd): without -t it gets pipes, relayed here to and from
+// our stdio, with signals passed to the runtime (which forwards them); with -t the
+// runtime sends a new pty's master to a console socket and it is relayed to this
+// terminal (raw), with window sizes and the detach keys; -d gets /dev/null. The exit
+// code is the command's; 126/127 when it cannot run / is not found, 125 when Strata
+// fails.
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <sys/ioctl.h>
-#include <sys/mman.h>
-#include <sys/signalfd.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -22,6 +22,7 @@
 #include "cli/terminal.h"
 #include "sys/fs.h"
 #include "sys/io.h"
+#include "sys/spawn.h"
 #include "util/strings.h"
 
 namespace strata::cli {
@@ -31,9 +32,16 @@ namespace {
 struct ExecFlags {
   container::ExecOptions o;
   bool interactive = false;
+  std::vector<std::string> env_files;
+  std::string detach_keys = kDefaultDetachKeys;
   std::string ref;
   std::vector<std::string> args;
 };
+
+// The signals a shell sends to a job, passed to the runtime (our child, so its pid
+// cannot be reused before we reap it), which forwards them to the process.
+constexpr std::initializer_list<int> kForwarded = {SIGINT,  SIGTERM, SIGHUP,  SIGQUIT,
+                                                   SIGUSR1, SIGUSR2, SIGWINCH};
 
 // Keeps the last bytes of what passes, for the runtime's error message.
 void keep_tail(std::string& tail, std::string_view data) {
@@ -41,27 +49,122 @@ void keep_tail(std::string& tail, std::string_view data) {
   if (tail.size() > 4096) tail.erase(0, tail.size() - 4096);
 }
 
-// Copies what `fd` has to our stderr (keeping its tail) until EOF, or, once the runtime
-// has exited, until nothing more is waiting (a process it left may hold the pipe).
-void relay_stderr(int fd, container::ExecProcess& p, std::string& tail) {
-  char buf[16384];
-  for (;;) {
-    pollfd pf = {fd, POLLIN, 0};
-    int ready = ::poll(&pf, 1, p.status ? 0 : 100);
-    if (ready > 0) {
-      ssize_t n = ::read(fd, buf, sizeof buf);
-      if (n < 0 && errno == EINTR) continue;
-      if (n <= 0) return;
-      (void)sys::write_all(2, {buf, static_cast<size_t>(n)});
-      keep_tail(tail, {buf, static_cast<size_t>(n)});
-      continue;
-    }
-    if (p.status) return;
-    int st;
-    if (::waitpid(p.pid, &st, WNOHANG) == p.pid)
-      p.status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+// The process's stdio as pipes: the ends it gets (runtime_fds) and the ends we relay.
+struct ExecPipes {
+  UniqueFd in_write, out_read, err_read;   // ours
+  UniqueFd in_read, out_write, err_write;  // the runtime's, closed once it runs
+  std::array<int, 3> runtime_fds() const {
+    return {in_read.valid() ? in_read.get() : -1, out_write.get(), err_write.get()};
   }
+};
+
+Result<void> make_pipe(UniqueFd* read_end, UniqueFd* write_end) {
+  int fds[2];
+  if (::pipe2(fds, O_CLOEXEC) < 0) return Error::from_errno(errno, "exec: pipe");
+  read_end->reset(fds[0]);
+  write_end->reset(fds[1]);
+  return {};
 }
+
+Result<ExecPipes> make_pipes(bool with_stdin) {
+  ExecPipes p;
+  if (with_stdin) {
+    TRY(make_pipe(&p.in_read, &p.in_write));
+    // Non-blocking: a process that does not read its input must not stop its output.
+    if (::fcntl(p.in_write.get(), F_SETFL, O_NONBLOCK) < 0)
+      return Error::from_errno(errno, "exec: stdin pipe");
+  }
+  TRY(make_pipe(&p.out_read, &p.out_write));
+  TRY(make_pipe(&p.err_read, &p.err_write));
+  return p;
+}
+
+// Relays the process's pipes until both reach EOF, or, once the runtime has exited,
+// until nothing more is waiting (a process it left in the background may hold them).
+// Our stdin goes to the process's (closed at our EOF); stderr's tail is kept for the
+// runtime's own error.
+class PipeRelay {
+ public:
+  PipeRelay(ExecPipes& pipes, container::ExecProcess& p) : pipes_(pipes), p_(p) {}
+
+  std::string run() {
+    SignalFd sigfd(kForwarded);
+    ::signal(SIGPIPE, SIG_IGN);
+    bool stdin_open = pipes_.in_write.valid();
+    while (pipes_.out_read.valid() || pipes_.err_read.valid()) {
+      bool in_ready = stdin_open && pending_.empty(), in_blocked = !pending_.empty();
+      pollfd fds[5] = {{pipes_.out_read.get(), POLLIN, 0},
+                       {pipes_.err_read.get(), POLLIN, 0},
+                       {sigfd.fd(), POLLIN, 0},
+                       {in_ready ? 0 : -1, POLLIN, 0},
+                       {in_blocked ? pipes_.in_write.get() : -1, POLLOUT, 0}};
+      int ready = ::poll(fds, 5, p_.status ? 0 : 100);
+      if (ready < 0 && errno != EINTR) break;
+      if (ready <= 0) {
+        if (p_.status) break;
+        reap_runtime();
+        continue;
+      }
+      if (fds[2].revents) forward_signals(sigfd);
+      if (fds[0].revents) copy_out(pipes_.out_read, 1, false);
+      if (fds[1].revents) copy_out(pipes_.err_read, 2, true);
+      if (fds[3].revents) stdin_open = read_stdin();
+      if (fds[4].revents || (stdin_open && !pending_.empty())) flush_stdin();
+      if (!stdin_open && pending_.empty()) pipes_.in_write.reset();  // EOF for the process
+    }
+    return tail_;
+  }
+
+ private:
+  // A terminal's signal reached the runtime too (it shares our process group): only
+  // those sent to us by kill() are passed on, while the runtime is still our child.
+  void forward_signals(SignalFd& sigfd) {
+    bool by_kernel = false;
+    while (int sig = sigfd.next(&by_kernel))
+      if (!by_kernel && !p_.status) (void)::kill(p_.pid, sig);
+  }
+  void reap_runtime() {
+    int st;
+    if (::waitpid(p_.pid, &st, WNOHANG) == p_.pid)
+      p_.status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+  }
+  void copy_out(UniqueFd& from, int to, bool keep) {
+    ssize_t n = ::read(from.get(), buf_, sizeof buf_);
+    if (n < 0 && errno == EINTR) return;
+    if (n <= 0) {
+      from.reset();
+      return;
+    }
+    (void)sys::write_all(to, {buf_, static_cast<size_t>(n)});
+    if (keep) keep_tail(tail_, {buf_, static_cast<size_t>(n)});
+  }
+  // False at EOF (or an error) of our stdin.
+  bool read_stdin() {
+    ssize_t n = ::read(0, buf_, sizeof buf_);
+    if (n < 0 && errno == EINTR) return true;
+    if (n <= 0) return false;
+    pending_.append(buf_, static_cast<size_t>(n));
+    return true;
+  }
+  void flush_stdin() {
+    while (!pending_.empty() && pipes_.in_write.valid()) {
+      ssize_t n = ::write(pipes_.in_write.get(), pending_.data(), pending_.size());
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0 && errno == EAGAIN) return;
+      if (n < 0) {  // the process closed its stdin: drop what it will never read
+        pending_.clear();
+        pipes_.in_write.reset();
+        return;
+      }
+      pending_.erase(0, static_cast<size_t>(n));
+    }
+  }
+
+  ExecPipes& pipes_;
+  container::ExecProcess& p_;
+  std::string pending_, tail_;
+  char buf_[65536];
+};
 
 void set_size(int master) {
   auto size = window_size();
@@ -74,15 +177,17 @@ void set_size(int master) {
 }
 
 // The pty master to this terminal and back until the process closes it; SIGWINCH
-// passes the window size on. Signals that would end this process end the relay.
-void relay_pty(int master, bool interactive) {
+// passes the window size on. Signals that would end this process end the relay. True
+// when the user typed the detach keys.
+bool relay_pty(int master, bool interactive, const std::string& detach_keys) {
   std::optional<SignalFd> sigfd;
   sigfd.emplace(std::initializer_list<int>{SIGWINCH, SIGINT, SIGTERM, SIGHUP, SIGQUIT});
   std::optional<RawTerminal> raw;
   if (interactive) raw.emplace(0);
-  bool in_open = interactive, done = false;
+  DetachWatch watch(interactive ? detach_keys : "");
+  bool in_open = interactive, done = false, detached = false;
   char buf[65536];
-  while (!done) {
+  while (!done && !detached) {
     pollfd fds[3] = {{master, POLLIN, 0}, {sigfd->fd(), POLLIN, 0}, {in_open ? 0 : -1, POLLIN, 0}};
     if (::poll(fds, 3, -1) < 0) {
       if (errno == EINTR) continue;
@@ -99,7 +204,7 @@ void relay_pty(int master, bool interactive) {
     if (fds[2].revents) {
       ssize_t n = ::read(0, buf, sizeof buf);
       if (n > 0)
-        (void)sys::write_all(master, {buf, static_cast<size_t>(n)});
+        (void)sys::write_all(master, watch.feed({buf, static_cast<size_t>(n)}, &detached));
       else if (n == 0 || errno != EINTR)
         in_open = false;
     }
@@ -111,6 +216,28 @@ void relay_pty(int master, bool interactive) {
     }
   }
   raw.reset();  // before the signals are unblocked
+  return detached;
+}
+
+// After a detach the process runs on, but its pty would hang up when our master
+// closes. A host `cat` is left holding the master (reading, and so dropping, what the
+// process writes: nothing can attach to an exec again, as in Docker); it ends when the
+// process's side of the pty closes.
+Result<void> hold_pty(int master) {
+  TRY(sys::spawn({"/bin/cat"}, {master, sys::SpawnFds::kNull, sys::SpawnFds::kNull, -1}));
+  return {};
+}
+
+// The pty case: the master relayed until the process ends, or the user detaches
+// (true: the process runs on, and is not waited for).
+Result<bool> exec_tty(container::Engine& engine, container::ExecProcess& p, const ExecFlags& f) {
+  auto master = engine.exec_console(p);
+  if (!master.ok()) return false;  // the runtime failed: exec_wait says why
+  if (!relay_pty(master->get(), f.interactive, TRY(parse_detach_keys(f.detach_keys)))) return false;
+  TRY(hold_pty(master->get()));
+  p.adopt = false;
+  (void)engine.exec_wait(p);  // only the runtime (exited) and the exec's files
+  return true;
 }
 
 Result<int> exec_command(const Context& ctx, ExecFlags& f) {
@@ -118,43 +245,35 @@ Result<int> exec_command(const Context& ctx, ExecFlags& f) {
   if (f.o.detach && f.o.tty)
     return Error::make(Errc::kUnsupported,
                        "exec -d with -t is not supported: nothing would hold the terminal");
-  TRY(check_input_tty(f.o.tty, f.interactive));
-  auto env = TRY(ctx.open_engine());
-  container::Container c = TRY(env.engine->get(f.ref));
+  // Docker's order: the env files, then -e; a later key wins.
+  std::vector<std::string> env = TRY(container::read_env_files(f.env_files));
+  env.insert(env.end(), f.o.env.begin(), f.o.env.end());
+  f.o.env = env;
+  TRY(parse_detach_keys(f.detach_keys));
+  auto e = TRY(ctx.open_engine());
+  container::Container c = TRY(e.engine->get(f.ref));
+  // After the container and the keys are checked, as Docker's exec create comes first.
+  if (!f.o.detach)
+    if (auto code = refuse_input_not_tty(f.o.tty, f.interactive)) return *code;
   if (f.o.tty) f.o.size = window_size();
-  // The runtime's stderr: a pipe relayed here, or with -t / -d (where the process does
-  // not share it, or outlives us) a memory file read afterwards.
-  int pipe_fds[2] = {-1, -1};
-  UniqueFd err_read, err_write;
-  if (f.o.tty || f.o.detach) {
-    err_write.reset(::memfd_create("exec-stderr", MFD_CLOEXEC));
-    if (!err_write.valid()) return Error::from_errno(errno, "memfd_create");
-    err_read.reset(::fcntl(err_write.get(), F_DUPFD_CLOEXEC, 0));
-  } else {
-    if (::pipe2(pipe_fds, O_CLOEXEC) < 0) return Error::from_errno(errno, "pipe");
-    err_read.reset(pipe_fds[0]);
-    err_write.reset(pipe_fds[1]);
-  }
-  std::array<int, 3> stdio = {f.interactive && !f.o.tty ? 0 : -1, f.o.tty || f.o.detach ? -1 : 1,
-                              err_write.get()};
-  container::ExecProcess p = TRY(env.engine->exec(c, f.o, stdio));
-  err_write.reset();
+  bool relayed = !f.o.tty && !f.o.detach;
+  ExecPipes pipes;
+  if (relayed) pipes = TRY(make_pipes(f.interactive));
+  container::ExecProcess p = TRY(e.engine->exec(c, f.o, pipes.runtime_fds()));
+  pipes.in_read.reset();
+  pipes.out_write.reset();
+  pipes.err_write.reset();
   std::string tail;
   if (f.o.tty) {
-    auto master = env.engine->exec_console(p);
-    if (master.ok()) relay_pty(master->get(), f.interactive);
-  } else if (!f.o.detach) {
-    relay_stderr(err_read.get(), p, tail);
+    if (TRY(exec_tty(*e.engine, p, f))) return 0;
+  } else if (relayed) {
+    tail = PipeRelay(pipes, p).run();
   }
-  auto [code, started] = TRY(env.engine->exec_wait(p));
+  auto [code, started] = TRY(e.engine->exec_wait(p));
   if (started) return code;
-  if (tail.empty()) {  // from the file: what the runtime said
-    ::lseek(err_read.get(), 0, SEEK_SET);
-    char buf[4096];
-    ssize_t n;
-    while ((n = ::read(err_read.get(), buf, sizeof buf)) > 0)
-      keep_tail(tail, {buf, static_cast<size_t>(n)});
-    if (!tail.empty()) (void)sys::write_all(2, tail);
+  if (!p.error.empty()) {
+    tail = p.error;
+    (void)sys::write_all(2, tail + "\n");
   }
   std::string why(trim(tail));
   if (why.empty()) why = fmt::format("the runtime exited with {}", code);
@@ -170,6 +289,10 @@ void register_exec_command(const AddBoth& both, Context& ctx) {
     c->add_flag("-t,--tty", f->o.tty, "Allocate a pseudo-TTY");
     c->add_flag("-d,--detach", f->o.detach, "Detached mode: run command in the background");
     c->add_option("-e,--env", f->o.env, "Set environment variables")->allow_extra_args(false);
+    c->add_option("--env-file", f->env_files, "Read in a file of environment variables")
+        ->allow_extra_args(false);
+    c->add_option("--detach-keys", f->detach_keys,
+                  "Override the key sequence for detaching a container");
     c->add_option("-u,--user", f->o.user, "Username or UID (format: \"<name|uid>[:<group|gid>]\")");
     c->add_option("-w,--workdir", f->o.workdir, "Working directory inside the container");
     c->add_flag("--privileged", f->o.privileged, "Give extended privileges to the command");

@@ -30,9 +30,10 @@ SignalFd::SignalFd(std::initializer_list<int> signals) {
 
 SignalFd::~SignalFd() { sigprocmask(SIG_SETMASK, &old_, nullptr); }
 
-int SignalFd::next() {
+int SignalFd::next(bool* by_kernel) {
   struct signalfd_siginfo si;
   if (::read(fd_.get(), &si, sizeof si) != sizeof si) return 0;
+  if (by_kernel != nullptr) *by_kernel = si.ssi_code == SI_KERNEL;
   return static_cast<int>(si.ssi_signo);
 }
 

@@ -41,8 +41,9 @@ class SignalFd {
   SignalFd(const SignalFd&) = delete;
   SignalFd& operator=(const SignalFd&) = delete;
   int fd() const { return fd_.get(); }
-  // The next pending signal, 0 if none.
-  int next();
+  // The next pending signal, 0 if none. *by_kernel (if given): the kernel sent it, not
+  // a kill() (a terminal's ctrl-c, which reaches the whole foreground process group).
+  int next(bool* by_kernel = nullptr);
 
  private:
   sigset_t old_;

@@ -1,12 +1,15 @@
 // SPDX-License-Identifier: Apache-2.0
-// rename, pause and unpause, and what `top` and `stats` read of a running container.
+// rename, pause, unpause and update, and what `top` and `stats` read of a running
+// container.
 #include <dirent.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <charconv>
 
 #include "container/container.h"
 #include "container/monitor/health.h"
+#include "container/spec.h"
 #include "sys/fs.h"
 #include "util/strings.h"
 
@@ -56,6 +59,84 @@ Result<void> Engine::pause(Container& c, bool pause) {
   c.state.status = pause ? "paused" : "running";
   if (!TRY(save_state_if(c, before)))
     return Error::make(Errc::kExists, fmt::format("container {} exited meanwhile", c.name));
+  return {};
+}
+
+namespace {
+
+Error invalid(std::string msg) { return Error::make(Errc::kInvalidArgument, std::move(msg)); }
+
+// `u` applied to HostConfig `hc`, checked as Docker's daemon checks an update.
+Result<void> merge_update(const UpdateOptions& u, oci::Json& hc) {
+  int64_t memory = TRY(oci::get_int(hc, "Memory"));
+  HostFlags mem;
+  mem.memory_swap = u.memory_swap.value_or(TRY(oci::get_int(hc, "MemorySwap")));
+  mem.memory_reservation =
+      u.memory_reservation.value_or(TRY(oci::get_int(hc, "MemoryReservation")));
+  if (u.memory) {
+    // A swap limit in force stays, so a memory limit may not pass it (Docker's words).
+    if (mem.memory_swap > 0 && *u.memory > mem.memory_swap && !u.memory_swap)
+      return invalid(
+          "Memory limit should be smaller than already set memoryswap limit, update the "
+          "memoryswap at the same time");
+    memory = *u.memory;
+  }
+  TRY(check_memory(mem, memory));
+  if (u.cpu_shares && (*u.cpu_shares < 0 || *u.cpu_shares > 262144))
+    return invalid("invalid --cpu-shares: the allowed range is 2 to 262144 (0: the default)");
+  if (u.cpuset_cpus && !u.cpuset_cpus->empty())
+    TRY(check_cpuset(*u.cpuset_cpus, TRY(sys::read_file("/sys/devices/system/cpu/online", 4096))));
+  hc["Memory"] = memory;
+  hc["MemorySwap"] = mem.memory_swap;
+  hc["MemoryReservation"] = mem.memory_reservation;
+  if (u.nano_cpus) hc["NanoCpus"] = *u.nano_cpus;
+  if (u.cpu_shares) hc["CpuShares"] = *u.cpu_shares;
+  if (u.cpuset_cpus) hc["CpusetCpus"] = *u.cpuset_cpus;
+  // 0 is "unlimited" to update (nothing to leave unset: a limit may be in force).
+  if (u.pids_limit) hc["PidsLimit"] = *u.pids_limit == 0 ? -1 : *u.pids_limit;
+  return {};
+}
+
+// What the runtime's `update` gets: the new linux.resources without the device rules
+// (set once at create); a memory limit below the usage is refused on v2 too.
+oci::Json live_resources(const oci::Json& resources) {
+  oci::Json r = resources;
+  r.erase("devices");
+  if (r.contains("memory") && r["memory"].is_object()) r["memory"]["checkBeforeUpdate"] = true;
+  return r;
+}
+
+}  // namespace
+
+Result<void> Engine::update(Container& c, const UpdateOptions& u) {
+  auto lock = TRY(lock_and_get(c));
+  Container next = c;
+  TRY(merge_update(u, next.host_config));
+  std::string config_path = dir(c) + "/config.json";
+  oci::Json spec = TRY(oci::parse_json(TRY(sys::read_file(config_path)), config_path));
+  if (!spec.contains("linux") || !spec["linux"].is_object())
+    return Error::make(Errc::kCorrupt, fmt::format("{}: no linux object", config_path));
+  // make_spec maps HostConfig to linux.resources for create; the same mapping here.
+  std::string rootfs = TRY(oci::get_string(*TRY(oci::get_object(spec, "root")), "path"));
+  oci::Json fresh = TRY(make_spec(next, LaunchUser{}, rootfs, dir(next)));
+  oci::Json resources = fresh["linux"]["resources"];
+  spec["linux"]["resources"] = resources;
+  if (c.state.running()) {
+    std::string file = run_dir(c) + "/update-" + new_id().substr(0, 12) + ".json";
+    TRY(sys::write_file_atomic(file, oci::dump_json(live_resources(resources)), 0600));
+    auto out = runtime_output(c, {"update", "--resources", file, c.id});
+    ::unlink(file.c_str());
+    if (!out.ok())
+      return Error::make(Errc::kInvalidArgument, fmt::format("Cannot update container {}: {}", c.id,
+                                                             out.error().message()));
+  }
+  TRY(sys::write_file_atomic(config_path, oci::dump_json_pretty(spec), 0600));
+  auto st = TRY(store_.db().prepare("UPDATE containers SET config = ? WHERE id = ?"));
+  oci::Json cfg = {
+      {"Config", next.config}, {"HostConfig", next.host_config}, {"Mounts", next.mounts}};
+  st.bind(1, oci::dump_json(cfg)).bind(2, c.id);
+  TRY(st.run());
+  c = std::move(next);
   return {};
 }
 

@@ -109,6 +109,13 @@ struct ExecOptions {
   std::optional<std::string> size;  // "ROWS COLS": the pty's first window size
 };
 
+// What `update` changes (Docker's UpdateConfig): only the fields that are set; values
+// as create records them (bytes, nano cpus; -1 unlimited for swap and pids).
+struct UpdateOptions {
+  std::optional<int64_t> memory, memory_swap, memory_reservation, nano_cpus, cpu_shares, pids_limit;
+  std::optional<std::string> cpuset_cpus;
+};
+
 // A runtime `exec` in progress (the runtime is our child): its files in the run dir,
 // and with a tty, the socket it sends the pty master to. With a tty the runtime runs
 // detached (runc takes a console socket only so) and the caller, made a child
@@ -118,6 +125,8 @@ struct ExecProcess {
   bool adopt = false;         // the process becomes our child when the runtime exits
   std::optional<int> status;  // the runtime's exit code, once reaped
   std::string process_file, pid_file;
+  std::string log_file;  // a detached runtime's --log (json), where it says why it failed
+  std::string error;     // that, once exec_wait found the process did not start
   UniqueFd console_listener, console_dir;
 };
 
@@ -147,14 +156,18 @@ class Engine {
   // Connects to a running container's monitor as an attach client (monitor/protocol.h).
   Result<UniqueFd> attach(const Container& c);
   // Starts `o.cmd` in running container `c` through the runtime's exec (posix_spawn),
-  // with `stdio` as the runtime's fds 0-2 (-1: /dev/null; the process inherits them
-  // unless it has a tty): the process is built from the container's config.json with
-  // the options applied (user resolved in the image, as create does).
+  // with `stdio` as the runtime's fds 0-2 (-1: /dev/null), which the process inherits:
+  // pipes the caller relays, never the caller's own terminal or files (a process in the
+  // container could inject input into a terminal or reopen a file through /proc). With
+  // a tty or detached, stdio is ignored: all /dev/null, the runtime's error goes to its
+  // log (ExecProcess::error). The process is built from the container's config.json
+  // with the options applied; -u is resolved in the running container's own tree.
   Result<ExecProcess> exec(const Container& c, const ExecOptions& o, std::array<int, 3> stdio);
   // With a tty: the pty master the runtime sends (an error if it exits first).
   Result<UniqueFd> exec_console(ExecProcess& p);
   // Waits for the runtime and removes the exec's files: its exit code, and whether the
-  // process started at all (false: the runtime failed before, and said why on stderr).
+  // process started at all (false: the runtime failed before, and said why on stderr,
+  // or, detached, in p.error).
   Result<std::pair<int, bool>> exec_wait(ExecProcess& p);
   // The monitor's exit command: record the exit, and remove an --rm container.
   Result<void> cleanup(std::string_view id);
@@ -162,7 +175,12 @@ class Engine {
   // those not running; with `modes`, only containers with one of those policies.
   Result<std::vector<Container>> boot_list(const std::vector<RestartMode>& modes);
 
-  // admin.cc: Docker's rename, pause, unpause.
+  // admin.cc: Docker's rename, pause, unpause, update.
+  // New limits for `c`, checked as create checks them (kInvalidArgument, nothing
+  // changed) and recorded in its HostConfig and config.json, so that the next start
+  // uses them; a running container gets them at once through the runtime's `update`
+  // (a refusal, such as a memory limit below the usage, changes nothing recorded).
+  Result<void> update(Container& c, const UpdateOptions& u);
   Result<void> rename(Container& c, const std::string& name);
   Result<void> pause(Container& c, bool pause);
   // The host pids of a running container's processes (those in its pid namespace).

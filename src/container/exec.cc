@@ -3,9 +3,11 @@
 // `exec --process FILE` (strata-runtime, runc and crun take the same flags). The process
 // is the container's own (config.json's: capabilities, rlimits, env, apparmor...) with
 // exec's options applied; the runtime is posix_spawned and is the caller's child.
+#include <fcntl.h>
 #include <poll.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -31,6 +33,65 @@ oci::Json all_capabilities() {
     if (::prctl(PR_CAPBSET_READ, i, 0, 0, 0) == 1)
       caps.push_back(std::string(oci::capability_name(i)));
   return caps;
+}
+
+// A file of the running container's tree, or "" if it has none there (what
+// lookup_user takes as a missing file). Opened below `root` (its /proc/PID/root) with
+// RESOLVE_IN_ROOT: a symlink the container planted cannot lead out of its tree. Non-
+// blocking and regular files only: a FIFO put at /etc/passwd must not hang the CLI.
+Result<std::string> read_container_file(int root, const char* rel) {
+  auto fd = sys::open_in_root(root, rel, O_RDONLY | O_NONBLOCK | O_NOCTTY);
+  if (!fd.ok()) {
+    if (fd.error().sys_errno() == ENOENT || fd.error().sys_errno() == ENOTDIR) return std::string();
+    return std::move(fd).error();
+  }
+  struct stat st;
+  if (::fstat(fd->get(), &st) < 0) return Error::from_errno(errno, fmt::format("stat `{}`", rel));
+  if (!S_ISREG(st.st_mode))
+    return Error::make(Errc::kInvalidArgument, fmt::format("`/{}` is not a regular file", rel));
+  constexpr size_t kMax = 4 << 20;
+  std::string text;
+  char buf[65536];
+  for (;;) {
+    ssize_t n = ::read(fd->get(), buf, sizeof buf);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return Error::from_errno(errno, fmt::format("read `/{}`", rel));
+    if (n == 0) return text;
+    text.append(buf, static_cast<size_t>(n));
+    if (text.size() > kMax)
+      return Error::make(Errc::kInvalidArgument, fmt::format("`/{}` is over 4 MiB", rel));
+  }
+}
+
+// -u as the running container sees it: its merged tree's /etc/passwd and /etc/group
+// (a user added by `adduser` in the container counts; the image's copy does not),
+// reached through its init's /proc/PID/root. Should the init be gone and its pid reused
+// meanwhile, the runtime's exec fails on the stopped container, so a user looked up in
+// another process's tree is never used.
+Result<LaunchUser> resolve_user_in_container(const Container& c, const std::string& user) {
+  std::string proc_root = fmt::format("/proc/{}/root", c.state.pid);
+  UniqueFd root(::open(proc_root.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
+  if (!root.valid())
+    return Error::from_errno(errno, fmt::format("container {}: open its root", c.short_id()));
+  std::string passwd = TRY_CTX(read_container_file(root.get(), "etc/passwd"), "user");
+  std::string group = TRY_CTX(read_container_file(root.get(), "etc/group"), "user");
+  return TRY_CTX(lookup_user(passwd, group, user), "user");
+}
+
+// The last error a runtime wrote to its --log-format json log (runc, crun and
+// strata-runtime write one {"level", "msg", "time"} object a line); "" if none.
+std::string runtime_log_error(const std::string& path) {
+  auto text = sys::read_file(path, 1 << 20);
+  if (!text.ok()) return "";
+  std::string last;
+  for (const auto& line : split(*text, '\n')) {
+    auto j = oci::parse_json(line, "runtime log");
+    if (!j.ok() || !j->is_object()) continue;
+    auto level = oci::get_string_or(*j, "level", "");
+    auto msg = oci::get_string_or(*j, "msg", "");
+    if (level.ok() && msg.ok() && (*level == "error" || *level == "fatal")) last = *msg;
+  }
+  return last;
 }
 
 std::vector<std::string> strings_of(const oci::Json& a) {
@@ -69,8 +130,7 @@ Result<ExecProcess> Engine::exec(const Container& c, const ExecOptions& o,
   proc["env"] = env;
   if (!o.workdir.empty()) proc["cwd"] = o.workdir;
   if (!o.user.empty()) {
-    store::ImageRecord img = TRY(store_.get_image(c.image_id));
-    LaunchUser u = TRY(resolve_user(store_, img, o.user));
+    LaunchUser u = TRY(resolve_user_in_container(c, o.user));
     proc["user"] = {{"uid", u.uid}, {"gid", u.gid}};
     if (!u.additional_gids.empty()) proc["user"]["additionalGids"] = u.additional_gids;
   }
@@ -85,15 +145,23 @@ Result<ExecProcess> Engine::exec(const Container& c, const ExecOptions& o,
   p.process_file = base + ".json";
   p.pid_file = base + ".pid";
   TRY(sys::write_file_atomic(p.process_file, oci::dump_json(proc), 0600));
-  std::vector<std::string> argv = {runtime_path(c), "--root",    runtime_root(c),
-                                   "exec",          "--process", p.process_file};
+  std::vector<std::string> argv = {runtime_path(c), "--root", runtime_root(c)};
+  // A detached runtime's stdio is the process's (it has no pty, or sends the pty's
+  // master elsewhere): all /dev/null, and its own error goes to a log file instead.
+  bool detached_runtime = o.detach || o.tty;
+  if (detached_runtime) {
+    p.log_file = base + ".log";
+    argv.insert(argv.end(), {"--log", p.log_file, "--log-format", "json"});
+    stdio = {-1, -1, -1};
+  }
+  argv.insert(argv.end(), {"exec", "--process", p.process_file});
   if (o.tty) {
     std::string path = base + ".sock";
     p.console_listener = TRY(sys::listen_unix(path, "console socket"));
     argv.insert(argv.end(), {"--console-socket",
                              TRY(sys::socket_path(path, "console socket", &p.console_dir))});
   }
-  if (o.detach || o.tty) argv.push_back("--detach");
+  if (detached_runtime) argv.push_back("--detach");
   p.adopt = o.tty && !o.detach;
   if (p.adopt && ::prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) < 0)
     return Error::from_errno(errno, "exec: set child subreaper");
@@ -138,7 +206,9 @@ Result<std::pair<int, bool>> Engine::exec_wait(ExecProcess& p) {
     if (text.ok()) std::from_chars(text->data(), text->data() + text->size(), pid);
     if (auto code = pid > 0 ? sys::wait_exit(pid) : Result<int>(125); code.ok()) p.status = *code;
   }
-  for (const auto& f : {p.process_file, p.pid_file}) ::unlink(f.c_str());
+  if (!started && !p.log_file.empty()) p.error = runtime_log_error(p.log_file);
+  for (const auto& f : {p.process_file, p.pid_file, p.log_file})
+    if (!f.empty()) ::unlink(f.c_str());
   if (p.console_listener.valid())
     ::unlink((p.pid_file.substr(0, p.pid_file.size() - 4) + ".sock").c_str());
   return std::pair<int, bool>(p.status.value_or(125), started);

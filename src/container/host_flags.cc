@@ -64,7 +64,8 @@ Error open_error(const std::string& path, const Error& e) {
   return Error::make(e.code(), fmt::format("open {}: {}", printable(path), why));
 }
 
-// Docker's checks of --memory-swap and --memory-reservation against --memory.
+}  // namespace
+
 Result<void> check_memory(const HostFlags& f, int64_t memory) {
   if (f.memory_swap != 0 && f.memory_swap != -1) {
     if (memory == 0)
@@ -82,8 +83,6 @@ Result<void> check_memory(const HostFlags& f, int64_t memory) {
   }
   return {};
 }
-
-}  // namespace
 
 Result<std::vector<std::string>> parse_env_file(std::string_view text, std::string_view path) {
   std::vector<std::string> out;

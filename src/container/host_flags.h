@@ -61,6 +61,10 @@ Result<oci::Json> parse_log_opts(const std::vector<std::string>& opts);
 // defaults (Docker leaves the log unbounded): 10 MiB, 3 files.
 Result<std::pair<std::string, std::string>> log_rotation(const oci::Json& host_config);
 
+// Docker's checks of --memory-swap and --memory-reservation against --memory (also
+// what `update` checks its merged values with).
+Result<void> check_memory(const HostFlags& f, int64_t memory);
+
 // Validates every flag and records it in c.config/c.host_config (Docker's names:
 // ExtraHosts, Dns, DnsSearch, DnsOptions, MemorySwap, MemoryReservation, CpuShares,
 // CpusetCpus, Ulimits, CapAdd, CapDrop, Privileged, Devices, SecurityOpt,

@@ -133,6 +133,7 @@ struct Resources {
   std::vector<DeviceRule> devices;  // in order; later rules win
   std::optional<uint64_t> memory_swappiness, cpu_burst;
   bool disable_oom_killer = false;
+  bool memory_check_before_update = false;  // update: refuse a limit below the usage
   BlockIO block_io;
   std::vector<HugepageLimit> hugepage_limits;
   std::map<std::string, RdmaLimit> rdma;  // device name ("mlx5_1") -> limits
@@ -191,6 +192,9 @@ bool is_own_namespace(const std::string& path, std::string_view type);
 
 // Parses a process object (config.json's "process", or `exec --process FILE`).
 Result<Process> parse_process(const Json& process);
+// A linux.resources object on its own (`update --resources`), read and checked as in a
+// config.json; errors name "linux.resources.<field>".
+Result<Resources> parse_linux_resources(const Json& resources);
 
 // Parses config.json text. kInvalidArgument / kUnsupported name the field. Every
 // integer is range-checked for its field (json.h int_in_range), every member's type is

@@ -42,10 +42,10 @@ Result<void> parse_memory(const Fields& res, Resources* r) {
     r->memory_swappiness = s;
   }
   r->disable_oom_killer = TRY(mem.bool_or("disableOOMKiller"));
-  // useHierarchy (always on since Linux 5.x) and checkBeforeUpdate (for `update`) are
-  // accepted and ignored, as runc 1.1 does; their type is still checked.
+  // useHierarchy (always on since Linux 5.x) is accepted and ignored, as runc 1.1
+  // does; its type is still checked. checkBeforeUpdate matters to `update` on v2.
   TRY(mem.opt_bool("useHierarchy"));
-  TRY(mem.opt_bool("checkBeforeUpdate"));
+  r->memory_check_before_update = TRY(mem.bool_or("checkBeforeUpdate"));
   return {};
 }
 
@@ -242,6 +242,12 @@ Result<Resources> parse_resources(const Fields& linux) {
   TRY(parse_network(res, &r));
   r.unified = TRY(parse_unified(res));
   return r;
+}
+
+Result<Resources> parse_linux_resources(const Json& resources) {
+  Json linux = {{"resources", resources}};
+  Fields f = TRY(Fields::of(linux, "linux"));
+  return parse_resources(f);
 }
 
 bool BlockIO::any() const {

@@ -11,6 +11,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <charconv>
+#include <cstdlib>
 #include <functional>
 #include <memory>
 
@@ -183,6 +184,7 @@ class V1 : public Manager {
     if (!made.ok()) undo_create();
     return made;
   }
+  Result<void> update(const oci::Resources& r) override { return apply(r); }
   Result<void> add_process(pid_t pid) override {
     for (const auto& [ctrl, dir] : dirs_)
       TRY(sys::write_existing_file(dir + "/cgroup.procs", std::to_string(pid)));
@@ -276,6 +278,11 @@ class V2 : public Manager {
     if (!made.ok()) undo_create();
     return made;
   }
+  Result<void> update(const oci::Resources& r) override {
+    if (r.memory_check_before_update && r.memory_limit && *r.memory_limit > 0)
+      TRY(check_memory_usage(*r.memory_limit));
+    return apply(r);
+  }
   Result<void> add_process(pid_t pid) override {
     return sys::write_existing_file(dir_ + "/cgroup.procs", std::to_string(pid));
   }
@@ -342,6 +349,21 @@ class V2 : public Manager {
   }
 
   Result<void> apply(const oci::Resources& r) { return apply_v2_limits(dir_, r); }
+
+  // v2's memory.max takes any value and then reclaims, OOM-killing the container's
+  // processes if it cannot: with checkBeforeUpdate a limit below the usage is refused
+  // instead, as v1's memory.limit_in_bytes refuses it (EBUSY).
+  Result<void> check_memory_usage(int64_t limit) {
+    auto cur = read_file(dir_ + "/memory.current");
+    if (!cur.ok()) return {};  // no memory controller here: the write will say so
+    uint64_t usage = std::strtoull(std::string(trim(*cur)).c_str(), nullptr, 10);
+    if (static_cast<uint64_t>(limit) < usage)
+      return Error::make(Errc::kInvalidArgument,
+                         fmt::format("linux.resources.memory.limit: {} bytes is below the "
+                                     "container's current memory usage ({} bytes)",
+                                     limit, usage));
+    return {};
+  }
 
   std::string root_, dir_;
 };

@@ -30,6 +30,10 @@ class Manager {
   // value is wrong for. On any failure the directories it made are removed again.
   virtual Result<void> create(const oci::Resources& r) = 0;
   virtual Result<void> add_process(pid_t pid) = 0;
+  // Writes new limits into the existing cgroup (`update`): only the values `r` sets;
+  // kInvalidArgument names what the kernel refused (a memory limit below the current
+  // usage, above all). Values written before a refused one stay written, as with runc.
+  virtual Result<void> update(const oci::Resources& r) = 0;
   // How a new process gets in without a move by pid, which takes the kernel's global
   // threadgroup lock and waits for an RCU grace period (5-15 ms per container start).
   struct Entry {

@@ -72,6 +72,49 @@ TEST_F(V2Test, LimitsLandInTheV2FilesWithRuncsConversions) {
   EXPECT_TRUE(mgr_->view().v2);
 }
 
+TEST_F(V2Test, UpdateWritesOnlyTheGivenValues) {
+  ASSERT_OK(sys::write_existing_file(t_.sub("cg/a/ctr/cpu.max"), "20000 100000"));
+  oci::Resources r;
+  r.memory_limit = 64 << 20;
+  r.pids_limit = 7;
+  ASSERT_OK(mgr_->update(r));
+  EXPECT_EQ(file("a/ctr/memory.max"), "67108864");
+  EXPECT_EQ(file("a/ctr/pids.max"), "7");
+  EXPECT_EQ(file("a/ctr/cpu.max"), "20000 100000");  // not given: left as it is
+}
+
+TEST_F(V2Test, UpdateWithCheckBeforeUpdateRefusesALimitBelowTheUsage) {
+  ASSERT_OK(sys::write_file_atomic(t_.sub("cg/a/ctr/memory.current"), "52428800\n"));
+  ASSERT_OK(sys::write_existing_file(t_.sub("cg/a/ctr/memory.max"), "max"));
+  oci::Resources r;
+  r.memory_limit = 16 << 20;
+  r.memory_check_before_update = true;
+  auto got = mgr_->update(r);
+  ASSERT_FALSE(got.ok());
+  EXPECT_EQ(got.error().code(), Errc::kInvalidArgument);
+  EXPECT_EQ(got.error().message(),
+            "linux.resources.memory.limit: 16777216 bytes is below the container's current "
+            "memory usage (52428800 bytes)");
+  EXPECT_EQ(file("a/ctr/memory.max"), "max");
+  r.memory_check_before_update = false;  // the kernel's way: written (it then reclaims)
+  ASSERT_OK(mgr_->update(r));
+  EXPECT_EQ(file("a/ctr/memory.max"), "16777216");
+}
+
+TEST(ResourcesJsonTest, UpdateResourcesAreReadAsConfigJsonsAndNamed) {
+  auto r = oci::parse_linux_resources(
+      oci::Json::parse(R"({"memory": {"limit": 1048576, "checkBeforeUpdate": true},
+                           "pids": {"limit": 5}})"));
+  ASSERT_OK(r);
+  EXPECT_EQ(r->memory_limit, 1048576);
+  EXPECT_TRUE(r->memory_check_before_update);
+  EXPECT_EQ(r->pids_limit, 5);
+  auto bad = oci::parse_linux_resources(oci::Json::parse(R"({"memory": {"limit": "1m"}})"));
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.error().message().find("linux.resources.memory.limit"), std::string::npos)
+      << bad.error().message();
+}
+
 TEST_F(V2Test, UnlimitedValuesAreMax) {
   oci::Resources r;
   r.memory_limit = -1;

@@ -6,6 +6,7 @@
 #include "runtime/cgroup/limits.h"
 
 #include <algorithm>
+#include <cstdlib>
 #include <tuple>
 
 #include "runtime/cgroup/devices.h"
@@ -52,6 +53,11 @@ class V1Files {
     TRY_CTX(sys::write_existing_file(it->second + "/" + file, value), "{}", printable(field));
     return {};
   }
+  Result<std::string> read(const char* ctrl, const std::string& file) const {
+    auto it = dirs_.find(ctrl);
+    if (it == dirs_.end()) return Error::make(Errc::kNotFound, ctrl);
+    return sys::read_file(it->second + "/" + file, 4096);
+  }
   // The first of `files` the controller has (BFQ's names before CFQ's, as runc).
   std::string first_of(const char* ctrl, std::initializer_list<const char*> files) const {
     for (const char* f : files)
@@ -63,22 +69,50 @@ class V1Files {
   const std::map<std::string, std::string>& dirs_;
 };
 
+// memory.limit_in_bytes refuses a limit below the usage with EBUSY; say so.
+Error memory_busy(Error e, const V1Files& f, int64_t limit) {
+  if (e.sys_errno() != EBUSY) return e;
+  auto usage = f.read("memory", "memory.usage_in_bytes");
+  return Error::make(Errc::kInvalidArgument,
+                     fmt::format("linux.resources.memory.limit: {} bytes is below the "
+                                 "container's current memory usage ({} bytes)",
+                                 limit, usage.ok() ? std::string(trim(*usage)) : "unknown"));
+}
+
+Result<void> v1_memory_limits(const V1Files& f, const oci::Resources& r) {
+  constexpr const char* kMem = "memory";
+  auto set_limit = [&]() -> Result<void> {
+    if (!r.memory_limit) return {};
+    auto w = f.set(kMem, "memory.limit_in_bytes", std::to_string(*r.memory_limit),
+                   "linux.resources.memory.limit");
+    if (!w.ok()) return memory_busy(std::move(w).error(), f, *r.memory_limit);
+    return {};
+  };
+  bool memsw = f.has(kMem, "memory.memsw.limit_in_bytes");
+  if (!r.memory_swap || !memsw) {
+    TRY(set_limit());
+    if (r.memory_swap && *r.memory_swap != r.memory_limit.value_or(-2) && *r.memory_swap != -1)
+      return unsupported("linux.resources.memory.swap", "swap accounting is off on this host");
+    return {};
+  }
+  // The kernel keeps memory <= memory+swap at every step (runc's order): a limit rising
+  // above the memsw in force needs the new memsw first, a falling one goes first.
+  auto cur = f.read(kMem, "memory.memsw.limit_in_bytes");
+  int64_t cur_swap = cur.ok() ? std::strtoll(std::string(trim(*cur)).c_str(), nullptr, 10) : 0;
+  bool swap_first = *r.memory_swap == -1 || (r.memory_limit && *r.memory_limit > cur_swap);
+  if (!swap_first) TRY(set_limit());
+  TRY(f.set(kMem, "memory.memsw.limit_in_bytes", std::to_string(*r.memory_swap),
+            "linux.resources.memory.swap"));
+  if (swap_first) TRY(set_limit());
+  return {};
+}
+
 Result<void> v1_memory(const V1Files& f, const oci::Resources& r) {
   constexpr const char* kMem = "memory";
-  if (r.memory_limit)
-    TRY(f.set(kMem, "memory.limit_in_bytes", std::to_string(*r.memory_limit),
-              "linux.resources.memory.limit"));
+  TRY(v1_memory_limits(f, r));
   if (r.memory_reservation)
     TRY(f.set(kMem, "memory.soft_limit_in_bytes", std::to_string(*r.memory_reservation),
               "linux.resources.memory.reservation"));
-  if (r.memory_swap) {
-    if (f.has(kMem, "memory.memsw.limit_in_bytes")) {
-      TRY(f.set(kMem, "memory.memsw.limit_in_bytes", std::to_string(*r.memory_swap),
-                "linux.resources.memory.swap"));
-    } else if (*r.memory_swap != r.memory_limit.value_or(-2) && *r.memory_swap != -1) {
-      return unsupported("linux.resources.memory.swap", "swap accounting is off on this host");
-    }
-  }
   warn_kernel_memory(r);
   if (r.memory_kernel_tcp) {
     if (!f.has(kMem, "memory.kmem.tcp.limit_in_bytes"))

@@ -40,5 +40,6 @@ void add_events(CLI::App& app, Globals& g, Action& action);
 void add_spec(CLI::App& app, Globals& g, Action& action);
 void add_features(CLI::App& app, Globals& g, Action& action);
 void add_exec(CLI::App& app, Globals& g, Action& action);
+void add_update(CLI::App& app, Globals& g, Action& action);
 
 }  // namespace strata::runtime::cli

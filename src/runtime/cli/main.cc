@@ -66,7 +66,7 @@ int run_cli(int argc, char** argv) {
   Action action;
   add_globals(app, g);
   for (auto add : {add_create, add_run, add_start, add_state, add_kill, add_delete, add_list,
-                   add_pause, add_events, add_spec, add_features, add_exec})
+                   add_pause, add_events, add_spec, add_features, add_exec, add_update})
     add(app, g, action);
   if (auto code = parse(app, g, argc, argv)) return *code;
   seccomp::set_cache_dir(g.root + "/@seccomp");  // not a container ID: '@' is not allowed
