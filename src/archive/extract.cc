@@ -18,6 +18,7 @@
 #include "archive/tar.h"
 #include "archive/tar_io.h"
 #include "sys/fs.h"
+#include "sys/path_fd.h"
 #include "util/strings.h"
 
 namespace strata::archive {
@@ -138,12 +139,13 @@ struct DirTimes {
 class Extractor {
  public:
   Extractor(TarReader* tar, int root, const ExtractLimits& limits, std::string entries_why,
-            const CappedReader* stream)
+            const CappedReader* stream, Whiteouts whiteouts)
       : tar_(tar),
         root_(root),
         limits_(limits),
         entries_why_(std::move(entries_why)),
-        stream_(stream) {}
+        stream_(stream),
+        whiteouts_(whiteouts) {}
 
   Result<void> apply(struct archive_entry* e);
   Result<void> finish();
@@ -173,6 +175,7 @@ class Extractor {
   ExtractLimits limits_;
   std::string entries_why_;
   const CappedReader* stream_;
+  Whiteouts whiteouts_;
   // The last parent directory opened; invalidated whenever an entry removes a name.
   std::string cached_dir_;
   UniqueFd cached_fd_;
@@ -324,6 +327,8 @@ Result<void> Extractor::set_owner_mode_xattrs(int fd, struct archive_entry* e) {
   return {};
 }
 
+// By name, for a symlink or a whiteout only, and never following it: if a running
+// container swapped the name meanwhile, this changes its own entry, nothing outside.
 Result<void> Extractor::chown_at(int parent, const std::string& name, struct archive_entry* e) {
   auto [uid, gid] = TRY(entry_owner(e));
   if (::fchownat(parent, name.c_str(), uid, gid, AT_SYMLINK_NOFOLLOW) < 0 && is_root_)
@@ -406,11 +411,17 @@ Result<void> Extractor::make_node(int parent, const std::string& name, struct ar
   mode_t type = archive_entry_filetype(e);
   if (::mknodat(parent, name.c_str(), type | archive_entry_perm(e), archive_entry_rdev(e)) < 0)
     return Error::from_errno(errno, "mknod");
-  TRY(chown_at(parent, name, e));
+  // The rest on an fd of the node made, never by name: a running container may have
+  // swapped the name for a symlink to a host path since, and chmod follows links.
+  UniqueFd node = TRY(sys::open_path_checked(parent, name, type, "extracted"));
+  auto [uid, gid] = TRY(entry_owner(e));
+  auto owned = sys::chown_path_fd(node.get(), uid, gid);
+  if (!owned.ok() && is_root_) return owned;
   // Explicit chmod: mknod applies the umask, and chown cleared setuid/setgid.
-  if (::fchmodat(parent, name.c_str(), archive_entry_perm(e), 0) < 0)
-    return Error::from_errno(errno, "chmod");
-  return set_times_at(parent, name, e);
+  TRY(sys::chmod_path_fd(node.get(), archive_entry_perm(e)));
+  struct timespec t[2];
+  entry_times(e, t);
+  return sys::set_times_path_fd(node.get(), t);
 }
 
 Result<void> Extractor::make_link(int parent, const std::string& name, const char* target) {
@@ -439,7 +450,8 @@ Result<void> Extractor::apply(struct archive_entry* e) {
 Result<void> Extractor::place(const std::string& path, struct archive_entry* e) {
   auto [dir, base] = split_parent(path);
   int parent = TRY(parent_fd(dir));
-  if (base.starts_with(kWhiteoutPrefix)) return apply_whiteout(parent, dir, base, e);
+  if (whiteouts_ == Whiteouts::kOverlay && base.starts_with(kWhiteoutPrefix))
+    return apply_whiteout(parent, dir, base, e);
   mode_t type = archive_entry_filetype(e);
   const char* hardlink = archive_entry_hardlink(e);
   TRY(make_room(parent, base, hardlink == nullptr && type == AE_IFDIR));
@@ -481,11 +493,12 @@ Result<void> Extractor::finish() {
 
 }  // namespace
 
-Result<ExtractStats> extract_tar(Reader& in, int dest_fd, const ExtractLimits& limits) {
+Result<ExtractStats> extract_tar(Reader& in, int dest_fd, const ExtractLimits& limits,
+                                 Whiteouts whiteouts) {
   ExtractLimits l = TRY(effective_limits(dest_fd, limits));
   CappedReader stream(in, l.max_bytes, cap_reason(limits, true));
   TarReader tar(stream);
-  Extractor x(&tar, dest_fd, l, cap_reason(limits, false), &stream);
+  Extractor x(&tar, dest_fd, l, cap_reason(limits, false), &stream, whiteouts);
   while (struct archive_entry* e = TRY(tar.next())) TRY(x.apply(e));
   TRY(x.finish());
   return x.stats;

@@ -173,6 +173,33 @@ TEST_F(ExtractTest, WhiteoutsBecomeOverlayWhiteouts) {
   EXPECT_FALSE(sys::exists(t_.sub("dest/.wh..wh.plnk")));
 }
 
+TEST_F(ExtractTest, PlainModeKeepsWhiteoutNamesAsFiles) {
+  ASSERT_OK(sys::mkdir_p(t_.sub("dest/opt")));
+  ASSERT_OK(sys::write_file_atomic(t_.sub("dest/foo"), "mine"));
+  auto dest = ASSERT_OK_AND_GET(sys::open_dir(t_.sub("dest")));
+  StringReader in(TarBuilder()
+                      .file(".wh.foo", "user data")
+                      .file("opt/.wh..wh..opq", "")
+                      .file(".wh..wh.plnk", "")
+                      .finish());
+  ASSERT_OK(extract_tar(in, dest.get(), {}, Whiteouts::kPlain));
+  EXPECT_EQ(ASSERT_OK_AND_GET(sys::read_file(t_.sub("dest/foo"))), "mine");
+  EXPECT_EQ(ASSERT_OK_AND_GET(sys::read_file(t_.sub("dest/.wh.foo"))), "user data");
+  EXPECT_TRUE(sys::exists(t_.sub("dest/opt/.wh..wh..opq")));
+  EXPECT_TRUE(sys::exists(t_.sub("dest/.wh..wh.plnk")));
+  char v = 0;
+  EXPECT_LT(::lgetxattr(t_.sub("dest/opt").c_str(), kOverlayOpaqueXattr, &v, 1), 0);
+}
+
+TEST_F(ExtractTest, NodesGetTheirModeAndTimes) {
+  ASSERT_OK(extract(TarBuilder().fifo("p", 0741).finish()));
+  struct stat st;
+  ASSERT_EQ(::lstat(t_.sub("dest/p").c_str(), &st), 0);
+  EXPECT_TRUE(S_ISFIFO(st.st_mode));
+  EXPECT_EQ(st.st_mode & 07777, 0741u);  // not cut by the umask
+  EXPECT_EQ(st.st_mtim.tv_sec, 1700000000);
+}
+
 TEST_F(ExtractTest, WhiteoutWithEmptyNameIsRefused) {
   auto r = extract(TarBuilder().file("dir/.wh.", "").finish());
   ASSERT_FALSE(r.ok());

@@ -16,6 +16,7 @@
 #include "archive/tar.h"
 #include "archive/tar_io.h"
 #include "sys/fs.h"
+#include "sys/path_fd.h"
 
 namespace strata::archive {
 
@@ -25,8 +26,9 @@ using Entry = std::unique_ptr<struct archive_entry, decltype(&archive_entry_free
 
 class Packer {
  public:
+  // owner: pack_entry's options, which also make the tar plain (no whiteouts).
   explicit Packer(TarWriter* tar, const PackEntryOptions* owner = nullptr)
-      : tar_(tar), owner_(owner) {}
+      : tar_(tar), owner_(owner), whiteouts_(owner == nullptr) {}
   Result<void> add(const sys::WalkEntry& w);
 
  private:
@@ -38,10 +40,21 @@ class Packer {
   Result<void> write_data(int fd, const struct stat& st);
   TarWriter* tar_;
   const PackEntryOptions* owner_;  // set_owner: the owner every entry gets
+  bool whiteouts_;                 // overlay whiteouts become OCI ones
   std::map<std::pair<dev_t, ino_t>, std::string> links_;
 };
 
 Result<void> Packer::emit(Entry& e) { return tar_->write_header(e.get()); }
+
+// The regular file the walk saw (lstat `st`), open for reading. The tree may belong to a
+// running container that swaps the name meanwhile: an O_PATH fd opens nothing (a FIFO
+// swapped in would block the open forever, a device's open has effects of its own), and
+// only once it is checked to be that same regular file is it reopened, through the fd,
+// for reading.
+Result<UniqueFd> open_regular(int parent, const std::string& name, const struct stat& st) {
+  UniqueFd path = TRY(sys::open_path_checked(parent, name, S_IFREG, "archived", &st));
+  return sys::reopen_path_fd(path.get(), O_RDONLY);
+}
 
 Result<void> Packer::add_xattrs(int fd, struct archive_entry* e) {
   char names[65536];
@@ -115,7 +128,7 @@ Result<void> Packer::add(const sys::WalkEntry& w) {
   archive_entry_unset_atime(e.get());
   archive_entry_unset_ctime(e.get());
   archive_entry_unset_birthtime(e.get());
-  if (S_ISCHR(st.st_mode) && st.st_rdev == makedev(0, 0)) return add_whiteout(w, e);
+  if (whiteouts_ && S_ISCHR(st.st_mode) && st.st_rdev == makedev(0, 0)) return add_whiteout(w, e);
   if (S_ISDIR(st.st_mode)) return add_dir(w, e);
   if (S_ISLNK(st.st_mode)) {
     // Bounded: the kernel keeps symlink targets below PATH_MAX.
@@ -136,9 +149,8 @@ Result<void> Packer::add(const sys::WalkEntry& w) {
     links_[key] = path;
   }
   if (S_ISREG(st.st_mode)) {
-    int fd = ::openat(w.parent_fd, w.name.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-    if (fd < 0) return Error::from_errno(errno, "open");
-    UniqueFd file(fd);
+    UniqueFd file = TRY(open_regular(w.parent_fd, w.name, st));
+    int fd = file.get();
     TRY(add_xattrs(fd, e.get()));
     TRY(add_file_data(fd, st, e.get()));
     TRY(emit(e));
@@ -167,7 +179,7 @@ Result<void> Packer::add_dir(const sys::WalkEntry& w, Entry& e) {
   archive_entry_set_pathname(e.get(), (path + "/").c_str());
   TRY(emit(e));
   char v;
-  if (::fgetxattr(w.fd, kOverlayOpaqueXattr, &v, 1) == 1 && v == 'y') {
+  if (whiteouts_ && ::fgetxattr(w.fd, kOverlayOpaqueXattr, &v, 1) == 1 && v == 'y') {
     Entry opq(archive_entry_new(), archive_entry_free);
     archive_entry_set_pathname(opq.get(), (path + "/" + std::string(kOpaqueWhiteout)).c_str());
     archive_entry_set_filetype(opq.get(), AE_IFREG);

@@ -6,7 +6,8 @@
 // last component is never followed (O_NOFOLLOW, O_EXCL, AT_SYMLINK_NOFOLLOW). Entries
 // with ".." or absolute paths are refused. OCI whiteouts (image-spec layer.md
 // "Whiteouts") become overlayfs whiteouts: ".wh.name" -> a 0/0 character device `name`,
-// ".wh..wh..opq" -> the xattr trusted.overlay.opaque="y" on the directory.
+// ".wh..wh..opq" -> the xattr trusted.overlay.opaque="y" on the directory. `cp` extracts
+// in plain mode instead, where such names are files like any other (Whiteouts::kPlain).
 //
 // Limits (ExtractLimits) bound what one layer may cost: its expanded size, its entry
 // count, the depth and length of its names, and the data after its end-of-archive marker
@@ -61,18 +62,28 @@ struct ExtractStats {
   uint64_t file_bytes = 0;
 };
 
+// What ".wh." names and 0/0 character devices are: OCI whiteouts in a layer (kOverlay),
+// or files and devices like any other in a plain tar such as `cp` moves (kPlain: a
+// user's file named ".wh.foo" is copied as it is and deletes nothing).
+enum class Whiteouts { kOverlay, kPlain };
+
 // Unpacks the (uncompressed) tar stream `in` into the directory dest_fd. On error the
 // destination holds a partial tree: callers extract into a temporary directory and
 // rename it into place only on success. A limit passed is kInvalidArgument naming the
 // limit; damaged input is kCorrupt; both name the entry (through printable()).
-Result<ExtractStats> extract_tar(Reader& in, int dest_fd, const ExtractLimits& limits = {});
+// The destination may be a running container's tree whose processes rename and replace
+// names while this runs: owner, mode and times are set on an fd of what was made, never
+// by a name that a swapped-in symlink could send outside (CVE-2018-15664).
+Result<ExtractStats> extract_tar(Reader& in, int dest_fd, const ExtractLimits& limits = {},
+                                 Whiteouts whiteouts = Whiteouts::kOverlay);
 
 // Entries pack_dir leaves out (with what they hold): true for a path ("etc/hosts",
 // relative to the tree) and its lstat.
 using PackFilter = std::function<bool(std::string_view path, const struct stat& st)>;
 
 // Writes the tree below dir_fd as a PAX tar to `out`, names sorted, converting overlay
-// whiteouts back to OCI ones. Does not close `out`.
+// whiteouts back to OCI ones. Does not close `out`. Regular files are opened as
+// pack_entry opens them (below).
 Result<void> pack_dir(int dir_fd, Writer& out, const PackFilter& skip = {});
 
 // How pack_entry writes one entry and its tree (`cp`).
@@ -82,7 +93,10 @@ struct PackEntryOptions {
   uint32_t uid = 0, gid = 0;
 };
 // Writes the entry `name` of parent_fd (never followed: a symlink is written as a link),
-// and everything below it if it is a directory, as a PAX tar named from `o.as`.
+// and everything below it if it is a directory, as a PAX tar named from `o.as`. A plain
+// tar: a 0/0 character device stays one, ".wh." names are files (Whiteouts::kPlain).
+// A regular file is read only through an O_PATH fd checked to be the file the walk saw:
+// a FIFO or device that a running container swapped in is refused, never opened.
 Result<void> pack_entry(int parent_fd, const std::string& name, Writer& out,
                         const PackEntryOptions& o);
 

@@ -17,6 +17,7 @@
 #include <thread>
 
 #include "archive/tar.h"
+#include "container/copy_view.h"
 #include "container/fs.h"
 #include "sys/fs.h"
 #include "util/strings.h"
@@ -80,7 +81,7 @@ Result<void> through_pipe(const Produce& produce, const Consume& consume) {
 }
 
 Result<void> extract_into(int dir_fd, archive::Reader& in) {
-  TRY(archive::extract_tar(in, dir_fd));
+  TRY(archive::extract_tar(in, dir_fd, {}, archive::Whiteouts::kPlain));
   return {};
 }
 
@@ -143,7 +144,7 @@ CopyPath parse_copy_path(std::string_view path) {
 
 Result<void> copy_from_container_tar(Engine& engine, const Container& c, std::string_view src,
                                      archive::Writer& out, const CopyOptions& o) {
-  RootfsView v = TRY(open_rootfs(engine, c));
+  RootfsView v = TRY(open_copy_view(engine, c, src, false));
   Source s = TRY(resolve_source(v.root.get(), src, c, o.follow));
   CopyPath sp = parse_copy_path(src);
   archive::PackEntryOptions po;
@@ -156,7 +157,7 @@ Result<void> copy_from_container_tar(Engine& engine, const Container& c, std::st
 
 Result<void> copy_from_container(Engine& engine, const Container& c, std::string_view src,
                                  const std::string& dest, const CopyOptions& o) {
-  RootfsView v = TRY(open_rootfs(engine, c));
+  RootfsView v = TRY(open_copy_view(engine, c, src, false));
   Source s = TRY(resolve_source(v.root.get(), src, c, o.follow));
   CopyPath sp = parse_copy_path(src), dp = parse_copy_path(dest);
   bool src_dir = S_ISDIR(s.st.st_mode);
@@ -211,7 +212,7 @@ Result<void> copy_to_container(Engine& engine, const Container& c, const std::st
   bool src_dir = S_ISDIR(st.st_mode);
   if ((sp.trailing_slash || sp.contents) && !src_dir) return invalid("not a directory", src);
 
-  RootfsView v = TRY(open_rootfs(engine, c));
+  RootfsView v = TRY(open_copy_view(engine, c, dest, true));
   int root = v.root.get();
   archive::PackEntryOptions po;
   po.set_owner = !o.archive;  // root:root in the container, as Docker does
@@ -242,7 +243,7 @@ Result<void> copy_to_container(Engine& engine, const Container& c, const std::st
 
 Result<void> copy_tar_to_container(Engine& engine, const Container& c, archive::Reader& in,
                                    std::string_view dest) {
-  RootfsView v = TRY(open_rootfs(engine, c));
+  RootfsView v = TRY(open_copy_view(engine, c, dest, true));
   CopyPath dp = parse_copy_path(dest);
   auto dir = sys::open_in_root(v.root.get(), join(dp.dir, dp.base), O_RDONLY | O_DIRECTORY);
   if (!dir.ok()) {

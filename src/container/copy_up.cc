@@ -14,6 +14,7 @@
 #include "snapshot/snapshot.h"
 #include "sys/fs.h"
 #include "sys/io.h"
+#include "sys/path_fd.h"
 #include "util/defer.h"
 #include "util/strings.h"
 
@@ -61,41 +62,69 @@ Result<void> copy_bytes(int in, int out, std::string_view path) {
   }
 }
 
-// One entry of the image's tree, made below `parent` (the copy's directory for the
-// entry's own parent); a directory's fd comes back for what it holds.
-Result<UniqueFd> copy_entry(const sys::WalkEntry& e, int parent) {
+// A symlink, and its owner and times, set by name without following it.
+Result<void> copy_symlink(const sys::WalkEntry& e, int parent) {
   const struct stat& st = e.st;
   const char* name = e.name.c_str();
-  UniqueFd made;
+  std::string target(static_cast<size_t>(st.st_size) + 1, '\0');
+  ssize_t n = ::readlinkat(e.parent_fd, name, target.data(), target.size());
+  if (n < 0 || static_cast<size_t>(n) >= target.size()) return errno_at("readlink", e.path);
+  target.resize(static_cast<size_t>(n));
+  if (::symlinkat(target.c_str(), parent, name) < 0) return errno_at("symlink", e.path);
+  if (::fchownat(parent, name, st.st_uid, st.st_gid, AT_SYMLINK_NOFOLLOW) < 0)
+    return errno_at("chown", e.path);
+  struct timespec times[2] = {st.st_atim, st.st_mtim};
+  if (::utimensat(parent, name, times, AT_SYMLINK_NOFOLLOW) < 0)
+    return errno_at("set times of", e.path);
+  return {};
+}
+
+// What the copy of `e` gets made at `name`, as an fd: a directory open for what it will
+// hold, a file open for writing, a node as an O_PATH fd (checked to be the node made).
+Result<UniqueFd> make_copy(const sys::WalkEntry& e, int parent) {
+  const struct stat& st = e.st;
+  const char* name = e.name.c_str();
   if (S_ISDIR(st.st_mode)) {
     if (::mkdirat(parent, name, 0700) < 0) return errno_at("mkdir", e.path);
-    made = UniqueFd(::openat(parent, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+    UniqueFd made(::openat(parent, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
     if (!made.valid()) return errno_at("open", e.path);
-  } else if (S_ISREG(st.st_mode)) {
-    UniqueFd in(::openat(e.parent_fd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC));
-    if (!in.valid()) return errno_at("open", e.path);
+    return made;
+  }
+  if (S_ISREG(st.st_mode)) {
+    UniqueFd in = TRY_CTX(sys::open_path_checked(e.parent_fd, name, S_IFREG, "copied", &st),
+                          "open `{}`", sys::printable_path(e.path));
+    in = TRY_CTX(sys::reopen_path_fd(in.get(), O_RDONLY), "open `{}`", sys::printable_path(e.path));
     UniqueFd out(
         ::openat(parent, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
     if (!out.valid()) return errno_at("create", e.path);
     TRY(copy_bytes(in.get(), out.get(), e.path));
-  } else if (S_ISLNK(st.st_mode)) {
-    std::string target(static_cast<size_t>(st.st_size) + 1, '\0');
-    ssize_t n = ::readlinkat(e.parent_fd, name, target.data(), target.size());
-    if (n < 0 || static_cast<size_t>(n) >= target.size()) return errno_at("readlink", e.path);
-    target.resize(static_cast<size_t>(n));
-    if (::symlinkat(target.c_str(), parent, name) < 0) return errno_at("symlink", e.path);
-  } else {
-    if (::mknodat(parent, name, st.st_mode, st.st_rdev) < 0) return errno_at("mknod", e.path);
+    return out;
   }
+  if (::mknodat(parent, name, st.st_mode, st.st_rdev) < 0) return errno_at("mknod", e.path);
+  return TRY_CTX(sys::open_path_checked(parent, name, st.st_mode, "copied"), "open `{}`",
+                 sys::printable_path(e.path));
+}
+
+// One entry of the image's tree, made below `parent` (the copy's directory for the
+// entry's own parent); a directory's fd comes back for what it holds. Owner, mode and
+// times are set on the fd of what was made, never by name: a name in a volume can be
+// swapped for a symlink to a host path by another container using it, and chmod follows
+// links.
+Result<UniqueFd> copy_entry(const sys::WalkEntry& e, int parent) {
+  const struct stat& st = e.st;
+  if (S_ISLNK(st.st_mode)) {
+    TRY(copy_symlink(e, parent));
+    return UniqueFd();
+  }
+  UniqueFd made = TRY(make_copy(e, parent));
   // Owner before mode: chown clears the set-id bits.
-  if (::fchownat(parent, name, st.st_uid, st.st_gid, AT_SYMLINK_NOFOLLOW) < 0)
-    return errno_at("chown", e.path);
-  if (!S_ISLNK(st.st_mode) && ::fchmodat(parent, name, st.st_mode & 07777, 0) < 0)
-    return errno_at("chmod", e.path);
+  TRY_CTX(sys::chown_path_fd(made.get(), st.st_uid, st.st_gid), "`{}`",
+          sys::printable_path(e.path));
+  TRY_CTX(sys::chmod_path_fd(made.get(), st.st_mode & 07777), "`{}`", sys::printable_path(e.path));
+  if (S_ISDIR(st.st_mode)) return made;
   struct timespec times[2] = {st.st_atim, st.st_mtim};
-  if (!S_ISDIR(st.st_mode) && ::utimensat(parent, name, times, AT_SYMLINK_NOFOLLOW) < 0)
-    return errno_at("set times of", e.path);
-  return made;
+  TRY_CTX(sys::set_times_path_fd(made.get(), times), "`{}`", sys::printable_path(e.path));
+  return UniqueFd();
 }
 
 // Copies what src_fd holds into dst_fd (both directories), and src's owner and mode

@@ -65,6 +65,10 @@ struct RootfsView {
 };
 Result<RootfsView> open_rootfs(Engine& engine, const Container& c);
 
+// Moves this process into a mount namespace of its own, mounts private (once; later calls
+// do nothing): what it mounts then is seen by no other process and ends with it.
+Result<void> enter_private_mount_namespace();
+
 // `export`: the merged tree of a view as a tar. Open the view before the output file:
 // a stopped container's view moves this process into its own mount namespace, and a
 // file created before that could not be linked into place after it (EXDEV).

@@ -107,9 +107,15 @@ Result<std::vector<std::pair<std::string, std::string>>> attach_volumes(store::S
     } else if (m.type == MountType::kVolume) {
       bool anonymous = m.source.empty();
       std::string name = anonymous ? new_id() : m.source;
-      TRY(vols.ensure_in_tx(name, anonymous));
+      bool made = TRY(vols.ensure_in_tx(name, anonymous));
+      // Never into a volume another container uses: it may be running, writing to the
+      // volume (or swapping names in it) while the copy runs. An unused volume is
+      // copied into if it is empty (copy_up checks), as Docker does.
+      bool used = false;
+      if (!made)
+        for (const auto& user : TRY(vols.users(name))) used = used || user != c.id;
       TRY(vols.add_use_in_tx(name, c.id));
-      if (!m.nocopy) copy.emplace_back(m.target, vols.data_dir(name));
+      if (!m.nocopy && !used) copy.emplace_back(m.target, vols.data_dir(name));
       c.mounts.push_back({{"Type", "volume"},
                           {"Name", name},
                           {"Source", vols.data_dir(name)},

@@ -31,17 +31,6 @@ Result<std::vector<std::string>> read_lowers(Engine& engine, const Container& c)
   return out;
 }
 
-Result<void> enter_private_mount_namespace() {
-  static bool entered = false;
-  if (entered) return {};
-  if (::unshare(CLONE_NEWNS) < 0) return Error::from_errno(errno, "unshare mount namespace");
-  // Nothing mounted here may propagate back to the host's namespace.
-  if (::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) < 0)
-    return Error::from_errno(errno, "make mounts private");
-  entered = true;
-  return {};
-}
-
 // Mounts the stopped container's overlay in this process's own namespace and opens it.
 Result<UniqueFd> mount_privately(Engine& engine, const Container& c) {
   TRY(enter_private_mount_namespace());
@@ -59,6 +48,17 @@ Result<UniqueFd> mount_privately(Engine& engine, const Container& c) {
 }
 
 }  // namespace
+
+Result<void> enter_private_mount_namespace() {
+  static bool entered = false;
+  if (entered) return {};
+  if (::unshare(CLONE_NEWNS) < 0) return Error::from_errno(errno, "unshare mount namespace");
+  // Nothing mounted here may propagate back to the host's namespace.
+  if (::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) < 0)
+    return Error::from_errno(errno, "make mounts private");
+  entered = true;
+  return {};
+}
 
 Result<std::vector<Change>> diff(Engine& engine, const Container& c) {
   auto upper = TRY(sys::open_dir(engine.dir(c) + "/upper"));

@@ -79,7 +79,8 @@ Result<void> make_bind_sources(const MountPlan& plan);
 
 // Inside the create transaction: the volumes made or found and their uses by c, with
 // c.mounts filled in Docker's inspect shape. Returns the targets and data directories of
-// the volumes made now that take a copy of the image's content (not nocopy).
+// the volumes that take a copy of the image's content: not nocopy, and used by no other
+// container (copy_up then copies only into those still empty).
 Result<std::vector<std::pair<std::string, std::string>>> attach_volumes(store::Store& store,
                                                                         Container& c,
                                                                         const MountPlan& plan);

@@ -125,6 +125,22 @@ recorded() {
   assert_no_mounts
 }
 
+@test "copy-up: never into a volume another container uses, even while it is empty" {
+  make_volume_image
+  # The holder could be running and changing the volume while the copy ran.
+  strata create --name holder -v shared:/elsewhere busybox true >/dev/null
+  strata run --rm -v shared:/srv/data volimg true
+  [ -z "$(ls -A "$STRATA_ROOT/volumes/shared/_data")" ]
+  # Unused and empty (new, made by volume create, or left empty): copied into, as Docker does.
+  strata rm holder >/dev/null
+  strata volume create made >/dev/null
+  strata run --rm -v made:/srv/data volimg true
+  [ "$(cat "$STRATA_ROOT/volumes/made/_data/file")" = hello ]
+  strata run --rm -v shared:/srv/data volimg true
+  [ "$(cat "$STRATA_ROOT/volumes/shared/_data/file")" = hello ]
+  assert_no_mounts
+}
+
 @test "copy-up follows an image symlink inside the image, never to the host" {
   make_volume_image
   run strata run --rm -v esc:/escape volimg cat /escape/marker

@@ -29,6 +29,9 @@ class TarBuilder {
     return *this;
   }
   TarBuilder& dir(const std::string& path, int mode = 0755) { return simple(path, AE_IFDIR, mode); }
+  TarBuilder& fifo(const std::string& path, int mode = 0644) {
+    return simple(path, AE_IFIFO, mode);
+  }
   // `depth` nested directories "d/d/...", each as its own entry, parents first.
   TarBuilder& nested_dirs(int depth, const std::string& name = "d") {
     std::string p;
