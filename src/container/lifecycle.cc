@@ -188,6 +188,7 @@ Result<void> Engine::start(Container& c, Attached* attach) {
   auto [log_max, log_files] = TRY(log_rotation(c.host_config));
   bool open_stdin = TRY(oci::get_bool_or(c.config, "OpenStdin", false));
   bool tty = TRY(oci::get_bool_or(c.config, "Tty", false));
+  bool mount = snapshot::snapshotter(TRY(snapshot::parse_driver(c.driver))).mounted();
   std::vector<std::string> argv = {paths_.monitor,
                                    c.id,
                                    store_.root(),
@@ -198,7 +199,7 @@ Result<void> Engine::start(Container& c, Attached* attach) {
                                    log_files,
                                    runtime_path(c),
                                    runtime_root(c),
-                                   "1",
+                                   mount ? "1" : "0",
                                    open_stdin ? "1" : "0",
                                    tty ? "1" : "0",
                                    "--",
