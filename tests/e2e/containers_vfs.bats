@@ -2,9 +2,9 @@
 # The vfs storage driver (docs/CONTAINERS.md "Storage drivers"): a container's rootfs/ is a
 # full copy of its image's layers, made at create, and nothing is ever mounted for it;
 # and the automatic fallback to it on a store where overlay cannot keep its upper
-# directory. The whole of containers.bats and containers_fs.bats also runs with
-# STRATA_STORAGE_DRIVER=vfs (see the report in docs/CONTAINERS.md for which tests look at
-# overlay's own directories and so cannot).
+# directory. containers.bats and containers_fs.bats also run with
+# STRATA_STORAGE_DRIVER=vfs (docs/CONTAINERS.md "Storage drivers" lists the tests that
+# read overlay's own directories and so cannot pass that way).
 
 load container_helpers
 
