@@ -20,6 +20,7 @@ struct Globals {
   std::string max_layer_size;    // --max-layer-size as given ("" or "0": the default)
   uint64_t max_layer_bytes = 0;  // ... parsed
   std::string run_root;          // --runroot, STRATA_RUNROOT, /run/strata
+  std::string storage_driver;    // --storage-driver, STRATA_STORAGE_DRIVER; "": chosen
 };
 
 // A store and the containers on it.

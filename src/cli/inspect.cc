@@ -9,8 +9,8 @@
 
 #include "cli/output.h"
 #include "container/healthcheck.h"
+#include "container/prune.h"
 #include "oci/reference.h"
-#include "sys/fs.h"
 #include "util/strings.h"
 
 namespace strata::cli {
@@ -118,6 +118,18 @@ oci::Json network_settings(const Container& c) {
           {"Networks", {{mode, endpoint}}}};
 }
 
+// Docker's GraphDriver: overlay's directories, or for vfs (whose driver gives Docker no
+// metadata) a null Data.
+oci::Json graph_driver(const Container& c, const std::string& lower, const std::string& dir) {
+  if (c.driver == "vfs") return {{"Name", c.driver}, {"Data", nullptr}};
+  return {{"Name", c.driver},
+          {"Data",
+           {{"LowerDir", lower},
+            {"MergedDir", dir + "/merged"},
+            {"UpperDir", dir + "/upper"},
+            {"WorkDir", dir + "/work"}}}};
+}
+
 Result<oci::Json> container_json(const EngineEnv& env, const Container& c, bool size) {
   const container::Engine& engine = *env.engine;
   std::string dir = engine.dir(c);
@@ -136,20 +148,14 @@ Result<oci::Json> container_json(const EngineEnv& env, const Container& c, bool 
                  {"LogPath", engine.log_path(c)},
                  {"Name", "/" + c.name},
                  {"RestartCount", c.state.restart_count},
-                 {"Driver", "overlay"},
+                 {"Driver", c.driver},
                  {"Platform", "linux"},
                  {"MountLabel", ""},
                  {"ProcessLabel", ""},
                  {"AppArmorProfile", ""},
                  {"ExecIDs", nullptr},
                  {"HostConfig", c.host_config},
-                 {"GraphDriver",
-                  {{"Name", "overlay"},
-                   {"Data",
-                    {{"LowerDir", lower},
-                     {"MergedDir", dir + "/merged"},
-                     {"UpperDir", dir + "/upper"},
-                     {"WorkDir", dir + "/work"}}}}},
+                 {"GraphDriver", graph_driver(c, lower, dir)},
                  {"Mounts", c.mounts},
                  {"Config", c.config},
                  {"NetworkSettings", network_settings(c)}};
@@ -157,7 +163,7 @@ Result<oci::Json> container_json(const EngineEnv& env, const Container& c, bool 
   if (oci::Json health = container::health_state(engine, c); !health.is_null())
     j["State"]["Health"] = std::move(health);
   if (size) {
-    uint64_t rw = TRY(sys::tree_size(dir + "/upper"));
+    uint64_t rw = TRY(container::rw_size(*env.engine, c));
     j["SizeRw"] = rw;
     j["SizeRootFs"] = rw + (img.ok() ? static_cast<uint64_t>(img->size()) : 0);
   }

@@ -9,6 +9,7 @@
 #include <iostream>
 
 #include "cli/command.h"
+#include "snapshot/snapshot.h"
 #include "util/log.h"
 #include "util/strings.h"
 
@@ -58,6 +59,7 @@ Result<EngineEnv> Context::open_engine() const {
   paths.monitor = helper_path("strata-monitor", "container", "STRATA_MONITOR");
   paths.runtime = helper_path("strata-runtime", "runtime", "STRATA_RUNTIME");
   paths.runtime_name = "strata-runtime";
+  paths.storage_driver = globals.storage_driver;
   paths.self = self_path();
   env.engine = std::make_unique<container::Engine>(*env.store, paths);
   return env;
@@ -102,7 +104,8 @@ CLI::App* find_subcommand(CLI::App& parent, const std::string& name) {
 // required": "'foo' is not a strata command." (and 'container foo' under a group). The
 // words before the command are the global options, some of which take a value.
 bool report_unknown_command(CLI::App& app, const std::vector<std::string>& args) {
-  static const char* const kValued[] = {"--runroot", "--root", "--log-level", "--max-layer-size"};
+  static const char* const kValued[] = {"--runroot", "--root", "--log-level", "--max-layer-size",
+                                        "--storage-driver"};
   size_t i = 1;
   while (i < args.size() && args[i].starts_with("-") && args[i] != "--") {
     bool valued = std::any_of(std::begin(kValued), std::end(kValued),
@@ -141,6 +144,10 @@ int run(int argc, char** argv) {
                  "Most bytes one layer may expand to (e.g. 20g; default: the store's free "
                  "space less 5% of its size)")
       ->envname("STRATA_MAX_LAYER_SIZE");
+  app.add_option("--storage-driver", ctx.globals.storage_driver,
+                 "Storage driver of new containers: overlay or vfs (a full copy; default: "
+                 "overlay where the store's file system takes it, else vfs)")
+      ->envname("STRATA_STORAGE_DRIVER");
   CLI::App* image = app.add_subcommand("image", "Manage images");
   image->require_subcommand(1);
   register_images_command(app, *image, ctx);
@@ -177,6 +184,12 @@ int run(int argc, char** argv) {
     std::fprintf(stderr,
                  "strata: invalid --max-layer-size \"%s\": want a size such as 512m or 20g\n",
                  printable(ctx.globals.max_layer_size).c_str());
+    return 125;
+  }
+  if (!ctx.globals.storage_driver.empty() &&
+      !snapshot::parse_driver(ctx.globals.storage_driver).ok()) {
+    std::fprintf(stderr, "strata: invalid --storage-driver \"%s\": want overlay or vfs\n",
+                 printable(ctx.globals.storage_driver).c_str());
     return 125;
   }
   if (!ctx.action) return 0;

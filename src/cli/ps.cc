@@ -12,7 +12,7 @@
 #include "cli/output.h"
 #include "container/filter.h"
 #include "container/healthcheck.h"
-#include "sys/fs.h"
+#include "container/prune.h"
 #include "util/strings.h"
 
 namespace strata::cli {
@@ -98,10 +98,9 @@ std::pair<std::string, int> mounts_text(const Container& c, bool no_trunc) {
   return {out, local};
 }
 
-// SIZE: bytes written in the container's upper layer, then with the image's layers.
-Result<std::string> size_text(const container::Engine& engine, store::Store& store,
-                              const Container& c) {
-  uint64_t rw = TRY(sys::tree_size(engine.dir(c) + "/upper"));
+// SIZE: bytes written in the container's rw layer, then with the image's layers.
+Result<std::string> size_text(container::Engine& engine, store::Store& store, const Container& c) {
+  uint64_t rw = TRY(container::rw_size(engine, c));
   auto img = store.get_image(c.image_id);
   uint64_t image = img.ok() ? static_cast<uint64_t>(img->size()) : 0;
   return fmt::format("{} (virtual {})", human_size(rw, 3), human_size(rw + image, 3));

@@ -21,6 +21,10 @@
 #include "store/store.h"
 #include "util/result.h"
 
+namespace strata::snapshot {
+struct Layout;
+}
+
 namespace strata::container {
 
 // The exit code of a container whose end nobody recorded (its monitor was killed, or the
@@ -74,6 +78,7 @@ struct Options {
 
 struct Container {
   std::string id, name, image_name;
+  std::string driver = "overlay";  // the storage driver it was created with: overlay or vfs
   oci::Digest image_id;
   int64_t created_ns = 0;
   oci::Json config;       // Docker's Config: Cmd, Entrypoint, Env, WorkingDir, User, ...
@@ -91,6 +96,9 @@ struct Paths {
   std::string self;          // this strata binary (the monitor's exit command)
   std::string runtime;       // strata-runtime, the default OCI runtime
   std::string runtime_name;  // its name, for --runtime values
+  // --storage-driver for new containers: overlay, vfs, or empty: overlay where the
+  // store's file system takes it, else vfs with a warning (create.cc).
+  std::string storage_driver;
 };
 
 // What an attached start gives back: the connected attach socket. `size` ("ROWS COLS"),
@@ -210,7 +218,9 @@ class Engine {
   Result<bool> save_state_if(const Container& c, const State& before);
   Result<Container> load_row(store::Stmt& st);
   Result<std::string> unique_name(const std::string& wanted);
-  Result<void> write_files(const Container& c, const store::ImageRecord& img,
+  // The container's directory and its storage driver's rw layer (create.cc).
+  Result<snapshot::Layout> prepare_rootfs(const Container& c, const store::ImageRecord& img);
+  Result<void> write_files(const Container& c, const snapshot::Layout& layout,
                            const struct LaunchUser& user);
   Result<void> spawn_monitor(Container& c, Attached* attach);
   Result<void> repair(Container& c);

@@ -171,11 +171,7 @@ Result<void> copy_tree(int src_fd, int dst_fd) {
 // paths relative to the store root (so that 200 layers fit one mount(2) page): the
 // working directory is the root for that one call and restored after. The CLI runs
 // this before any thread of its own.
-Result<void> mount_view(store::Store& store, const std::string& dir) {
-  std::string lowers = TRY(sys::read_file(store.root() + "/" + dir + "/lowers", 1 << 20));
-  snapshot::Layout layout{dir, {}};
-  for (const auto& l : split(lowers, '\n'))
-    if (!l.empty()) layout.lowers.push_back(l);
+Result<void> mount_view(store::Store& store, const snapshot::Layout& layout) {
   UniqueFd cwd(::open(".", O_RDONLY | O_DIRECTORY | O_CLOEXEC));
   if (::chdir(store.root().c_str()) < 0)
     return Error::from_errno(errno, fmt::format("chdir `{}`", store.root()));
@@ -186,16 +182,19 @@ Result<void> mount_view(store::Store& store, const std::string& dir) {
 
 }  // namespace
 
-Result<void> copy_up(store::Store& store, const std::string& dir,
+Result<void> copy_up(store::Store& store, const snapshot::Layout& layout, snapshot::Driver driver,
                      const std::vector<std::pair<std::string, std::string>>& todo) {
   std::vector<std::pair<std::string, std::string>> empty;
   for (const auto& t : todo)
     if (is_empty_dir(t.second)) empty.push_back(t);
   if (empty.empty()) return {};
-  std::string merged = store.root() + "/" + dir + "/merged";
-  TRY_CTX(mount_view(store, dir), "copy image content into volumes");
-  Defer unmount([&] { (void)snapshot::unmount(merged); });
-  auto root = TRY(sys::open_dir(merged));
+  const auto& back_end = snapshot::snapshotter(driver);
+  std::string merged = store.root() + "/" + layout.merged();
+  if (back_end.mounted()) TRY_CTX(mount_view(store, layout), "copy image content into volumes");
+  Defer unmount([&] {
+    if (back_end.mounted()) (void)snapshot::unmount(merged);
+  });
+  auto root = TRY(sys::open_dir(store.root() + "/" + back_end.rootfs(layout)));
   for (const auto& [target, data] : empty) {
     auto src = sys::open_in_root(root.get(), target.substr(1), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (!src.ok()) {

@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
 // `create`: a container row (with its ref on the image, in one transaction) and its
-// directory: the overlay's upper/ work/ merged/, the layer list for the monitor, the
-// files Strata generates (hosts, hostname, resolv.conf) and config.json.
+// directory: the rw layer of its storage driver (overlay's upper/ work/ merged/, or
+// vfs's rootfs/ copy, made before the transaction: a copy may take seconds), the layer
+// list, the files Strata generates (hosts, hostname, resolv.conf) and config.json.
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <charconv>
@@ -15,6 +17,8 @@
 #include "container/volumes.h"
 #include "snapshot/snapshot.h"
 #include "sys/fs.h"
+#include "util/defer.h"
+#include "util/log.h"
 #include "util/strings.h"
 
 namespace strata::container {
@@ -75,6 +79,42 @@ oci::Json strings(const std::vector<std::string>& v) {
   oci::Json a = oci::Json::array();
   for (const auto& s : v) a.push_back(s);
   return a;
+}
+
+// Why overlay cannot be used on the store's file system ("" if it can), probed once and
+// kept in ROOT/overlay-probe as "<st_dev of the root> <reason>": a root moved to another
+// file system is probed again. Racing creates may both probe; the answer is the same.
+Result<std::string> overlay_refusal(store::Store& store) {
+  struct stat root;
+  if (::stat(store.root().c_str(), &root) < 0)
+    return Error::from_errno(errno, fmt::format("stat `{}`", store.root()));
+  std::string cache = store.root() + "/overlay-probe";
+  std::string dev = std::to_string(root.st_dev);
+  if (auto text = sys::read_file(cache, 4096); text.ok() && text->starts_with(dev + " "))
+    return std::string(trim(text->substr(dev.size() + 1)));
+  auto lease = TRY(store.begin_lease("overlay probe"));
+  std::string why = TRY_CTX(snapshot::probe_overlay(lease.dir() + "/probe"), "probe overlay");
+  TRY(sys::write_file_atomic(cache, dev + " " + why + "\n", 0600));
+  return why;
+}
+
+// The driver of a new container: the one asked for, else overlay where the store's file
+// system takes it, else vfs, with a warning naming why.
+Result<snapshot::Driver> choose_driver(store::Store& store, const std::string& wanted) {
+  std::optional<snapshot::Driver> asked;
+  if (!wanted.empty()) asked = TRY(snapshot::parse_driver(wanted));
+  if (asked == snapshot::Driver::kVfs) return *asked;
+  std::string why = TRY(overlay_refusal(store));
+  if (why.empty()) return snapshot::Driver::kOverlay;
+  if (asked)
+    return Error::make(
+        Errc::kUnsupported,
+        fmt::format("storage driver overlay cannot be used on `{}`: {}", store.root(), why));
+  log::warn(
+      "overlay cannot be used on `{}` ({}): using the vfs storage driver, a full copy "
+      "of the image for each container",
+      store.root(), why);
+  return snapshot::Driver::kVfs;
 }
 
 }  // namespace
@@ -147,52 +187,58 @@ Result<Container> Engine::create(const Options& o, std::string_view image) {
   // What the process runs as is resolved now, in the image's /etc/passwd and /etc/group:
   // a user that does not exist is an error of create, not of start.
   LaunchUser user = TRY(resolve_user(store_, img, user_spec));
+  c.driver = snapshot::driver_name(TRY(choose_driver(store_, paths_.storage_driver)));
   TRY(make_bind_sources(mounts));
 
+  // The files before the row: a failure leaves no row, and the directory (named by no
+  // row) is removed here or by the next prune.
+  Defer undo([&] { (void)sys::remove_all(dir(c)); });
+  snapshot::Layout layout = TRY(prepare_rootfs(c, img));
   auto tx = TRY(store_.db().begin());
   c.name = TRY(unique_name(o.name));
   auto copy = TRY(attach_volumes(store_, c, mounts));
   auto st = TRY(store_.db().prepare(
-      "INSERT INTO containers (id, name, image_id, image_name, created, driver, config, state) "
-      "VALUES (?, ?, ?, ?, ?, 'overlay', ?, ?)"));
+      "INSERT INTO containers (id, name, image_id, image_name, created, config, state, driver) "
+      "VALUES (?, ?, ?, ?, ?, ?, ?, ?)"));
   oci::Json cfg = {{"Config", c.config}, {"HostConfig", c.host_config}, {"Mounts", c.mounts}};
   st.bind(1, c.id).bind(2, c.name).bind(3, c.image_id.str()).bind(4, c.image_name);
-  st.bind(5, c.created_ns).bind(6, oci::dump_json(cfg)).bind(7, "{}");
+  st.bind(5, c.created_ns).bind(6, oci::dump_json(cfg)).bind(7, "{}").bind(8, c.driver);
   TRY(st.run());
   TRY(store_.insert_ref("container", c.id, store::RefTarget::kImage, c.image_id.str()));
   TRY(save_state(c));
-  // The files before the commit: a failure leaves no row, and the directory (named by no
-  // row) is removed here or by the next prune.
-  auto files = write_files(c, img, user);
-  if (files.ok()) files = copy_up(store_, "containers/" + c.id, copy);
-  if (!files.ok()) {
-    (void)sys::remove_all(dir(c));
-    return std::move(files).error();
-  }
+  TRY(write_files(c, layout, user));
+  TRY(copy_up(store_, layout, TRY(snapshot::parse_driver(c.driver)), copy));
   TRY(tx.commit());
+  undo.cancel();
   return c;
 }
 
-Result<void> Engine::write_files(const Container& c, const store::ImageRecord& img,
-                                 const LaunchUser& user) {
+Result<snapshot::Layout> Engine::prepare_rootfs(const Container& c, const store::ImageRecord& img) {
   std::string d = dir(c);
   TRY(sys::mkdir_p(store_.root() + "/containers", 0700));
   if (::mkdir(d.c_str(), 0700) < 0) return Error::from_errno(errno, fmt::format("mkdir `{}`", d));
   snapshot::Layout layout{"containers/" + c.id, {}};
   for (auto it = img.layers.rbegin(); it != img.layers.rend(); ++it)
     layout.lowers.push_back(TRY(store_.layer_link(it->diff_id)));
-  TRY(snapshot::overlay_options(layout));  // too many layers: refused now, not at start
   auto root_fd = TRY(sys::open_dir(store_.root()));
-  TRY(snapshot::create(root_fd.get(), layout));
+  const auto& back_end = snapshot::snapshotter(TRY(snapshot::parse_driver(c.driver)));
+  TRY(back_end.prepare(root_fd.get(), layout));
   std::string lowers;
   for (const auto& l : layout.lowers) lowers += l + "\n";
   TRY(sys::write_file_atomic(d + "/lowers", lowers, 0600));
+  return layout;
+}
+
+Result<void> Engine::write_files(const Container& c, const snapshot::Layout& layout,
+                                 const LaunchUser& user) {
+  std::string d = dir(c);
   std::string hostname = TRY(oci::get_string(c.config, "Hostname"));
   TRY(sys::write_file_atomic(d + "/hostname", hostname + "\n"));
   TRY(sys::write_file_atomic(d + "/hosts",
                              hosts_file(hostname) + extra_hosts_lines(c.host_config)));
   TRY(sys::write_file_atomic(d + "/resolv.conf", resolv_conf_with(resolv_conf(), c.host_config)));
-  oci::Json spec = TRY(make_spec(c, user, store_.root() + "/" + layout.merged(), d));
+  const auto& back_end = snapshot::snapshotter(TRY(snapshot::parse_driver(c.driver)));
+  oci::Json spec = TRY(make_spec(c, user, store_.root() + "/" + back_end.rootfs(layout), d));
   TRY(sys::write_file_atomic(d + "/config.json", oci::dump_json_pretty(spec), 0600));
   TRY(write_health_files(c.config, spec, d));
   return {};

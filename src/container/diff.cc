@@ -1,18 +1,23 @@
 // SPDX-License-Identifier: Apache-2.0
-// `diff`: the changes of a container's overlay upper/ over its image's layers, computed
-// as Docker's overlay2 driver does (moby pkg/archive changes.go: a sorted walk of the
-// upper directory, each entry looked up in the lowers). Lookups in the layers go through
-// openat2(RESOLVE_IN_ROOT): a symlink in a layer never leads out of it.
+// `diff`: the changes of a container's rw layer over its image's layers. Overlay: as
+// Docker's overlay2 driver computes them (moby pkg/archive changes.go: a sorted walk of
+// the upper directory, each entry looked up in the lowers); lookups in the layers go
+// through openat2(RESOLVE_IN_ROOT): a symlink in a layer never leads out of it. Vfs: as
+// Docker's vfs driver does (ChangesDirs: the container's tree compared with its image's,
+// here the layers merged in memory by snapshot::LayerTree), in the same order and with
+// the same rules as overlay's, so that both drivers list the same changes.
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <sys/xattr.h>
 
 #include <algorithm>
+#include <optional>
 #include <set>
 
 #include "archive/tar.h"
 #include "container/fs.h"
+#include "snapshot/copy.h"
 #include "sys/fs.h"
 #include "util/strings.h"
 
@@ -122,7 +127,169 @@ Result<bool> ChangeWalker::enter(const sys::WalkEntry& w) {
   return true;
 }
 
+// moby's sameFsTimeSpec: a zero nanosecond part on either side (a file system or a tar
+// without them) matches any.
+bool same_time(const struct timespec& a, const struct timespec& b) {
+  return a.tv_sec == b.tv_sec && (a.tv_nsec == b.tv_nsec || a.tv_nsec == 0 || b.tv_nsec == 0);
+}
+
+// moby's statDifferent for what is not a directory.
+bool same_entry(const struct stat& a, const struct stat& b) {
+  return a.st_mode == b.st_mode && a.st_uid == b.st_uid && a.st_gid == b.st_gid &&
+         a.st_rdev == b.st_rdev && a.st_size == b.st_size && same_time(a.st_mtim, b.st_mtim);
+}
+
+// A sorted walk of a vfs rootfs/ beside the merged layers' tree: each directory of the
+// walk holds a cursor over the layers' directory at the same path, so an entry only the
+// layers have is seen (and listed deleted) at its place in the order.
+class CopyWalker {
+ public:
+  CopyWalker(const snapshot::LayerTree& tree, const std::vector<std::string>& skip)
+      : tree_(tree), skip_(skip.begin(), skip.end()) {
+    for (const auto& s : skip) skip_parents_.insert(parent_of(s));
+  }
+  Result<TreeChanges> run(int rootfs_fd);
+
+ private:
+  struct Frame {
+    std::string path;  // "/a/b"; "/" for the root
+    uint32_t node;     // the layers' directory here, or kNone
+    std::map<std::string, uint32_t>::const_iterator next, end;
+    size_t at;  // where a change of this directory itself goes in out_
+    // Differs from the layers' only in mtime or size, as the parent of mount points
+    // Strata made: listed changed once anything below it is (overlay's upper copy of it
+    // then holds more than those points, and its mtime counts).
+    bool pending = false;
+  };
+  void insert_change(size_t frame, const std::string& path);
+  void push(std::string path, uint32_t node);
+  Result<bool> enter(const sys::WalkEntry& w);
+  std::optional<ChangeKind> kind_of(const sys::WalkEntry& w, const std::string& path,
+                                    uint32_t lower) const;
+  // Lists deleted what the layers hold in the top frame's directory before `name` (all
+  // of it for nothing).
+  void deletions_before(const std::string* name);
+  void record(const std::string& path, ChangeKind kind, bool dir);
+  std::string child(const std::string& name) const {
+    const std::string& p = frames_.back().path;
+    return (p == "/" ? "/" : p + "/") + name;
+  }
+
+  const snapshot::LayerTree& tree_;
+  std::set<std::string> skip_, skip_parents_, changed_dirs_;
+  std::vector<Frame> frames_;
+  std::set<std::pair<dev_t, ino_t>> counted_;
+  TreeChanges out_;
+};
+
+void CopyWalker::push(std::string path, uint32_t node) {
+  Frame f{std::move(path), node, {}, {}, out_.changes.size()};
+  if (node != snapshot::LayerTree::kNone) {
+    f.next = tree_.node(node).children.begin();
+    f.end = tree_.node(node).children.end();
+  }
+  frames_.push_back(std::move(f));
+}
+
+// As ChangeWalker::enter: the parent of an addition or a deletion is listed changed
+// once, before what it holds (at the place its own change would have had).
+// Lists frames_[frame]'s directory changed at its place; the frames below it move on.
+void CopyWalker::insert_change(size_t frame, const std::string& path) {
+  size_t at = frames_[frame].at;
+  out_.changes.insert(out_.changes.begin() + static_cast<ptrdiff_t>(at),
+                      {path, ChangeKind::kModify});
+  for (size_t i = frame + 1; i < frames_.size(); ++i) ++frames_[i].at;
+}
+
+void CopyWalker::record(const std::string& path, ChangeKind kind, bool dir) {
+  for (size_t i = 0; i < frames_.size(); ++i) {
+    if (!frames_[i].pending) continue;
+    frames_[i].pending = false;
+    if (changed_dirs_.insert(frames_[i].path).second) insert_change(i, frames_[i].path);
+  }
+  if (dir) changed_dirs_.insert(path);
+  if (kind != ChangeKind::kModify) {
+    std::string parent = parent_of(path);
+    if (parent != "/" && changed_dirs_.insert(parent).second)
+      insert_change(frames_.size() - 1, parent);
+  }
+  out_.changes.push_back({path, kind});
+}
+
+void CopyWalker::deletions_before(const std::string* name) {
+  Frame& f = frames_.back();
+  if (f.node == snapshot::LayerTree::kNone) return;
+  while (f.next != f.end && (name == nullptr || f.next->first < *name)) {
+    bool visible = !tree_.node(f.next->second).whiteout;
+    std::string path = child(f.next->first);
+    ++f.next;
+    if (visible) record(path, ChangeKind::kDelete, false);
+  }
+}
+
+std::optional<ChangeKind> CopyWalker::kind_of(const sys::WalkEntry& w, const std::string& path,
+                                              uint32_t lower) const {
+  if (lower == snapshot::LayerTree::kNone) return ChangeKind::kAdd;
+  const struct stat& l = tree_.node(lower).st;
+  if (S_ISDIR(w.st.st_mode) && S_ISDIR(l.st_mode)) {
+    // The parent of mount points Strata made: its mode and owner decide (its mtime moved
+    // when they were made; anything else added or deleted in it lists it anyway).
+    if (same_dir(w.st, l, !skip_parents_.count(path))) return std::nullopt;
+    return ChangeKind::kModify;
+  }
+  if (same_entry(w.st, l)) return std::nullopt;
+  return ChangeKind::kModify;
+}
+
+Result<bool> CopyWalker::enter(const sys::WalkEntry& w) {
+  deletions_before(&w.name);
+  Frame& f = frames_.back();
+  uint32_t lower = snapshot::LayerTree::kNone;
+  if (f.node != snapshot::LayerTree::kNone && f.next != f.end && f.next->first == w.name) {
+    if (!tree_.node(f.next->second).whiteout) lower = f.next->second;
+    ++f.next;
+  }
+  std::string path = child(w.name);
+  if (skip_.count(path) && S_ISREG(w.st.st_mode) && w.st.st_size == 0) return false;
+  bool dir = S_ISDIR(w.st.st_mode);
+  auto kind = kind_of(w, path, lower);
+  if (kind) {
+    record(path, *kind, dir);
+    bool sized = S_ISREG(w.st.st_mode) || S_ISLNK(w.st.st_mode);
+    if (sized && (w.st.st_nlink == 1 || counted_.insert({w.st.st_dev, w.st.st_ino}).second))
+      out_.bytes += static_cast<uint64_t>(w.st.st_size);
+  }
+  if (!dir) return false;
+  bool lower_dir = lower != snapshot::LayerTree::kNone && S_ISDIR(tree_.node(lower).st.st_mode);
+  bool pending = !kind && lower_dir && skip_parents_.count(path) &&
+                 !same_dir(w.st, tree_.node(lower).st, true);
+  push(std::move(path), lower_dir ? lower : snapshot::LayerTree::kNone);
+  frames_.back().pending = pending;
+  return true;
+}
+
+Result<TreeChanges> CopyWalker::run(int rootfs_fd) {
+  push("/", snapshot::LayerTree::kRoot);
+  sys::WalkVisitor v;
+  v.sorted = true;
+  v.enter = [&](const sys::WalkEntry& w) { return enter(w); };
+  v.leave = [&](const sys::WalkEntry&) -> Result<void> {
+    deletions_before(nullptr);
+    frames_.pop_back();
+    return {};
+  };
+  TRY(sys::walk_tree(rootfs_fd, v));
+  deletions_before(nullptr);
+  return std::move(out_);
+}
+
 }  // namespace
+
+Result<TreeChanges> copy_changes(int rootfs_fd, const std::vector<int>& layer_fds,
+                                 const std::vector<std::string>& skip) {
+  snapshot::LayerTree tree = TRY(snapshot::LayerTree::build(layer_fds));
+  return CopyWalker(tree, skip).run(rootfs_fd);
+}
 
 char change_letter(ChangeKind k) {
   switch (k) {

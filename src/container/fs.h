@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: Apache-2.0
 // A container's file system from outside: `diff` (what its rw layer changed), `commit`
 // (the rw layer as a new image layer), `export` (the merged tree as a tar) and `cp`.
-// The rw layer is read from upper/ directly (no mount needed); the merged view of a
-// running container is its mounted merged/, of a stopped one an overlay this process
-// mounts in a mount namespace of its own (rootfs_view.cc): it dies with the process, so
-// a kill leaves no mount behind. See docs/CONTAINERS.md "Filesystem operations".
+// Overlay: the rw layer is read from upper/ directly (no mount needed); the merged view
+// of a running container is its mounted merged/, of a stopped one an overlay this process
+// mounts in a mount namespace of its own (rootfs.cc): it dies with the process, so a kill
+// leaves no mount behind. Vfs: rootfs/ is the view, and the rw layer is what it holds
+// that the image's layers do not (copy_changes). See docs/CONTAINERS.md "Filesystem
+// operations, storage drivers".
 #pragma once
 
 #include <sys/stat.h>
@@ -16,6 +18,7 @@
 #include "archive/stream.h"
 #include "container/container.h"
 #include "oci/reference.h"
+#include "snapshot/snapshot.h"
 #include "util/unique_fd.h"
 
 namespace strata::container {
@@ -37,6 +40,28 @@ char change_letter(ChangeKind k);
 // equal the lower one's is not listed for itself. `skip` paths (absolute) are left out.
 Result<std::vector<Change>> overlay_changes(int upper_fd, const std::vector<int>& lower_fds,
                                             const std::vector<std::string>& skip = {});
+
+// The changes of a vfs container's rootfs/ over its image's layers (open directories,
+// topmost first, merged as overlay shows them), in overlay_changes' order and with its
+// rules, found by comparing the two trees as Docker's vfs driver does: an entry of the
+// layers that rootfs/ lacks is a deletion, one it adds an addition, and one whose type,
+// mode, owner, device, size or mtime differ (for directories: mode, owner, size and
+// mtime) a change. `bytes`: what the added and changed files and symlinks hold (a
+// hardlinked file once), the container's SizeRw.
+struct TreeChanges {
+  std::vector<Change> changes;
+  uint64_t bytes = 0;
+};
+Result<TreeChanges> copy_changes(int rootfs_fd, const std::vector<int>& layer_fds,
+                                 const std::vector<std::string>& skip = {});
+
+// The container's storage driver as recorded (kCorrupt for a name no back-end has), and
+// its layout: its directory and the layers create listed in it (<dir>/lowers).
+Result<snapshot::Driver> driver_of(const Container& c);
+Result<snapshot::Layout> read_layout(Engine& engine, const Container& c);
+// The changes of a vfs container (its op lock held by the caller, or not: a running
+// container's writes may race the walk, as they do overlay's).
+Result<TreeChanges> vfs_changes(Engine& engine, const Container& c);
 
 // The paths Strata creates in a container's rw layer as mount points for the files it
 // generates (/etc/hosts, /etc/hostname, /etc/resolv.conf): Docker keeps these in an init

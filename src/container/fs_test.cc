@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "container/copy.h"
+#include "snapshot/copy.h"
 #include "sys/fs.h"
 #include "testutil/testutil.h"
 
@@ -97,6 +98,109 @@ TEST_F(OverlayChangesTest, GeneratedMountPointsAreLeftOutWhenEmpty) {
   write("upper/etc/hostname", "box");
   std::vector<Change> want = {{"/etc", ChangeKind::kModify}, {"/etc/hostname", ChangeKind::kAdd}};
   EXPECT_EQ(changes(generated_mount_points()), want);
+}
+
+// vfs: rootfs/ is a copy of the layers (snapshot::copy_layers), then changed in place.
+class CopyChangesTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (!testing::is_root()) GTEST_SKIP() << "needs root: the copy keeps owners";
+    for (const char* d : {"base/etc", "base/bin", "base/var/lib", "top", "rootfs"})
+      ASSERT_TRUE(sys::mkdir_p(t_.sub(d)).ok());
+    write("base/etc/passwd", "root");
+    write("base/bin/ls", "ls");
+    write("base/bin/cat", "cat");
+    write("top/bin/sh", "sh");
+    // File times come from the kernel's coarse clock: a change made right after the copy
+    // could share its tick.
+    struct timespec old[2] = {{1000000000, 0}, {1000000000, 0}};
+    for (const char* p : {"base/etc", "base/bin", "base/var/lib", "base/var", "top/bin"})
+      ASSERT_EQ(::utimensat(AT_FDCWD, t_.sub(p).c_str(), old, 0), 0);
+  }
+  void write(const std::string& rel, const std::string& data) {
+    std::string p = t_.sub(rel);
+    ASSERT_TRUE(sys::mkdir_p(p.substr(0, p.rfind('/'))).ok());
+    ASSERT_TRUE(sys::write_file_atomic(p, data).ok());
+  }
+  void copy() {
+    layers_.clear();
+    for (const char* l : {"top", "base"}) layers_.push_back(MUST(sys::open_dir(t_.sub(l))));
+    auto root = MUST(sys::open_dir(t_.sub("rootfs")));
+    ASSERT_OK(snapshot::copy_layers(fds(), root.get()));
+  }
+  std::vector<int> fds() {
+    std::vector<int> out;
+    for (const auto& l : layers_) out.push_back(l.get());
+    return out;
+  }
+  TreeChanges changes(const std::vector<std::string>& skip = {}) {
+    auto root = MUST(sys::open_dir(t_.sub("rootfs")));
+    auto out = copy_changes(root.get(), fds(), skip);
+    EXPECT_TRUE(out.ok()) << out.error().message();
+    return out.ok() ? *out : TreeChanges{};
+  }
+  testing::TempDir t_;
+  std::vector<UniqueFd> layers_;
+};
+
+TEST_F(CopyChangesTest, AFreshCopyHasNoChanges) {
+  copy();
+  TreeChanges c = changes();
+  EXPECT_EQ(c.changes, std::vector<Change>{});
+  EXPECT_EQ(c.bytes, 0u);
+}
+
+TEST_F(CopyChangesTest, AddedModifiedAndDeletedInOverlaysOrder) {
+  copy();
+  write("rootfs/etc/passwd", "root\nu");
+  ASSERT_EQ(::unlink(t_.sub("rootfs/bin/ls").c_str()), 0);
+  write("rootfs/new/sub/f", "x");
+  write("rootfs/var/lib/db", "xy");
+  ASSERT_EQ(::link(t_.sub("rootfs/var/lib/db").c_str(), t_.sub("rootfs/var/lib/db2").c_str()), 0);
+  // What overlay_changes lists for the same writes (OverlayChangesTest above).
+  std::vector<Change> want = {
+      {"/bin", ChangeKind::kModify},     {"/bin/ls", ChangeKind::kDelete},
+      {"/etc", ChangeKind::kModify},     {"/etc/passwd", ChangeKind::kModify},
+      {"/new", ChangeKind::kAdd},        {"/new/sub", ChangeKind::kAdd},
+      {"/new/sub/f", ChangeKind::kAdd},  {"/var/lib", ChangeKind::kModify},
+      {"/var/lib/db", ChangeKind::kAdd}, {"/var/lib/db2", ChangeKind::kAdd}};
+  TreeChanges c = changes();
+  EXPECT_EQ(c.changes, want);
+  EXPECT_EQ(c.bytes, 6u + 1 + 2);  // passwd, f, and db once for its two names
+}
+
+TEST_F(CopyChangesTest, ADeletedDirectoryIsOneDeletionAndTheLastNameIsSeen) {
+  write("base/zzz/deep/f", "z");
+  copy();
+  ASSERT_OK(sys::remove_all(t_.sub("rootfs/zzz")));
+  ASSERT_EQ(::unlink(t_.sub("rootfs/bin/sh").c_str()), 0);  // from the top layer
+  std::vector<Change> want = {{"/bin", ChangeKind::kModify},
+                              {"/bin/sh", ChangeKind::kDelete},
+                              {"/zzz", ChangeKind::kDelete}};
+  EXPECT_EQ(changes().changes, want);
+}
+
+TEST_F(CopyChangesTest, ModeOwnerAndTypeChangesAreChanges) {
+  copy();
+  ASSERT_EQ(::chmod(t_.sub("rootfs/bin/cat").c_str(), 0700), 0);
+  ASSERT_EQ(::lchown(t_.sub("rootfs/etc/passwd").c_str(), 5, 5), 0);
+  ASSERT_EQ(::unlink(t_.sub("rootfs/bin/ls").c_str()), 0);
+  ASSERT_EQ(::mkdir(t_.sub("rootfs/bin/ls").c_str(), 0755), 0);
+  std::vector<Change> want = {{"/bin", ChangeKind::kModify},
+                              {"/bin/cat", ChangeKind::kModify},
+                              {"/bin/ls", ChangeKind::kModify},
+                              {"/etc/passwd", ChangeKind::kModify}};
+  EXPECT_EQ(changes().changes, want);
+}
+
+TEST_F(CopyChangesTest, GeneratedMountPointsAreLeftOutWhenEmpty) {
+  copy();
+  write("rootfs/etc/hosts", "");
+  write("rootfs/etc/resolv.conf", "");
+  EXPECT_EQ(changes(generated_mount_points()).changes, std::vector<Change>{});
+  write("rootfs/etc/hostname", "box");
+  std::vector<Change> want = {{"/etc", ChangeKind::kModify}, {"/etc/hostname", ChangeKind::kAdd}};
+  EXPECT_EQ(changes(generated_mount_points()).changes, want);
 }
 
 TEST(CopyPathTest, ContentsTrailingSlashAndClimbing) {

@@ -240,6 +240,7 @@ Result<void> Engine::start(Container& c, Attached* attach) {
   bool open_stdin = TRY(oci::get_bool_or(c.config, "OpenStdin", false));
   bool tty = TRY(oci::get_bool_or(c.config, "Tty", false));
   RestartPolicy restart = TRY(restart_policy(c));
+  bool mount = snapshot::snapshotter(TRY(snapshot::parse_driver(c.driver))).mounted();
   std::vector<std::string> argv = {paths_.monitor,
                                    c.id,
                                    store_.root(),
@@ -250,7 +251,7 @@ Result<void> Engine::start(Container& c, Attached* attach) {
                                    log_files,
                                    runtime_path(c),
                                    runtime_root(c),
-                                   "1",
+                                   mount ? "1" : "0",
                                    open_stdin ? "1" : "0",
                                    tty ? "1" : "0",
                                    format_restart_policy(restart),

@@ -7,13 +7,15 @@
 
 #include <functional>
 
+#include "container/fs.h"
 #include "snapshot/snapshot.h"
 #include "sys/fs.h"
 #include "util/strings.h"
 
 namespace strata::container {
 
-Result<uint64_t> rw_size(const Engine& engine, const Container& c) {
+Result<uint64_t> rw_size(Engine& engine, const Container& c) {
+  if (TRY(driver_of(c)) == snapshot::Driver::kVfs) return TRY(vfs_changes(engine, c)).bytes;
   return sys::tree_size(engine.dir(c) + "/upper");
 }
 

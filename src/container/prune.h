@@ -12,8 +12,9 @@
 
 namespace strata::container {
 
-// Bytes in a container's rw layer (its upper/ or, for vfs, its rootfs/ changes).
-Result<uint64_t> rw_size(const Engine& engine, const Container& c);
+// Bytes in a container's rw layer: its upper/, or for vfs what its rootfs/ adds and
+// changes over the image's layers (a full comparison of the two trees).
+Result<uint64_t> rw_size(Engine& engine, const Container& c);
 
 struct PrunedContainers {
   std::vector<std::string> deleted;  // full IDs

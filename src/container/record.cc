@@ -10,7 +10,7 @@ namespace strata::container {
 namespace {
 
 constexpr const char* kColumns =
-    "SELECT id, name, image_id, image_name, created, config, state FROM containers";
+    "SELECT id, name, image_id, image_name, created, config, state, driver FROM containers";
 
 // The fields restart policies brought are left out while they hold their defaults: a
 // row written before them reads back as the same text, which save_state_if compares.
@@ -54,6 +54,7 @@ Result<Container> Engine::load_row(store::Stmt& st) {
   c.host_config = *TRY(oci::get_object(cfg, "HostConfig"));
   if (cfg.contains("Mounts")) c.mounts = *TRY(oci::get_array(cfg, "Mounts"));
   c.state = TRY_CTX(parse_state(st.text(6)), "container {}", c.short_id());
+  c.driver = st.text(7);
   return c;
 }
 

@@ -1,11 +1,12 @@
 // SPDX-License-Identifier: Apache-2.0
 // Reaching a container's file system from the engine: its layers for `diff`, and its
-// merged tree for `cp` and `export`. A running container's merged/ is mounted (by its
-// monitor) and is opened as it is. A stopped one has no mount: this process moves into
-// a mount namespace of its own (unshare, no fork: nothing runs between fork and exec),
-// mounts the overlay there and opens the tree. No other process ever sees the mount, and
-// it ends with the process (the namespace goes with its last member): a kill leaves none.
-// The container's operation lock is held meanwhile, so it cannot be started (a second
+// merged tree for `cp` and `export`. A vfs container's tree is its rootfs/, opened as it
+// is. An overlay one's: a running container's merged/ is mounted (by its monitor) and is
+// opened as it is. A stopped one has no mount: this process moves into a mount namespace
+// of its own (unshare, no fork: nothing runs between fork and exec), mounts the overlay
+// there and opens the tree. No other process ever sees the mount, and it ends with the
+// process (the namespace goes with its last member): a kill leaves none. The
+// container's operation lock is held meanwhile, so it cannot be started (a second
 // overlay on the same upper/) or removed.
 #include <fcntl.h>
 #include <sched.h>
@@ -22,19 +23,24 @@ namespace strata::container {
 
 namespace {
 
-// "l/<link>" lines, topmost layer first (create.cc writes them).
-Result<std::vector<std::string>> read_lowers(Engine& engine, const Container& c) {
-  std::string text = TRY(sys::read_file(engine.dir(c) + "/lowers", 1 << 20));
-  std::vector<std::string> out;
-  for (const auto& line : split(text, '\n'))
-    if (!line.empty()) out.push_back(line);
+// The container's layers, open, topmost first.
+struct OpenLayers {
+  std::vector<UniqueFd> owned;
+  std::vector<int> fds;
+};
+Result<OpenLayers> open_layers(Engine& engine, const snapshot::Layout& layout) {
+  OpenLayers out;
+  for (const auto& l : layout.lowers) {
+    out.owned.push_back(TRY(sys::open_dir(engine.store().root() + "/" + l)));
+    out.fds.push_back(out.owned.back().get());
+  }
   return out;
 }
 
 // Mounts the stopped container's overlay in this process's own namespace and opens it.
 Result<UniqueFd> mount_privately(Engine& engine, const Container& c) {
   TRY(enter_private_mount_namespace());
-  snapshot::Layout layout{"containers/" + c.id, TRY(read_lowers(engine, c))};
+  snapshot::Layout layout = TRY(read_layout(engine, c));
   UniqueFd cwd(::open(".", O_PATH | O_DIRECTORY | O_CLOEXEC));
   if (!cwd.valid()) return Error::from_errno(errno, "open the working directory");
   // Overlay's lower paths are relative to the store root (snapshot.h).
@@ -60,21 +66,44 @@ Result<void> enter_private_mount_namespace() {
   return {};
 }
 
+Result<snapshot::Driver> driver_of(const Container& c) {
+  auto d = snapshot::parse_driver(c.driver);
+  if (!d.ok())
+    return Error::make(Errc::kCorrupt,
+                       fmt::format("container {}: {}", c.short_id(), d.error().message()));
+  return *d;
+}
+
+Result<snapshot::Layout> read_layout(Engine& engine, const Container& c) {
+  snapshot::Layout layout{"containers/" + c.id, {}};
+  std::string text = TRY(sys::read_file(engine.dir(c) + "/lowers", 1 << 20));
+  for (const auto& line : split(text, '\n'))
+    if (!line.empty()) layout.lowers.push_back(line);
+  return layout;
+}
+
+Result<TreeChanges> vfs_changes(Engine& engine, const Container& c) {
+  snapshot::Layout layout = TRY(read_layout(engine, c));
+  OpenLayers layers = TRY(open_layers(engine, layout));
+  auto rootfs = TRY(sys::open_dir(engine.store().root() + "/" + layout.rootfs()));
+  return copy_changes(rootfs.get(), layers.fds, generated_mount_points());
+}
+
 Result<std::vector<Change>> diff(Engine& engine, const Container& c) {
+  if (TRY(driver_of(c)) == snapshot::Driver::kVfs) return TRY(vfs_changes(engine, c)).changes;
   auto upper = TRY(sys::open_dir(engine.dir(c) + "/upper"));
-  std::vector<UniqueFd> lowers;
-  std::vector<int> fds;
-  for (const auto& l : TRY(read_lowers(engine, c))) {
-    lowers.push_back(TRY(sys::open_dir(engine.store().root() + "/" + l)));
-    fds.push_back(lowers.back().get());
-  }
-  return overlay_changes(upper.get(), fds, generated_mount_points());
+  OpenLayers layers = TRY(open_layers(engine, TRY(read_layout(engine, c))));
+  return overlay_changes(upper.get(), layers.fds, generated_mount_points());
 }
 
 Result<RootfsView> open_rootfs(Engine& engine, const Container& c) {
   RootfsView v;
   v.lock = TRY(engine.lock(c));
   Container now = TRY(engine.get(c.id));
+  if (TRY(driver_of(now)) == snapshot::Driver::kVfs) {
+    v.root = TRY(sys::open_dir(engine.dir(now) + "/rootfs"));
+    return v;
+  }
   std::string merged = engine.dir(now) + "/merged";
   if (now.state.running() && snapshot::is_mounted(merged))
     v.root = TRY(sys::open_dir(merged));

@@ -13,6 +13,7 @@
 
 #include "container/container.h"
 #include "container/mounts.h"
+#include "snapshot/snapshot.h"
 #include "store/store.h"
 #include "util/result.h"
 
@@ -86,10 +87,11 @@ Result<std::vector<std::pair<std::string, std::string>>> attach_volumes(store::S
                                                                         const MountPlan& plan);
 
 // Docker's copy-up: each (target, data dir) gets what the image holds at target, with
-// owners, modes and times, if its directory is empty. The container's overlay (at
-// ROOT/<dir>/merged, layers from <dir>/lowers) is mounted for the copy and unmounted;
-// target is resolved inside it fd-relative (a symlink in the image stays in the image).
-Result<void> copy_up(store::Store& store, const std::string& dir,
+// owners, modes and times, if its directory is empty. The container's root file system
+// is the source: an overlay's (ROOT/<dir>/merged) is mounted for the copy and unmounted,
+// a vfs copy is read as it is; target is resolved inside it fd-relative (a symlink in
+// the image stays in the image).
+Result<void> copy_up(store::Store& store, const snapshot::Layout& layout, snapshot::Driver driver,
                      const std::vector<std::pair<std::string, std::string>>& todo);
 
 }  // namespace strata::container
