@@ -283,7 +283,7 @@ escape_case() {
   [[ "$output" != *$'\e'* ]]
   run strata import -c $'LABEL a=\e[2J' -c $'BOGUS \e[2J' "$BUSYBOX_TAR"
   [ "$status" -eq 1 ]
-  [ "$output" = 'strata: --change "BOGUS \x1b[2J": unknown instruction BOGUS (want CMD, ENTRYPOINT, ENV, EXPOSE, LABEL, ONBUILD, STOPSIGNAL, USER, VOLUME or WORKDIR)' ]
+  [ "$output" = 'strata: --change "BOGUS \x1b[2J": unknown instruction BOGUS (want CMD, ENTRYPOINT, ENV, EXPOSE, HEALTHCHECK, LABEL, ONBUILD, STOPSIGNAL, USER, VOLUME or WORKDIR)' ]
   assert_unchanged
 }
 
