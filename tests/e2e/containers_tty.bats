@@ -336,3 +336,22 @@ except socket.timeout:
   [ "$n" -eq 2100000 ]
   [ "$(cat "$W/stuck.out")" = $'connected\ndropped' ]
 }
+
+@test "attach: stdin a container never reads does not stall its monitor (log, stop)" {
+  strata run -d -i --name s busybox sh -c 'i=0; while :; do echo tick $i; i=$((i+1)); sleep 0.1; done' >/dev/null
+  # 4 MiB into a stdin nobody reads: far more than the pipe holds.
+  head -c 4194304 /dev/zero | timeout 30 "$STRATA_BIN" attach s >/dev/null 2>&1 &
+  apid=$!
+  sleep 1
+  n1=$(strata logs s | wc -l)
+  sleep 1
+  n2=$(strata logs s | wc -l)
+  echo "log lines: $n1 then $n2"
+  [ "$n2" -gt $((n1 + 3)) ]
+  run timeout 20 "$STRATA_BIN" stop -t 1 s
+  [ "$status" -eq 0 ]
+  [ "$(strata inspect -f '{{.State.Status}}' s)" = exited ]
+  # The attach ends with the container.
+  for _ in $(seq 50); do kill -0 "$apid" 2>/dev/null || break; sleep 0.1; done
+  ! kill -0 "$apid" 2>/dev/null
+}

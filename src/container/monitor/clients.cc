@@ -59,9 +59,10 @@ void Clients::broadcast(std::string_view frame) {
   });
 }
 
-void Clients::want(std::vector<pollfd>& fds) const {
+void Clients::want(std::vector<pollfd>& fds, bool read) const {
   for (const auto& c : clients_)
-    fds.push_back({c.fd.get(), static_cast<short>(POLLIN | (c.out.empty() ? 0 : POLLOUT)), 0});
+    fds.push_back(
+        {c.fd.get(), static_cast<short>((read ? POLLIN : 0) | (c.out.empty() ? 0 : POLLOUT)), 0});
 }
 
 void Clients::handle(const std::vector<pollfd>& fds, const Handler& on_frame) {

@@ -25,8 +25,9 @@ class Clients {
   void add(int fd);
   // Queues `frame` for every client and sends what each socket takes now.
   void broadcast(std::string_view frame);
-  // Appends one pollfd per client (POLLIN, and POLLOUT while it has bytes queued).
-  void want(std::vector<pollfd>& fds) const;
+  // Appends one pollfd per client (POLLIN unless `read` is false, and POLLOUT while it
+  // has bytes queued).
+  void want(std::vector<pollfd>& fds, bool read = true) const;
   // Acts on what poll returned for the clients' entries: sends queued bytes, reads and
   // hands complete frames to `on_frame`, drops clients that closed or misbehaved.
   void handle(const std::vector<pollfd>& fds, const Handler& on_frame);

@@ -38,6 +38,7 @@
 #include "container/monitor/json_log.h"
 #include "container/monitor/protocol.h"
 #include "container/monitor/run_state.h"
+#include "container/monitor/stdin_sink.h"
 #include "container/restart_policy.h"
 #include "snapshot/snapshot.h"
 #include "sys/fs.h"
@@ -182,6 +183,7 @@ class Monitor {
   void forward(int stream, int fd);
   void on_client_frame(FrameType t, std::string_view data);
   void close_stdin();
+  void flush_stdin();
   void reap();
 
   Args a_;
@@ -195,6 +197,10 @@ class Monitor {
   int init_status_ = -1;
   bool init_done_ = false, mounted_ = false;
   Clients clients_;
+  // What the clients sent for the container's stdin and it has not read yet; while it is
+  // full, the clients' frames wait in their sockets. EOF waits for the queue to drain.
+  StdinSink stdin_;
+  bool stdin_eof_ = false;
   snapshot::Layout layout_;
   // The runs so far: the last one's end, and the restart policy's state.
   RestartBackoff backoff_;
@@ -287,6 +293,8 @@ bool Monitor::create() {
   ::close(err_[1]);
   if (in_[0] >= 0) ::close(in_[0]);
   out_[1] = err_[1] = in_[0] = -1;
+  stdin_.reset(in_[1]);
+  stdin_eof_ = false;
   if (rc != 0) {
     std::string why = drain_text(err_[0]);
     fail(why.empty() ? fmt::format("{} create: exit status {}", a_.runtime, rc) : why);
@@ -325,6 +333,7 @@ bool Monitor::receive_console(int listener) {
   ::close(err_[0]);
   err_[0] = -1;
   out_[0] = ::fcntl(console_.get(), F_DUPFD_CLOEXEC, 0);
+  if (a_.stdin_open) stdin_.reset(console_.get());  // non-blocking: forward() takes EAGAIN
   return true;
 }
 
@@ -387,21 +396,28 @@ void Monitor::accept_client() {
 }
 
 void Monitor::close_stdin() {
+  if (stdin_.fd() == in_[1]) stdin_.reset(-1);
   if (in_[1] >= 0) ::close(in_[1]);
   in_[1] = -1;
+}
+
+// After poll said the container's stdin takes more: a broken pipe (the container closed
+// its stdin) closes ours; a pty's failure only drops what was queued.
+void Monitor::flush_stdin() {
+  if (!stdin_.flush() && !a_.tty) close_stdin();
+  if (stdin_eof_ && stdin_.queued() == 0) close_stdin();
 }
 
 void Monitor::on_client_frame(FrameType t, std::string_view data) {
   switch (t) {
     case kStdin:
-      if (a_.tty && a_.stdin_open) {
-        (void)sys::write_all(console_.get(), data);  // a closed pty fails later reads too
-      } else if (in_[1] >= 0 && sys::write_all(in_[1], data) < 0) {
-        close_stdin();
-      }
+      if (!stdin_.write(data) && !a_.tty) close_stdin();
       break;
     case kStdinClose:
-      close_stdin();  // a pty has no EOF: nothing to do with a tty
+      // A pty has no EOF: nothing to do with a tty. A pipe closes once what was sent
+      // before the EOF is read.
+      stdin_eof_ = true;
+      if (stdin_.queued() == 0) close_stdin();
       break;
     case kResize: {
       auto f = split(data, ' ');
@@ -463,8 +479,9 @@ void Monitor::serve() {
     std::vector<pollfd> fds = {{sigfd_.get(), POLLIN, 0},
                                {listen_.get(), POLLIN, 0},
                                {out_[0], POLLIN, 0},
-                               {err_[0], POLLIN, 0}};
-    clients_.want(fds);
+                               {err_[0], POLLIN, 0},
+                               {stdin_.events() ? stdin_.fd() : -1, stdin_.events(), 0}};
+    clients_.want(fds, stdin_.has_room());
     health_.want(fds);
     int timeout = deadline != 0 ? 100 : -1;
     int probe = init_done_ ? -1 : health_.timeout_ms();  // no new probe once init is gone
@@ -474,6 +491,7 @@ void Monitor::serve() {
     if (fds[1].revents) accept_client();
     if (fds[2].revents) forward(0, out_[0]);
     if (fds[3].revents) forward(1, err_[0]);
+    if (fds[4].revents) flush_stdin();
     clients_.handle(fds, [this](FrameType t, std::string_view d) { on_client_frame(t, d); });
     if (!init_done_) health_.handle(fds);
   }
@@ -492,6 +510,7 @@ void Monitor::end_run() {
   oom_killed_ = oom_killed();
   clients_.broadcast(frame(kExit, std::to_string(exit_code_)));
   clients_.flush_and_close(2000);
+  stdin_.reset(-1);
   console_.reset();
   close_stdin();
   for (int* fd : {&out_[0], &err_[0]}) {

@@ -18,6 +18,7 @@ class StdinSink {
  public:
   // `fd` stays the caller's; it is made non-blocking. -1: no stdin (writes are dropped).
   void reset(int fd);
+  int fd() const { return fd_; }
   // Queues `data` and writes what the fd takes now. False once the fd is broken (the
   // container closed its end): the caller closes it.
   bool write(std::string_view data);
