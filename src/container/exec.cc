@@ -17,6 +17,7 @@
 #include "container/spec.h"
 #include "oci/runtime_spec.h"
 #include "sys/fs.h"
+#include "sys/path_fd.h"
 #include "sys/spawn.h"
 #include "sys/unix_socket.h"
 #include "util/strings.h"
@@ -37,18 +38,23 @@ oci::Json all_capabilities() {
 
 // A file of the running container's tree, or "" if it has none there (what
 // lookup_user takes as a missing file). Opened below `root` (its /proc/PID/root) with
-// RESOLVE_IN_ROOT: a symlink the container planted cannot lead out of its tree. Non-
-// blocking and regular files only: a FIFO put at /etc/passwd must not hang the CLI.
+// RESOLVE_IN_ROOT: a symlink the container planted cannot lead out of its tree. Regular
+// files only, checked on an O_PATH handle before anything is opened: a FIFO put at
+// /etc/passwd must not hang the CLI, and a device node the container made there must
+// not have its host driver's open run by us (a watchdog arms on open).
 Result<std::string> read_container_file(int root, const char* rel) {
-  auto fd = sys::open_in_root(root, rel, O_RDONLY | O_NONBLOCK | O_NOCTTY);
-  if (!fd.ok()) {
-    if (fd.error().sys_errno() == ENOENT || fd.error().sys_errno() == ENOTDIR) return std::string();
-    return std::move(fd).error();
+  auto path = sys::open_in_root(root, rel, O_PATH);
+  if (!path.ok()) {
+    int e = path.error().sys_errno();
+    if (e == ENOENT || e == ENOTDIR) return std::string();
+    return std::move(path).error();
   }
   struct stat st;
-  if (::fstat(fd->get(), &st) < 0) return Error::from_errno(errno, fmt::format("stat `{}`", rel));
+  if (::fstat(path->get(), &st) < 0) return Error::from_errno(errno, fmt::format("stat `{}`", rel));
   if (!S_ISREG(st.st_mode))
     return Error::make(Errc::kInvalidArgument, fmt::format("`/{}` is not a regular file", rel));
+  auto fd = sys::reopen_path_fd(path->get(), O_RDONLY | O_NONBLOCK | O_NOCTTY);
+  if (!fd.ok()) return std::move(fd).error();
   constexpr size_t kMax = 4 << 20;
   std::string text;
   char buf[65536];

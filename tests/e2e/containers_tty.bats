@@ -178,6 +178,16 @@ wait_running() {
   run timeout 10 "$STRATA_BIN" exec -u nobody u1 true
   [ "$status" -eq 125 ]
   [ "$output" = "strata: user: \`/etc/passwd\` is not a regular file" ]
+  # A device node in its place is refused without being opened: the host driver's open
+  # would run (major 240 has no driver: an open fails with ENXIO, a check does not).
+  strata exec u1 sh -c 'rm /etc/passwd && mknod /etc/passwd c 240 0'
+  run timeout 10 "$STRATA_BIN" exec -u nobody u1 true
+  [ "$status" -eq 125 ]
+  [ "$output" = "strata: user: \`/etc/passwd\` is not a regular file" ]
+  strata exec u1 sh -c 'rm /etc/passwd && echo "nobody:x:65534:65534::/:/bin/sh" > /etc/passwd && rm /etc/group && mknod /etc/group c 240 0'
+  run timeout 10 "$STRATA_BIN" exec -u nobody u1 true
+  [ "$status" -eq 125 ]
+  [ "$output" = "strata: user: \`/etc/group\` is not a regular file" ]
 }
 
 @test "exec: the process gets pipes, never the CLI's own stdout, stderr or stdin" {
