@@ -121,16 +121,23 @@ Result<void> Engine::update(Container& c, const UpdateOptions& u) {
   oci::Json fresh = TRY(make_spec(next, LaunchUser{}, rootfs, dir(next)));
   oci::Json resources = fresh["linux"]["resources"];
   spec["linux"]["resources"] = resources;
-  if (c.state.running()) {
+  // config.json first: a run the monitor starts from now on (a restart policy's) gets the
+  // new limits. A restarting container has no live process to update; one running now
+  // is updated through the runtime, and a refusal puts the old config.json back.
+  std::string old_config = TRY(sys::read_file(config_path));
+  TRY(sys::write_file_atomic(config_path, oci::dump_json_pretty(spec), 0600));
+  if (c.state.running() && !c.state.restarting()) {
     std::string file = run_dir(c) + "/update-" + new_id().substr(0, 12) + ".json";
-    TRY(sys::write_file_atomic(file, oci::dump_json(live_resources(resources)), 0600));
-    auto out = runtime_output(c, {"update", "--resources", file, c.id});
+    auto live = sys::write_file_atomic(file, oci::dump_json(live_resources(resources)), 0600);
+    auto out = live.ok() ? runtime_output(c, {"update", "--resources", file, c.id})
+                         : Result<std::string>(std::move(live).error());
     ::unlink(file.c_str());
-    if (!out.ok())
+    if (!out.ok()) {
+      (void)sys::write_file_atomic(config_path, old_config, 0600);
       return Error::make(Errc::kInvalidArgument, fmt::format("Cannot update container {}: {}", c.id,
                                                              out.error().message()));
+    }
   }
-  TRY(sys::write_file_atomic(config_path, oci::dump_json_pretty(spec), 0600));
   auto st = TRY(store_.db().prepare("UPDATE containers SET config = ? WHERE id = ?"));
   oci::Json cfg = {
       {"Config", next.config}, {"HostConfig", next.host_config}, {"Mounts", next.mounts}};

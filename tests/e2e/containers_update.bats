@@ -118,7 +118,22 @@ hc() { strata inspect --format "{{.HostConfig.$2}}" "$1"; }
   [[ "$output" == "strata: Cannot update container $id: "*"linux.resources.memory.limit: 8388608 bytes is below the container's current memory usage ("*" bytes)" ]]
   [ "$(mem_limit "$id")" = 67108864 ]
   [ "$(hc full Memory)" = 67108864 ]
+  grep -q '"limit": 67108864' "$STRATA_ROOT/containers/$id/config.json"  # put back
   [ "$(strata exec full echo alive)" = alive ]  # not OOM-killed either
+}
+
+@test "update of a restarting container records the limits; its next run gets them" {
+  id=$(strata run -d --name rs --restart always busybox sh -c 'sleep 0.5; exit 1')
+  local i
+  for i in $(seq 100); do [ "$(strata inspect -f '{{.State.Status}}' rs)" = restarting ] && break; sleep 0.05; done
+  [ "$(strata inspect -f '{{.State.Status}}' rs)" = restarting ]
+  run strata update --memory 64m rs
+  [ "$status" -eq 0 ]
+  [ "$output" = rs ]
+  [ "$(hc rs Memory)" = 67108864 ]
+  for i in $(seq 100); do [ "$(strata inspect -f '{{.State.Status}}' rs)" = running ] && break; sleep 0.05; done
+  [ "$(mem_limit "$id")" = 67108864 ]
+  strata rm -f rs >/dev/null
 }
 
 @test "update --help names Docker's flags" {
