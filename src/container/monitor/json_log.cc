@@ -19,6 +19,32 @@ constexpr const char* kStreamNames[] = {"stdout", "stderr"};
 
 }  // namespace
 
+namespace {
+
+// The length of the well-formed UTF-8 sequence `s` starts with, 0 if it does not:
+// no overlong forms, no surrogates (U+D800..DFFF), nothing above U+10FFFF (RFC 3629;
+// the second byte's range depends on the first).
+size_t utf8_length(std::string_view s) {
+  auto b = [&](size_t k) { return static_cast<unsigned char>(s[k]); };
+  unsigned char c = b(0);
+  size_t len = c >= 0xc2 && c < 0xe0   ? 2
+               : c >= 0xe0 && c < 0xf0 ? 3
+               : c >= 0xf0 && c < 0xf5 ? 4
+                                       : 0;
+  if (len == 0 || s.size() < len) return 0;
+  unsigned char lo = 0x80, hi = 0xbf;
+  if (c == 0xe0) lo = 0xa0;
+  if (c == 0xed) hi = 0x9f;
+  if (c == 0xf0) lo = 0x90;
+  if (c == 0xf4) hi = 0x8f;
+  if (b(1) < lo || b(1) > hi) return 0;
+  for (size_t k = 2; k < len; ++k)
+    if ((b(k) & 0xc0) != 0x80) return 0;
+  return len;
+}
+
+}  // namespace
+
 void append_escaped(std::string& out, std::string_view s) {
   static constexpr char kHex[] = "0123456789abcdef";
   for (size_t i = 0; i < s.size(); ++i) {
@@ -49,11 +75,8 @@ void append_escaped(std::string& out, std::string_view s) {
         } else {
           // UTF-8 passes through when well formed; any other byte becomes U+FFFD, as
           // Go's encoder (Docker's) writes it, so the line stays valid JSON.
-          size_t len = c >= 0xf0 && c < 0xf5 ? 4 : c >= 0xe0 ? 3 : c >= 0xc2 && c < 0xe0 ? 2 : 0;
-          bool ok = len > 0 && i + len <= s.size() && c < 0xf5;
-          for (size_t k = 1; ok && k < len; ++k)
-            ok = (static_cast<unsigned char>(s[i + k]) & 0xc0) == 0x80;
-          if (ok) {
+          size_t len = utf8_length(s.substr(i));
+          if (len > 0) {
             out.append(s.substr(i, len));
             i += len - 1;
           } else {

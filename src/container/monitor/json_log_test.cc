@@ -27,6 +27,24 @@ TEST(JsonLogLineTest, Utf8PassesAndBadBytesBecomeReplacementChars) {
   EXPECT_NE(bad.find("a\\ufffd\\ufffd\""), std::string::npos) << bad;
 }
 
+// What only looks like UTF-8 by its lead and continuation bytes: surrogates, overlong
+// forms and code points above U+10FFFF are not valid, and Go's encoder replaces them.
+TEST(JsonLogLineTest, SurrogatesOverlongsAndOutOfRangeAreReplaced) {
+  auto escaped = [](std::string_view in) {
+    std::string out;
+    append_escaped(out, in);
+    return out;
+  };
+  EXPECT_EQ(escaped("\xed\xa0\x80z"), "\\ufffd\\ufffd\\ufffdz");  // U+D800
+  EXPECT_EQ(escaped("\xe0\x80\x80"), "\\ufffd\\ufffd\\ufffd");    // overlong U+0000
+  EXPECT_EQ(escaped("\xf0\x80\x80\x80"), "\\ufffd\\ufffd\\ufffd\\ufffd");
+  EXPECT_EQ(escaped("\xf4\x90\x80\x80"), "\\ufffd\\ufffd\\ufffd\\ufffd");  // > U+10FFFF
+  // The edges of what is valid pass unchanged.
+  for (std::string_view ok : {"\xe0\xa0\x80", "\xed\x9f\xbf", "\xee\x80\x80", "\xf0\x90\x80\x80",
+                              "\xf4\x8f\xbf\xbf", "\xc2\x80"})
+    EXPECT_EQ(escaped(ok), ok);
+}
+
 TEST(JsonLogTest, LinesArePiecedTogetherAndPartialsFlushed) {
   TempDir t;
   JsonLog log(t.sub("log"), 0, 1);
