@@ -231,11 +231,15 @@ std::string& cache_dir() {
 
 void put_string(std::string* key, std::string_view v) { *key += fmt::format("{}:{}", v.size(), v); }
 
+// Bump whenever how a profile becomes BPF changes here (rules, args, attributes): a
+// filter cached by an older strata-runtime is then compiled afresh, never reused.
+constexpr int kCompilerVersion = 1;
+
 std::string cache_key(uint32_t def, const std::vector<uint32_t>& arches,
                       const std::vector<Rule>& rules) {
   const scmp_version* v = seccomp_version();
-  std::string key =
-      fmt::format("libseccomp {}.{}.{} default {} arches", v->major, v->minor, v->micro, def);
+  std::string key = fmt::format("strata {} libseccomp {}.{}.{} default {} arches", kCompilerVersion,
+                                v->major, v->minor, v->micro, def);
   for (uint32_t a : arches) key += fmt::format(" {}", a);
   for (const auto& r : rules) {
     key += fmt::format("\nrule {} {} {}", r.action, r.repeated ? 1 : 0, r.names.size());
