@@ -7,7 +7,7 @@ load container_helpers
 
 # The recorded HostConfig (field $1) of container $2, or of the only one.
 host_config() {
-  sqlite3 "$STRATA_ROOT/strata.db" "SELECT config FROM containers WHERE id LIKE '${2:-}%'" | jq -c ".HostConfig$1"
+  sqlite3 -cmd ".timeout 10000" "$STRATA_ROOT/strata.db" "SELECT config FROM containers WHERE id LIKE '${2:-}%'" | jq -c ".HostConfig$1"
 }
 
 config_json() { cat "$STRATA_ROOT/containers/$(strata ps -aq --no-trunc)/config.json"; }

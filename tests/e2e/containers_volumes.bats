@@ -23,7 +23,7 @@ make_volume_image() {
 
 # The container's recorded config (Config, HostConfig, Mounts) as JSON.
 recorded() {
-  sqlite3 "$STRATA_ROOT/strata.db" "SELECT config FROM containers WHERE name = '$1'"
+  sqlite3 -cmd ".timeout 10000" "$STRATA_ROOT/strata.db" "SELECT config FROM containers WHERE name = '$1'"
 }
 
 @test "a named volume is created on first use and its data outlives the container" {

@@ -26,7 +26,7 @@ load helpers
   run strata inspect zbox --format '{{.RepoTags}}'
   [ "$status" -eq 0 ]
   [ "$output" = "[zbox:latest]" ]
-  blob=$(sqlite3 "$STRATA_ROOT/strata.db" "SELECT media_type FROM blobs WHERE media_type LIKE '%layer%'")
+  blob=$(sqlite3 -cmd ".timeout 10000" "$STRATA_ROOT/strata.db" "SELECT media_type FROM blobs WHERE media_type LIKE '%layer%'")
   [ "$blob" = "application/vnd.oci.image.layer.v1.tar+zstd" ]
 }
 
@@ -39,7 +39,7 @@ load helpers
 
 @test "import: the stored gzip layer is valid for gzip -d and matches its digest" {
   import_busybox
-  blob=$(sqlite3 "$STRATA_ROOT/strata.db" "SELECT digest FROM blobs WHERE media_type LIKE '%gzip'")
+  blob=$(sqlite3 -cmd ".timeout 10000" "$STRATA_ROOT/strata.db" "SELECT digest FROM blobs WHERE media_type LIKE '%gzip'")
   f=$STRATA_ROOT/blobs/sha256/${blob#sha256:}
   [ "$(sha256sum "$f" | cut -c1-64)" = "${blob#sha256:}" ]
   gzip -dc "$f" | cmp - "$BUSYBOX_TAR"

@@ -64,7 +64,7 @@ diff_ids() { jq -c '.rootfs.diff_ids'; }
   strata load -i "$W/zst.tar"
   [ "$(strata inspect busybox:gz --format '{{json .RootFS.Layers}}')" = "$want" ]
   [ "$(strata inspect busybox:zst --format '{{json .RootFS.Layers}}')" = "$want" ]
-  types=$(sqlite3 "$STRATA_ROOT/strata.db" "SELECT media_type FROM blobs WHERE media_type LIKE '%layer%' ORDER BY 1")
+  types=$(sqlite3 -cmd ".timeout 10000" "$STRATA_ROOT/strata.db" "SELECT media_type FROM blobs WHERE media_type LIKE '%layer%' ORDER BY 1")
   [ "$types" = "application/vnd.oci.image.layer.v1.tar+gzip
 application/vnd.oci.image.layer.v1.tar+zstd" ]
   # Both loads share the one unpacked layer.
