@@ -276,10 +276,24 @@ load runtime_helpers
   [ "$output" = "passed" ]
 }
 
-@test "runtime: the init runs from a sealed copy of the runtime (CVE-2019-5736)" {
+@test "runtime: the init runs from a read-only overlay view of the runtime (CVE-2019-5736)" {
   only_strata
   cfg '.process.args = ["/bin/sleep", "60"]'
   rt create -b "$B" --pid-file "$W/pid" "$ID"
+  exe=/proc/$(cat "$W/pid")/exe
+  # A detached overlay of the binary's directory: its path is relative to that mount.
+  [[ "$(readlink "$exe")" == "/strata-runtime" ]]
+  [[ "$(stat -L -f -c %T "$exe")" == overlayfs ]]
+  cmp "$exe" "$RUNTIME"
+  run sh -c "echo x >> $exe"
+  [ "$status" -ne 0 ]
+  [[ "$output" == *"Read-only file system"* ]]
+}
+
+@test "runtime: the init runs from a sealed memfd copy when asked (CVE-2019-5736)" {
+  only_strata
+  cfg '.process.args = ["/bin/sleep", "60"]'
+  STRATA_RUNTIME_SEAL=memfd rt create -b "$B" --pid-file "$W/pid" "$ID"
   [[ "$(readlink "/proc/$(cat "$W/pid")/exe")" == "/memfd:strata-runtime (deleted)" ]]
   run sh -c "echo x >> /proc/$(cat "$W/pid")/exe"
   [ "$status" -ne 0 ]
