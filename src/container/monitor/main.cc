@@ -22,6 +22,7 @@
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -54,6 +55,10 @@ struct Args {
   uint64_t max_size = 0;
   int max_files = 1;
   bool mount = false, stdin_open = false, tty = false;
+  // The engine that started the container attached: it removes an --rm container itself
+  // after the exit, so the exit command waits for it to exit and runs only if the
+  // container is still there (the engine was killed, or detached).
+  bool attached_owner = false;
   RestartPolicy restart;
   std::vector<std::string> exit_command;
 };
@@ -65,7 +70,7 @@ constexpr int kSyncFd = 3;
 HealthChecker* g_health = nullptr;
 
 bool parse_args(int argc, char** argv, Args* a) {
-  if (argc < 15 || std::strcmp(argv[14], "--") != 0) return false;
+  if (argc < 16 || std::strcmp(argv[15], "--") != 0) return false;
   a->id = argv[1];
   a->store_root = argv[2];
   a->run_dir = argv[3];
@@ -81,8 +86,19 @@ bool parse_args(int argc, char** argv, Args* a) {
   auto restart = parse_restart_policy(argv[13]);
   if (!restart.ok()) return false;
   a->restart = *restart;
-  for (int i = 15; i < argc; ++i) a->exit_command.emplace_back(argv[i]);
+  a->attached_owner = std::strcmp(argv[14], "1") == 0;
+  for (int i = 16; i < argc; ++i) a->exit_command.emplace_back(argv[i]);
   return true;
+}
+
+// Blocks until the process of `pidfd` has exited; false if that cannot be told.
+bool wait_for_exit(int pidfd) {
+  pollfd p{pidfd, POLLIN, 0};
+  for (;;) {
+    int n = ::poll(&p, 1, -1);
+    if (n > 0) return (p.revents & POLLIN) != 0;
+    if (n < 0 && errno != EINTR) return false;
+  }
 }
 
 // Whether fd 3 is still the start-up socket: once the container started it is closed,
@@ -160,6 +176,8 @@ class Monitor {
  public:
   explicit Monitor(Args a) : a_(std::move(a)), log_(a_.log, a_.max_size, a_.max_files) {}
   int run();
+  // Lets the engine on: closing the only descriptor of monitor.lock frees it.
+  void release_lock() { lock_.reset(); }
 
  private:
   bool prepare();
@@ -622,6 +640,9 @@ int main(int argc, char** argv) {
   }
   // Detach: the engine reaps this first process at once; the monitor lives on in a
   // session of its own, the subreaper of the container's init.
+  strata::UniqueFd owner;
+  if (a.attached_owner && !a.exit_command.empty())
+    owner.reset(static_cast<int>(::syscall(SYS_pidfd_open, ::getppid(), 0)));
   pid_t child = ::fork();
   if (child < 0) return 1;
   if (child > 0) _exit(0);
@@ -634,6 +655,10 @@ int main(int argc, char** argv) {
   if (null > 3) ::close(null);
   Monitor m(a);
   int rc = m.run();
+  if (rc == 0 && owner.valid() && !a.exit_command.empty()) {
+    m.release_lock();
+    if (wait_for_exit(owner.get()) && !strata::sys::exists(a.store_root + "/" + a.bundle)) return rc;
+  }
   if (rc == 0 && !a.exit_command.empty()) {
     std::vector<char*> cargv;
     for (auto& s : a.exit_command) cargv.push_back(s.data());
