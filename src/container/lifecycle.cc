@@ -343,7 +343,13 @@ Result<void> Engine::kill(Container& c, int sig) {
     return Error::make(Errc::kInvalidArgument,
                        fmt::format("cannot kill container: {}: container {} is not running", c.name,
                                    c.short_id()));
-  TRY(request_stop(c));
+  // As moby's killWithSignal: SIGKILL, and any signal when the container has no
+  // StopSignal of its own, end the restart policy; with one, only that signal does, and
+  // another (a reload's SIGHUP, say) leaves the policy in place. The record holds
+  // SIGTERM when neither the image nor the user chose one, so SIGTERM counts as none.
+  int stop_sig = parse_signal(TRY(oci::get_string_or(c.config, "StopSignal", "SIGTERM")));
+  bool ends_policy = sig == SIGKILL || stop_sig == SIGTERM || stop_sig == 0 || stop_sig == sig;
+  if (ends_policy) TRY(request_stop(c));
   if (c.state.restarting()) return {};  // no process: its monitor just ends (as Docker)
   int rc = TRY(run_runtime(c, {"kill", c.id, std::to_string(sig)}));
   TRY(thaw(c));

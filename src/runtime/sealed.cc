@@ -15,6 +15,7 @@
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
+#include <string>
 
 #include "util/unique_fd.h"
 
@@ -44,21 +45,30 @@ int fsconfig_string(int fs, const char* key, const std::string& value) {
       ::syscall(SYS_fsconfig, fs, FSCONFIG_SET_STRING, key, value.c_str(), 0));
 }
 
+// A detached mount of a new, empty tmpfs: overlay's second (empty) layer, made without
+// writing anything anywhere (a create refused for a bad config must leave no trace).
+int empty_layer() {
+  UniqueFd fs(static_cast<int>(::syscall(SYS_fsopen, "tmpfs", FSOPEN_CLOEXEC)));
+  if (!fs.valid() || fsconfig_string(fs.get(), "size", "4k") < 0 ||
+      ::syscall(SYS_fsconfig, fs.get(), FSCONFIG_CMD_CREATE, nullptr, nullptr, 0) < 0)
+    return -1;
+  return static_cast<int>(::syscall(SYS_fsmount, fs.get(), FSMOUNT_CLOEXEC, MOUNT_ATTR_RDONLY));
+}
+
 // An O_PATH fd of this binary as seen through a detached read-only overlay of its
-// directory over empty_dir, or -1. The file must be the one running (same inode and
-// size), not whatever now has its name.
-int overlay_view(const struct stat& self, const std::string& empty_dir) {
+// directory over an empty layer, or -1. The file must be the one running (same inode
+// and size), not whatever now has its name.
+int overlay_view(const struct stat& self) {
   std::string exe = self_path();
   size_t slash = exe.rfind('/');
-  if (!plain_path(exe) || slash == std::string::npos || !plain_path(empty_dir)) return -1;
+  if (!plain_path(exe) || slash == std::string::npos) return -1;
   std::string dir = slash == 0 ? "/" : exe.substr(0, slash);
   std::string name = exe.substr(slash + 1);
-  // The runtime root may not exist yet on a first create; it is made 0700 as create does.
-  size_t up = empty_dir.rfind('/');
-  if (up != std::string::npos && up > 0) ::mkdir(empty_dir.substr(0, up).c_str(), 0700);
-  if (::mkdir(empty_dir.c_str(), 0700) < 0 && errno != EEXIST) return -1;
+  UniqueFd empty(empty_layer());
+  if (!empty.valid()) return -1;
+  std::string layers = dir + ":/proc/self/fd/" + std::to_string(empty.get());
   UniqueFd fs(static_cast<int>(::syscall(SYS_fsopen, "overlay", FSOPEN_CLOEXEC)));
-  if (!fs.valid() || fsconfig_string(fs.get(), "lowerdir", dir + ":" + empty_dir) < 0 ||
+  if (!fs.valid() || fsconfig_string(fs.get(), "lowerdir", layers) < 0 ||
       ::syscall(SYS_fsconfig, fs.get(), FSCONFIG_CMD_CREATE, nullptr, nullptr, 0) < 0)
     return -1;
   UniqueFd mnt(static_cast<int>(::syscall(SYS_fsmount, fs.get(), FSMOUNT_CLOEXEC,
@@ -86,14 +96,14 @@ int memfd_copy(int self, const struct stat& st) {
 
 }  // namespace
 
-void ensure_sealed_self(char** argv, const std::string& empty_dir) {
+void ensure_sealed_self(char** argv) {
   if (running_sealed()) return;  // already running from a protected copy
   UniqueFd self(::open("/proc/self/exe", O_RDONLY | O_CLOEXEC));
   struct stat st;
   if (!self.valid() || ::fstat(self.get(), &st) < 0) return;
   const char* mode = std::getenv("STRATA_RUNTIME_SEAL");
   bool memfd_only = mode != nullptr && std::strcmp(mode, "memfd") == 0;
-  UniqueFd copy(memfd_only ? -1 : overlay_view(st, empty_dir));
+  UniqueFd copy(memfd_only ? -1 : overlay_view(st));
   if (!copy.valid()) copy = UniqueFd(memfd_copy(self.get(), st));
   if (!copy.valid()) return;
   ::fexecve(copy.get(), argv, environ);

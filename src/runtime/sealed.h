@@ -10,14 +10,12 @@
 //     CAP_SYS_ADMIN, a kernel without it) or STRATA_RUNTIME_SEAL=memfd asks for it.
 #pragma once
 
-#include <string>
-
 namespace strata::runtime {
 
 // Re-executes this binary from a protected copy (once); returns only if that failed.
-// empty_dir: a directory the overlay may use as its second (empty) layer, created if
-// missing (overlay without an upper layer needs two).
-void ensure_sealed_self(char** argv, const std::string& empty_dir);
+// The overlay's second layer (overlay without an upper layer needs two) is a detached
+// empty tmpfs: nothing is written anywhere.
+void ensure_sealed_self(char** argv);
 // True once this process runs from a protected copy: a sealed memfd, or a file on a
 // read-only overlay superblock.
 bool running_sealed();

@@ -114,6 +114,34 @@ now_ms() { date +%s%3N; }
   [ -z "$(strata ps -q)" ]
 }
 
+@test "kill -s with a custom stop signal: another signal keeps the policy, the stop signal ends it" {
+  # moby's killWithSignal: with a StopSignal of its own, only that signal (or KILL)
+  # cancels the restart policy.
+  strata run -d --restart always --stop-signal USR2 --name ks busybox \
+    sh -c 'trap "exit 3" USR1; trap "exit 4" USR2; while :; do sleep 0.1; done' >/dev/null
+  sleep 0.3
+  run strata kill -s USR1 ks
+  [ "$status" -eq 0 ]
+  wait_restarting ks 1
+  for _ in $(seq 100); do [[ "$(state_of ks)" == running* ]] && break; sleep 0.05; done
+  read -r st count code < <(state_of ks)
+  [ "$st $count $code" = "running 1 0" ]  # a running container shows 0, as Docker
+  sleep 0.3
+  run strata kill -s USR2 ks
+  [ "$status" -eq 0 ]
+  wait_exited ks
+  sleep 0.5
+  [ "$(state_of ks)" = "exited 1 4" ]
+  # Without a StopSignal of its own, any signal ends the policy (as Docker).
+  strata run -d --restart always --name kn busybox \
+    sh -c 'trap "exit 3" USR1; while :; do sleep 0.1; done' >/dev/null
+  sleep 0.3
+  strata kill -s USR1 kn
+  wait_exited kn
+  sleep 0.5
+  [ "$(state_of kn)" = "exited 0 3" ]
+}
+
 @test "a process killed from outside is restarted, with a new pid" {
   id=$(strata run -d --restart always --name k busybox sleep 1000)
   pid=$(cat "$STRATA_RUNROOT/containers/$id/pid")

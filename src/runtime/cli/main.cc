@@ -82,7 +82,7 @@ int run_cli(int argc, char** argv) {
 }  // namespace
 
 Result<void> require_sealed(const Globals& g) {
-  ensure_sealed_self(g.argv, g.root + "/@exe-lower");  // '@': never a container ID
+  ensure_sealed_self(g.argv);
   if (!running_sealed())
     return Error::make(Errc::kPermission, "cannot run from a sealed copy of the runtime binary");
   return {};
