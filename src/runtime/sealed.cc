@@ -41,8 +41,7 @@ bool plain_path(const std::string& p) {
 }
 
 int fsconfig_string(int fs, const char* key, const std::string& value) {
-  return static_cast<int>(
-      ::syscall(SYS_fsconfig, fs, FSCONFIG_SET_STRING, key, value.c_str(), 0));
+  return static_cast<int>(::syscall(SYS_fsconfig, fs, FSCONFIG_SET_STRING, key, value.c_str(), 0));
 }
 
 // A detached mount of a new, empty tmpfs: overlay's second (empty) layer, made without
@@ -71,9 +70,9 @@ int overlay_view(const struct stat& self) {
   if (!fs.valid() || fsconfig_string(fs.get(), "lowerdir", layers) < 0 ||
       ::syscall(SYS_fsconfig, fs.get(), FSCONFIG_CMD_CREATE, nullptr, nullptr, 0) < 0)
     return -1;
-  UniqueFd mnt(static_cast<int>(::syscall(SYS_fsmount, fs.get(), FSMOUNT_CLOEXEC,
-                                          MOUNT_ATTR_RDONLY | MOUNT_ATTR_NODEV |
-                                              MOUNT_ATTR_NOSUID)));
+  UniqueFd mnt(
+      static_cast<int>(::syscall(SYS_fsmount, fs.get(), FSMOUNT_CLOEXEC,
+                                 MOUNT_ATTR_RDONLY | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOSUID)));
   if (!mnt.valid()) return -1;
   UniqueFd file(::openat(mnt.get(), name.c_str(), O_PATH | O_NOFOLLOW | O_CLOEXEC));
   struct stat st;
