@@ -657,7 +657,8 @@ int main(int argc, char** argv) {
   int rc = m.run();
   if (rc == 0 && owner.valid() && !a.exit_command.empty()) {
     m.release_lock();
-    if (wait_for_exit(owner.get()) && !strata::sys::exists(a.store_root + "/" + a.bundle)) return rc;
+    if (wait_for_exit(owner.get()) && !strata::sys::exists(a.store_root + "/" + a.bundle))
+      return rc;
   }
   if (rc == 0 && !a.exit_command.empty()) {
     std::vector<char*> cargv;
