@@ -255,13 +255,16 @@ Result<void> Engine::start(Container& c, Attached* attach) {
                                    open_stdin ? "1" : "0",
                                    tty ? "1" : "0",
                                    format_restart_policy(restart),
-                                   attach ? "1" : "0",
-                                   "--"};
-  // The exit command removes an --rm container whose engine is not there to. Only those
-  // need it: every read of the store records an exit from the run-state files.
-  if (TRY(oci::get_bool_or(c.host_config, "AutoRemove", false)))
-    argv.insert(argv.end(), {paths_.self, "--root", store_.root(), "--runroot", paths_.run_root,
-                             "container", "cleanup", c.id});
+                                   attach ? std::to_string(::getpid()) : "0",
+                                   "--",
+                                   paths_.self,
+                                   "--root",
+                                   store_.root(),
+                                   "--runroot",
+                                   paths_.run_root,
+                                   "container",
+                                   "cleanup",
+                                   c.id};
   int rc = TRY(spawn_and_wait(argv, theirs.get(), true));
   theirs.reset();
   if (rc != 0) return Error::make(Errc::kInternal, fmt::format("monitor exited with {}", rc));

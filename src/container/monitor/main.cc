@@ -58,7 +58,7 @@ struct Args {
   // The engine that started the container attached: it removes an --rm container itself
   // after the exit, so the exit command waits for it to exit and runs only if the
   // container is still there (the engine was killed, or detached).
-  bool attached_owner = false;
+  pid_t attached_owner = 0;
   RestartPolicy restart;
   std::vector<std::string> exit_command;
 };
@@ -86,7 +86,7 @@ bool parse_args(int argc, char** argv, Args* a) {
   auto restart = parse_restart_policy(argv[13]);
   if (!restart.ok()) return false;
   a->restart = *restart;
-  a->attached_owner = std::strcmp(argv[14], "1") == 0;
+  a->attached_owner = static_cast<pid_t>(std::atoi(argv[14]));
   for (int i = 16; i < argc; ++i) a->exit_command.emplace_back(argv[i]);
   return true;
 }
@@ -640,9 +640,13 @@ int main(int argc, char** argv) {
   }
   // Detach: the engine reaps this first process at once; the monitor lives on in a
   // session of its own, the subreaper of the container's init.
+  // The engine (our parent, waiting for this first process) by pidfd; if it is not our
+  // parent any more it died already (getppid is a reaper now), and nothing is awaited.
   strata::UniqueFd owner;
-  if (a.attached_owner && !a.exit_command.empty())
-    owner.reset(static_cast<int>(::syscall(SYS_pidfd_open, ::getppid(), 0)));
+  if (a.attached_owner > 0 && !a.exit_command.empty()) {
+    owner.reset(static_cast<int>(::syscall(SYS_pidfd_open, a.attached_owner, 0)));
+    if (::getppid() != a.attached_owner) owner.reset();
+  }
   pid_t child = ::fork();
   if (child < 0) return 1;
   if (child > 0) _exit(0);
